@@ -1,0 +1,82 @@
+/*
+ * posting.h - codec for one block of a posting list.
+ *
+ * A posting list is cut into blocks of at most POST_BLOCK_DOCS documents;
+ * each block is one LMDB value, keyed by the term and the block's last
+ * document id (see index.h), so appending documents rewrites at most the
+ * last, partial block of a list, never the whole list.
+ *
+ * A block holds three streams stored apart, so a reader decodes only what it
+ * needs: document ids, term frequencies, and (for blocks of word forms)
+ * positions. Bytes of a block, in order:
+ *
+ *   u8      flags        POST_F_POSITIONS when a positions stream follows
+ *   varint  n            documents in the block, 1..POST_BLOCK_DOCS
+ *   varint  first_doc    first document id, absolute
+ *   varint  max_tf       largest tf in the block       } block-max bounds
+ *   varint  min_len      smallest document length      } for dynamic pruning
+ *   varint  docs_bytes   size of the doc id stream
+ *   varint  tfs_bytes    size of the tf stream
+ *   [varint pos_count]   total positions (= sum of tf), with POST_F_POSITIONS
+ *   docs stream          n-1 gaps docs[i]-docs[i-1], StreamVByte (delta)
+ *   tfs stream           n values tf-1, StreamVByte 0124 (zeros take no byte)
+ *   [pos stream]         per document, positions as gaps from the previous
+ *                        position of the same document (the first from 0),
+ *                        StreamVByte; runs to the end of the value
+ *
+ * Decoding never reads outside the value and never trusts a count: a block
+ * that does not add up gives SE_ECORRUPT.
+ */
+#ifndef SE_POSTING_H
+#define SE_POSTING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define POST_BLOCK_DOCS 128
+#define POST_F_POSITIONS 0x01
+
+/* A block's header and where its streams are; points into the value. */
+struct post_view {
+    uint32_t flags;
+    uint32_t n;
+    uint32_t first_doc;
+    uint32_t max_tf;
+    uint32_t min_len;
+    uint32_t pos_count;
+    const unsigned char *docs;
+    size_t docs_bytes;
+    const unsigned char *tfs;
+    size_t tfs_bytes;
+    const unsigned char *pos; /* NULL without POST_F_POSITIONS */
+    size_t pos_bytes;
+};
+
+/*
+ * Append one encoded block to `out`. docs[0..n) strictly increasing,
+ * tfs[i] >= 1, `lens` the documents' lengths (for min_len; may be NULL, then
+ * min_len is 0). `pos` NULL for a block without positions, else sum(tfs)
+ * positions, each document's strictly increasing. 1 <= n <= POST_BLOCK_DOCS.
+ * SE_OK, SE_EINVAL (arguments break these rules) or SE_ENOMEM.
+ */
+int post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
+                const uint32_t *pos, uint32_t n, struct buf *out);
+
+/* Parse the header of the block in [val, val+len). SE_OK or SE_ECORRUPT. */
+int post_parse(const void *val, size_t len, struct post_view *v);
+/* Decode the n document ids into docs[0..n). SE_OK or SE_ECORRUPT. */
+int post_decode_docs(const struct post_view *v, uint32_t *docs);
+/* Decode the n term frequencies into tfs[0..n). SE_OK or SE_ECORRUPT. */
+int post_decode_tfs(const struct post_view *v, uint32_t *tfs);
+/*
+ * Decode all v->pos_count positions into pos (caller sizes it from
+ * v->pos_count), as absolute positions, document after document; `tfs` as
+ * decoded by post_decode_tfs(). SE_OK or SE_ECORRUPT (also when the block
+ * has no positions, or a document's positions do not increase).
+ */
+int post_decode_positions(const struct post_view *v, const uint32_t *tfs,
+                          uint32_t *pos);
+
+#endif

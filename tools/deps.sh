@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages the engine, its tests and its demo need,
+# when any of them is missing. Runs apt-get as root, or through sudo.
+set -e
+PKGS="build-essential pkg-config liblmdb-dev libstemmer-dev libutf8proc-dev \
+libstreamvbyte-dev libzstd-dev libcjson-dev libcriterion-dev"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+        missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
