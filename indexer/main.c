@@ -1,6 +1,262 @@
+/*
+ * indexer - reads documents (text files, folders, JSON Lines, standard
+ * input) and adds them to an index. Options, usage, progress and exit
+ * status; the work is in common/ and reader.c.
+ * Exit status: 0 success, 2 error (the index keeps its last commit).
+ */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
-int
-main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "reader.h"
+#include "stemmer.h"
+#include "writer.h"
+
+#define SE_VERSION "0.1.0"
+
+static const char usage[] =
+    "usage: indexer [-i DIR] [options] PATH...\n"
+    "Add documents to the index in DIR (created when missing). PATH is a\n"
+    "file, a folder (read recursively) or - for standard input. A document\n"
+    "whose id is already in the index replaces the old one.\n"
+    "\n"
+    "Formats (from the file name; --format overrides):\n"
+    "  text   one document per file: id = path, title = first line\n"
+    "  jsonl  one JSON object per line: {\"id\",\"title\",\"date\",\"body\"}\n"
+    "         (.jsonl, .ndjson, .json)\n"
+    "\n"
+    "Options:\n"
+    "  -i, --index DIR      index directory (default ./index)\n"
+    "      --format FMT     auto (default), text or jsonl\n"
+    "      --language NAME  stemming language of a new index (default\n"
+    "                       english; 'none' for no stemming)\n"
+    "      --memory MB      memory for buffered postings (default 256)\n"
+    "      --skip-bad       warn about a bad JSON line and go on\n"
+    "  -q, --quiet          no progress and no summary\n"
+    "  -h, --help           this help\n"
+    "  -V, --version        version\n"
+    "\n"
+    "Examples:\n"
+    "  indexer -i index seeds/\n"
+    "  indexer -i news --format jsonl ../shared/corpora/news/reuters21578/"
+    "reuters21578.jsonl\n"
+    "  xzcat news.jsonl.xz | indexer -i news --format jsonl -\n"
+    "\n"
+    "Exit status: 0 on success, 2 on error. A run that fails leaves the\n"
+    "index as it was at its last commit (the buffer is committed whenever\n"
+    "it fills).\n";
+
+static double
+now_s(void)
 {
-    return 0;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+print_languages(void)
+{
+    const char **l = stem_languages();
+
+    fprintf(stderr, "languages:");
+    for (; *l; l++)
+        fprintf(stderr, " %s", *l);
+    fprintf(stderr, "\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"index", required_argument, NULL, 'i'},
+        {"format", required_argument, NULL, 'F'},
+        {"language", required_argument, NULL, 'L'},
+        {"memory", required_argument, NULL, 'M'},
+        {"skip-bad", no_argument, NULL, 'S'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    const char *dir = "index";
+    struct wr_options wo = {NULL, WR_MEMORY_DEFAULT};
+    struct rd_options ro = {0, 0};
+    enum rd_format fmt = RD_AUTO;
+    struct rd_reader *rd = NULL;
+    struct wr *w = NULL;
+    struct rd_doc d;
+    int opt, rc, quiet = 0, progress, status = 2, i;
+    double t0 = now_s(), last = t0;
+    uint64_t total;
+
+    while ((opt = getopt_long(argc, argv, "i:qhV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'i':
+            dir = optarg;
+            break;
+        case 'F':
+            if (strcmp(optarg, "auto") == 0)
+                fmt = RD_AUTO;
+            else if (strcmp(optarg, "text") == 0)
+                fmt = RD_TEXT;
+            else if (strcmp(optarg, "jsonl") == 0)
+                fmt = RD_JSONL;
+            else {
+                fprintf(stderr,
+                        "indexer: unknown format '%s' (auto, text or jsonl)\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'L':
+            wo.language = optarg;
+            break;
+        case 'M': {
+            char *end;
+            unsigned long mb;
+            errno = 0;
+            mb = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-' || mb < 1 ||
+                mb > 1048576) {
+                fprintf(stderr,
+                        "indexer: --memory needs megabytes from 1 to 1048576\n");
+                return 2;
+            }
+            wo.memory = (size_t)mb << 20;
+            break;
+        }
+        case 'S':
+            ro.skip_bad = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        case 'V':
+            printf("indexer %s\n", SE_VERSION);
+            return 0;
+        default:
+            fprintf(stderr, "Try 'indexer --help'.\n");
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "indexer: no PATH given\nTry 'indexer --help'.\n");
+        return 2;
+    }
+    if (wo.language) {
+        struct stem *s;
+        if (stem_new(wo.language, &s) != SE_OK) {
+            fprintf(stderr, "indexer: unknown language '%s'\n", wo.language);
+            print_languages();
+            return 2;
+        }
+        stem_free(s);
+    }
+    rc = rd_new(&ro, &rd);
+    for (i = optind; rc == SE_OK && i < argc; i++) {
+        rc = rd_add_path(rd, argv[i], fmt);
+        if (rc != SE_OK && rc != SE_ENOMEM) {
+            fprintf(stderr, "indexer: %s\n", rd_error(rd));
+            goto out;
+        }
+    }
+    if (rc != SE_OK) {
+        fprintf(stderr, "indexer: %s\n", se_strerror(rc));
+        goto out;
+    }
+    rc = wr_open(dir, &wo, &w);
+    if (rc == SE_ENOINDEX) {
+        fprintf(stderr,
+                "indexer: %s: not an index, and not empty: refusing to write "
+                "there\n",
+                dir);
+        goto out;
+    } else if (rc == SE_ELANG) {
+        fprintf(stderr,
+                "indexer: %s: --language %s does not match the language the "
+                "index was built with\n",
+                dir, wo.language);
+        goto out;
+    } else if (rc != SE_OK) {
+        fprintf(stderr, "indexer: %s: %s\n", dir, se_strerror(rc));
+        goto out;
+    }
+    progress = !quiet && isatty(STDERR_FILENO);
+    total = progress ? rd_total_bytes(rd) : 0;
+    for (;;) {
+        rc = rd_next(rd, &d);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            if (rd_warning(rd)) {
+                fprintf(stderr, "indexer: warning: %s\n", rd_error(rd));
+                continue;
+            }
+            fprintf(stderr, "indexer: %s\n", rd_error(rd));
+            goto out;
+        }
+        struct wr_doc wd = {d.id,    d.id_len,    d.title, d.title_len,
+                            d.date,  d.date_len,  d.body,  d.body_len};
+        rc = wr_add(w, &wd);
+        if (rc == SE_EINVAL) {
+            if (d.line)
+                fprintf(stderr, "indexer: %s:%llu: id is empty or longer than "
+                                "500 bytes\n",
+                        d.source, (unsigned long long)d.line);
+            else
+                fprintf(stderr, "indexer: %s: id is longer than 500 bytes\n",
+                        d.source);
+            if (ro.skip_bad)
+                continue;
+            goto out;
+        }
+        if (rc != SE_OK) {
+            fprintf(stderr, "indexer: %s: %s\n", dir, se_strerror(rc));
+            goto out;
+        }
+        if (progress && (wr_stats(w)->added & 255) == 0) {
+            double t = now_s();
+            if (t - last >= 0.5) {
+                double mb = rd_bytes_read(rd) / 1e6;
+                last = t;
+                fprintf(stderr, "\r%llu documents, %.1f", 
+                        (unsigned long long)wr_stats(w)->added, mb);
+                if (total)
+                    fprintf(stderr, " of %.1f", total / 1e6);
+                fprintf(stderr, " MB, %.1f MB/s ", mb / (t - t0));
+            }
+        }
+    }
+    rc = wr_commit(w);
+    if (rc != SE_OK) {
+        fprintf(stderr, "indexer: %s: %s\n", dir, se_strerror(rc));
+        goto out;
+    }
+    status = 0;
+    if (!quiet) {
+        const struct wr_stats *st = wr_stats(w);
+        double secs = now_s() - t0, mb = st->bytes / 1e6;
+        if (progress)
+            fprintf(stderr, "\r\033[K");
+        fprintf(stderr,
+                "indexer: %llu documents (%llu replaced), %llu tokens, "
+                "%.1f MB of text in %.2f s (%.1f MB/s)\n",
+                (unsigned long long)st->added,
+                (unsigned long long)st->replaced,
+                (unsigned long long)st->tokens, mb, secs,
+                secs > 0 ? mb / secs : 0.0);
+    }
+out:
+    wr_close(w);
+    rd_free(rd);
+    return status;
 }

@@ -1,0 +1,32 @@
+/*
+ * bm25.h - Okapi BM25 scoring.
+ *
+ *   score(t, d) = idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avgdl))
+ *   idf(t)      = ln(1 + (N - df + 0.5) / (df + 0.5))
+ *
+ * idf in Lucene's form, which never goes negative (Robertson's original
+ * form does for terms in over half the documents). Lengths are in tokens
+ * and exact (Lucene rounds them to one byte; we keep them whole).
+ */
+#ifndef SE_BM25_H
+#define SE_BM25_H
+
+#include <stdint.h>
+
+/* k1 = 1.2, b = 0.75: Lucene's and Elasticsearch's defaults. */
+#define BM25_K1 1.2
+#define BM25_B 0.75
+
+struct bm25 {
+    double k1, b;
+    double n;     /* documents in the collection */
+    double avgdl; /* mean document length, tokens; 1 for an empty index */
+};
+
+void bm25_init(struct bm25 *m, double k1, double b, uint64_t docs,
+               uint64_t total_len);
+double bm25_idf(const struct bm25 *m, uint64_t df);
+/* The contribution of a term with inverse document frequency `idf`. */
+double bm25_score(const struct bm25 *m, double idf, uint32_t tf, uint32_t len);
+
+#endif

@@ -1,0 +1,428 @@
+/*
+ * docstore.c - document records, lengths and stored text (see docstore.h
+ * for the bytes). Bodies are compressed one by one with zstd at a low level:
+ * snippets need random access to a few documents, and indexing speed
+ * matters more than the last percent of size.
+ */
+#include "docstore.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "error.h"
+
+#define DOC_MAGIC "searchengine-index"
+#define DOC_ZSTD_LEVEL 3
+/* Bodies shorter than this are stored raw: zstd's frame costs more. */
+#define DOC_ZSTD_MIN 64
+
+static void
+put_le32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t
+get_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static void
+put_le64(unsigned char *p, uint64_t v)
+{
+    put_le32(p, (uint32_t)v);
+    put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t
+get_le64(const unsigned char *p)
+{
+    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static int
+meta_get(struct idx_txn *txn, const char *name, const void **v, size_t *n)
+{
+    return idx_get(txn, IDX_META, name, strlen(name), v, n);
+}
+
+int
+doc_meta_load(struct idx_txn *txn, struct doc_meta *m)
+{
+    const void *v;
+    size_t n;
+    int rc;
+
+    memset(m, 0, sizeof *m);
+    rc = meta_get(txn, "magic", &v, &n);
+    if (rc == SE_ENOTFOUND) {
+        uint64_t entries = 0;
+        rc = idx_count(txn, IDX_META, &entries);
+        if (rc != SE_OK)
+            return rc;
+        return entries ? SE_ENOINDEX : SE_ENOTFOUND;
+    }
+    if (rc != SE_OK)
+        return rc;
+    if (n != strlen(DOC_MAGIC) || memcmp(v, DOC_MAGIC, n) != 0)
+        return SE_ENOINDEX;
+    rc = meta_get(txn, "format", &v, &n);
+    if (rc != SE_OK || n != 4)
+        return rc == SE_OK || rc == SE_ENOTFOUND ? SE_ECORRUPT : rc;
+    m->format = get_le32(v);
+    if (m->format != DOC_FORMAT_VERSION)
+        return SE_EVERSION;
+    rc = meta_get(txn, "language", &v, &n);
+    if (rc != SE_OK || n == 0 || n >= DOC_LANG_MAX)
+        return rc == SE_OK || rc == SE_ENOTFOUND ? SE_ECORRUPT : rc;
+    memcpy(m->language, v, n);
+    m->language[n] = '\0';
+    rc = meta_get(txn, "stats", &v, &n);
+    if (rc != SE_OK || n != 20)
+        return rc == SE_OK || rc == SE_ENOTFOUND ? SE_ECORRUPT : rc;
+    m->docs = get_le64(v);
+    m->total_len = get_le64((const unsigned char *)v + 8);
+    m->next_doc = get_le32((const unsigned char *)v + 16);
+    if (m->docs > m->next_doc)
+        return SE_ECORRUPT;
+    return SE_OK;
+}
+
+int
+doc_meta_save(struct idx_txn *txn, const struct doc_meta *m)
+{
+    unsigned char fmt[4], stats[20];
+    int rc;
+
+    rc = idx_put(txn, IDX_META, "magic", 5, DOC_MAGIC, strlen(DOC_MAGIC), 0);
+    if (rc != SE_OK)
+        return rc;
+    put_le32(fmt, DOC_FORMAT_VERSION);
+    rc = idx_put(txn, IDX_META, "format", 6, fmt, 4, 0);
+    if (rc != SE_OK)
+        return rc;
+    rc = idx_put(txn, IDX_META, "language", 8, m->language,
+                 strlen(m->language), 0);
+    if (rc != SE_OK)
+        return rc;
+    put_le64(stats, m->docs);
+    put_le64(stats + 8, m->total_len);
+    put_le32(stats + 16, m->next_doc);
+    return idx_put(txn, IDX_META, "stats", 5, stats, sizeof stats, 0);
+}
+
+/* ---------------------------------------------------------------- records */
+
+static int
+put_str(struct buf *b, const char *s, size_t n)
+{
+    int rc = buf_put_varint64(b, n);
+
+    return rc != SE_OK ? rc : buf_append(b, s, n);
+}
+
+static int
+get_str(const unsigned char **p, const unsigned char *end, const char **s,
+        size_t *n)
+{
+    uint64_t len;
+    int rc = buf_get_varint64(p, end, &len);
+
+    if (rc != SE_OK)
+        return rc;
+    if (len > (uint64_t)(end - *p))
+        return SE_ECORRUPT;
+    *s = (const char *)*p;
+    *n = (size_t)len;
+    *p += len;
+    return SE_OK;
+}
+
+int
+doc_put(struct idx_txn *txn, uint32_t doc, const struct doc_record *r,
+        struct buf *scratch)
+{
+    unsigned char key[4], le[4];
+    int rc;
+
+    buf_clear(scratch);
+    rc = buf_put_varint(scratch, r->len);
+    if (rc == SE_OK)
+        rc = buf_put_varint(scratch, r->title_tokens);
+    if (rc == SE_OK)
+        rc = put_str(scratch, r->id, r->id_len);
+    if (rc == SE_OK)
+        rc = put_str(scratch, r->title, r->title_len);
+    if (rc == SE_OK)
+        rc = put_str(scratch, r->date, r->date_len);
+    if (rc != SE_OK)
+        return rc;
+    idx_put_be32(key, doc);
+    rc = idx_put(txn, IDX_DOCS, key, 4, scratch->data, scratch->len, 0);
+    if (rc != SE_OK)
+        return rc;
+    put_le32(le, doc);
+    return idx_put(txn, IDX_IDS, r->id, r->id_len, le, 4, 0);
+}
+
+int
+doc_get(struct idx_txn *txn, uint32_t doc, struct doc_record *r)
+{
+    unsigned char key[4];
+    const unsigned char *p, *end;
+    const void *v;
+    size_t n;
+    int rc;
+
+    memset(r, 0, sizeof *r);
+    idx_put_be32(key, doc);
+    rc = idx_get(txn, IDX_DOCS, key, 4, &v, &n);
+    if (rc != SE_OK)
+        return rc;
+    p = v;
+    end = p + n;
+    rc = buf_get_varint(&p, end, &r->len);
+    if (rc == SE_OK)
+        rc = buf_get_varint(&p, end, &r->title_tokens);
+    if (rc == SE_OK)
+        rc = get_str(&p, end, &r->id, &r->id_len);
+    if (rc == SE_OK)
+        rc = get_str(&p, end, &r->title, &r->title_len);
+    if (rc == SE_OK)
+        rc = get_str(&p, end, &r->date, &r->date_len);
+    if (rc == SE_OK && (p != end || r->title_tokens > r->len))
+        rc = SE_ECORRUPT;
+    return rc;
+}
+
+int
+doc_lookup(struct idx_txn *txn, const char *id, size_t len, uint32_t *doc)
+{
+    const void *v;
+    size_t n;
+    int rc;
+
+    *doc = 0;
+    if (len == 0)
+        return SE_ENOTFOUND;
+    rc = idx_get(txn, IDX_IDS, id, len, &v, &n);
+    if (rc != SE_OK)
+        return rc;
+    if (n != 4)
+        return SE_ECORRUPT;
+    *doc = get_le32(v);
+    return SE_OK;
+}
+
+int
+doc_remove(struct idx_txn *txn, uint32_t doc)
+{
+    struct doc_record r;
+    unsigned char key[4];
+    uint32_t zero = 0;
+    int rc;
+
+    rc = doc_get(txn, doc, &r);
+    if (rc != SE_OK)
+        return rc;
+    rc = idx_del(txn, IDX_IDS, r.id, r.id_len, NULL, 0);
+    if (rc != SE_OK && rc != SE_ENOTFOUND)
+        return rc;
+    idx_put_be32(key, doc);
+    rc = idx_del(txn, IDX_DOCS, key, 4, NULL, 0);
+    if (rc != SE_OK)
+        return rc;
+    rc = idx_del(txn, IDX_TEXT, key, 4, NULL, 0);
+    if (rc != SE_OK && rc != SE_ENOTFOUND)
+        return rc;
+    return doc_lens_put(txn, doc, &zero, 1);
+}
+
+/* ---------------------------------------------------------------- lengths */
+
+void
+doc_lens_init(struct doc_lens *dl, struct idx_txn *txn)
+{
+    dl->txn = txn;
+    dl->chunk = UINT32_MAX;
+    dl->vals = NULL;
+    dl->nvals = 0;
+}
+
+int
+doc_lens_get(struct doc_lens *dl, uint32_t doc, uint32_t *len)
+{
+    uint32_t chunk = doc / DOC_LENS_CHUNK, i = doc % DOC_LENS_CHUNK;
+
+    *len = 0;
+    if (chunk != dl->chunk) {
+        unsigned char key[4];
+        const void *v;
+        size_t n;
+        int rc;
+
+        idx_put_be32(key, chunk);
+        rc = idx_get(dl->txn, IDX_LENS, key, 4, &v, &n);
+        if (rc == SE_ENOTFOUND) {
+            v = NULL;
+            n = 0;
+        } else if (rc != SE_OK) {
+            return rc;
+        } else if (n != DOC_LENS_CHUNK * 4) {
+            return SE_ECORRUPT;
+        }
+        dl->chunk = chunk;
+        dl->vals = v;
+        dl->nvals = n / 4;
+    }
+    if (i < dl->nvals)
+        *len = get_le32(dl->vals + 4 * (size_t)i);
+    return SE_OK;
+}
+
+int
+doc_lens_put(struct idx_txn *txn, uint32_t first, const uint32_t *lens,
+             size_t n)
+{
+    unsigned char chunkbuf[DOC_LENS_CHUNK * 4];
+    size_t done = 0;
+
+    while (done < n) {
+        uint64_t doc = (uint64_t)first + done;
+        uint32_t chunk = (uint32_t)(doc / DOC_LENS_CHUNK);
+        size_t i = doc % DOC_LENS_CHUNK, k;
+        unsigned char key[4];
+        const void *v;
+        size_t vn;
+        int rc;
+
+        idx_put_be32(key, chunk);
+        rc = idx_get(txn, IDX_LENS, key, 4, &v, &vn);
+        if (rc == SE_OK && vn == sizeof chunkbuf)
+            memcpy(chunkbuf, v, sizeof chunkbuf);
+        else if (rc == SE_OK)
+            return SE_ECORRUPT;
+        else if (rc == SE_ENOTFOUND)
+            memset(chunkbuf, 0, sizeof chunkbuf);
+        else
+            return rc;
+        for (k = i; k < DOC_LENS_CHUNK && done < n; k++, done++)
+            put_le32(chunkbuf + 4 * k, lens[done]);
+        rc = idx_put(txn, IDX_LENS, key, 4, chunkbuf, sizeof chunkbuf, 0);
+        if (rc != SE_OK)
+            return rc;
+    }
+    return SE_OK;
+}
+
+/* ---------------------------------------------------------------- text */
+
+struct doc_text {
+    ZSTD_CCtx *cctx;
+    ZSTD_DCtx *dctx;
+    struct buf scratch;
+};
+
+int
+doc_text_new(struct doc_text **out)
+{
+    struct doc_text *dt = calloc(1, sizeof *dt);
+
+    *out = NULL;
+    if (dt == NULL)
+        return SE_ENOMEM;
+    dt->cctx = ZSTD_createCCtx();
+    dt->dctx = ZSTD_createDCtx();
+    if (dt->cctx == NULL || dt->dctx == NULL) {
+        doc_text_free(dt);
+        return SE_ENOMEM;
+    }
+    *out = dt;
+    return SE_OK;
+}
+
+void
+doc_text_free(struct doc_text *dt)
+{
+    if (dt == NULL)
+        return;
+    ZSTD_freeCCtx(dt->cctx);
+    ZSTD_freeDCtx(dt->dctx);
+    buf_release(&dt->scratch);
+    free(dt);
+}
+
+int
+doc_text_put(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
+             const char *body, size_t len)
+{
+    unsigned char key[4];
+    struct buf *s = &dt->scratch;
+    int rc;
+
+    idx_put_be32(key, doc);
+    buf_clear(s);
+    if (len < DOC_ZSTD_MIN) {
+        rc = buf_putc(s, 0);
+        if (rc == SE_OK)
+            rc = buf_append(s, body, len);
+    } else {
+        size_t bound = ZSTD_compressBound(len), z;
+        rc = buf_reserve(s, bound + 1);
+        if (rc != SE_OK)
+            return rc;
+        s->data[0] = 1;
+        z = ZSTD_compressCCtx(dt->cctx, s->data + 1, bound, body, len,
+                              DOC_ZSTD_LEVEL);
+        if (ZSTD_isError(z))
+            return SE_ENOMEM;
+        s->len = z + 1;
+    }
+    if (rc != SE_OK)
+        return rc;
+    return idx_put(txn, IDX_TEXT, key, 4, s->data, s->len, 0);
+}
+
+int
+doc_text_get(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
+             struct buf *out)
+{
+    unsigned char key[4];
+    const unsigned char *p;
+    const void *v;
+    size_t n;
+    unsigned long long size;
+    int rc;
+
+    buf_clear(out);
+    idx_put_be32(key, doc);
+    rc = idx_get(txn, IDX_TEXT, key, 4, &v, &n);
+    if (rc != SE_OK)
+        return rc;
+    p = v;
+    if (n < 1)
+        return SE_ECORRUPT;
+    if (p[0] == 0)
+        return buf_append(out, p + 1, n - 1);
+    if (p[0] != 1)
+        return SE_ECORRUPT;
+    size = ZSTD_getFrameContentSize(p + 1, n - 1);
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
+        size > ((size_t)1 << 32))
+        return SE_ECORRUPT;
+    rc = buf_reserve(out, (size_t)size);
+    if (rc != SE_OK)
+        return rc;
+    size_t got = ZSTD_decompressDCtx(dt->dctx, out->data, (size_t)size, p + 1,
+                                     n - 1);
+    if (ZSTD_isError(got) || got != size)
+        return SE_ECORRUPT;
+    out->len = got;
+    return SE_OK;
+}

@@ -1,0 +1,96 @@
+/*
+ * docstore.h - what the index knows about documents: the metadata record
+ * (format version, language, counts), one record per document (external
+ * id, title, date, length), the lengths in a dense table for scoring, and
+ * the stored body text (zstd) for snippets.
+ *
+ * Bytes written (tables are those of index.h):
+ *   IDX_META "magic"    "searchengine-index"
+ *            "format"   u32 LE, DOC_FORMAT_VERSION
+ *            "language" the stemmer's algorithm name, ASCII
+ *            "stats"    u64 LE documents, u64 LE total length in tokens,
+ *                       u32 LE next document id to assign
+ *   IDX_DOCS  doc id -> varint len (tokens, title and body),
+ *                       varint title tokens, then three strings each as
+ *                       varint byte length + bytes: external id, title, date
+ *   IDX_IDS   external id -> doc id, u32 LE
+ *   IDX_LENS  chunk c -> DOC_LENS_CHUNK u32 LE, the length of documents
+ *                       c*DOC_LENS_CHUNK...; 0 for no document
+ *   IDX_TEXT  doc id -> u8 method (0 raw, 1 zstd) + the body's bytes
+ */
+#ifndef SE_DOCSTORE_H
+#define SE_DOCSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "index.h"
+
+#define DOC_FORMAT_VERSION 1
+#define DOC_LENS_CHUNK 1024
+#define DOC_LANG_MAX 32
+
+struct doc_meta {
+    uint32_t format;
+    char language[DOC_LANG_MAX];
+    uint64_t docs;      /* live documents */
+    uint64_t total_len; /* sum of their lengths, in tokens */
+    uint32_t next_doc;  /* ids are never reused */
+};
+
+/*
+ * Load the metadata. SE_ENOTFOUND for a fresh, empty index; SE_ENOINDEX when
+ * the tables exist but are not ours; SE_EVERSION for another format.
+ */
+int doc_meta_load(struct idx_txn *txn, struct doc_meta *m);
+int doc_meta_save(struct idx_txn *txn, const struct doc_meta *m);
+
+/* One document's record; strings point into the map (valid as idx_get). */
+struct doc_record {
+    const char *id;
+    size_t id_len;
+    const char *title;
+    size_t title_len;
+    const char *date;
+    size_t date_len;
+    uint32_t len;          /* tokens in title and body */
+    uint32_t title_tokens; /* the first title_tokens positions are title */
+};
+
+/* Write the record of `doc` and its id mapping. */
+int doc_put(struct idx_txn *txn, uint32_t doc, const struct doc_record *r,
+            struct buf *scratch);
+/* Read the record; SE_ENOTFOUND when there is no such document. */
+int doc_get(struct idx_txn *txn, uint32_t doc, struct doc_record *r);
+/* Find the document id of an external id; SE_ENOTFOUND when absent. */
+int doc_lookup(struct idx_txn *txn, const char *id, size_t len, uint32_t *doc);
+/* Remove the record, id mapping, stored text and length of `doc`. */
+int doc_remove(struct idx_txn *txn, uint32_t doc);
+
+/* Document lengths, read in place chunk by chunk (cached). */
+struct doc_lens {
+    struct idx_txn *txn;
+    uint32_t chunk; /* chunk number of `vals`, UINT32_MAX for none */
+    const unsigned char *vals;
+    size_t nvals;
+};
+void doc_lens_init(struct doc_lens *dl, struct idx_txn *txn);
+/* Length of `doc`, 0 when it has none. SE_OK or SE_ECORRUPT. */
+int doc_lens_get(struct doc_lens *dl, uint32_t doc, uint32_t *len);
+/* Set the lengths of docs first..first+n-1 (read-modify-write by chunk). */
+int doc_lens_put(struct idx_txn *txn, uint32_t first, const uint32_t *lens,
+                 size_t n);
+
+/* Compression contexts for the stored text; one per thread. */
+struct doc_text;
+int doc_text_new(struct doc_text **out);
+void doc_text_free(struct doc_text *dt);
+/* Store `body` for `doc`. */
+int doc_text_put(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
+                 const char *body, size_t len);
+/* Read the body of `doc` into `out` (cleared first). SE_ENOTFOUND if none. */
+int doc_text_get(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
+                 struct buf *out);
+
+#endif

@@ -1,0 +1,420 @@
+/*
+ * index.c - the index's tables in LMDB.
+ *
+ * One LMDB environment per index directory (data.mdb + lock.mdb), with a
+ * named database per table of index.h. The map is reserved large up front
+ * (address space only: without MDB_WRITEMAP the file grows with its data,
+ * not with the map), so a growing index does not meet MDB_MAP_FULL before
+ * the disk is full. LMDB's own error codes are turned into SE_* here and
+ * nowhere else.
+ */
+#include "index.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+
+/* 256 GiB of address space for the map: far above any corpus in sight. */
+#define IDX_MAP_BYTES ((size_t)256 << 30)
+
+static const char *const table_names[IDX_NTABLES] = {
+    "meta", "docs", "ids", "lens", "text",
+    "sdict", "stems", "fdict", "forms", "stemforms",
+};
+
+struct idx {
+    MDB_env *env;
+    MDB_dbi dbi[IDX_NTABLES];
+    int rdonly;
+};
+
+struct idx_txn {
+    struct idx *ix;
+    MDB_txn *txn;
+};
+
+struct idx_cursor {
+    MDB_cursor *cur;
+};
+
+static int
+idx_err(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return SE_OK;
+    case MDB_NOTFOUND:
+        return SE_ENOTFOUND;
+    case MDB_MAP_FULL:
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+        return SE_EFULL;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_BAD_VALSIZE:
+    case MDB_INCOMPATIBLE:
+        return SE_ECORRUPT;
+    case MDB_VERSION_MISMATCH:
+        return SE_EVERSION;
+    case ENOMEM:
+        return SE_ENOMEM;
+    case MDB_READERS_FULL:
+    case EAGAIN:
+        return SE_EBUSY;
+    case EINVAL:
+        return SE_EINVAL;
+    }
+    if (rc > 0) {
+        errno = rc;
+        return SE_EIO;
+    }
+    return SE_EIO;
+}
+
+/* 1 when `dir` holds entries other than "." and "..", 0 if empty, <0 err. */
+static int
+dir_has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+
+    if (d == NULL)
+        return SE_EIO;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            found = 1;
+            break;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* Check the directory before LMDB creates files in it. */
+static int
+check_dir(const char *dir, int flags)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    int n, rc;
+
+    if (stat(dir, &st) != 0) {
+        if (errno != ENOENT)
+            return SE_EIO;
+        if (!(flags & IDX_CREATE))
+            return SE_ENOINDEX;
+        if (mkdir(dir, 0777) != 0)
+            return errno == ENOSPC ? SE_EFULL : SE_EIO;
+        return SE_OK;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return SE_ENOINDEX;
+    n = snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return SE_EINVAL;
+    if (stat(path, &st) == 0)
+        return S_ISREG(st.st_mode) ? SE_OK : SE_ENOINDEX;
+    if (errno != ENOENT)
+        return SE_EIO;
+    if (!(flags & IDX_CREATE))
+        return SE_ENOINDEX;
+    rc = dir_has_entries(dir);
+    if (rc < 0)
+        return rc;
+    return rc ? SE_ENOINDEX : SE_OK; /* never write into a foreign folder */
+}
+
+int
+idx_open(const char *dir, int flags, struct idx **out)
+{
+    struct idx *ix;
+    MDB_txn *txn = NULL;
+    unsigned int envflags = MDB_NOTLS;
+    int rc, i;
+
+    *out = NULL;
+    rc = check_dir(dir, flags);
+    if (rc != SE_OK)
+        return rc;
+    ix = calloc(1, sizeof *ix);
+    if (ix == NULL)
+        return SE_ENOMEM;
+    ix->rdonly = (flags & IDX_RDONLY) != 0;
+    if (ix->rdonly)
+        envflags |= MDB_RDONLY;
+    rc = mdb_env_create(&ix->env);
+    if (rc != 0)
+        goto fail;
+    rc = mdb_env_set_maxdbs(ix->env, IDX_NTABLES + 2);
+    if (rc != 0)
+        goto fail;
+    rc = mdb_env_set_mapsize(ix->env, IDX_MAP_BYTES);
+    if (rc != 0)
+        goto fail;
+    rc = mdb_env_open(ix->env, dir, envflags, 0666);
+    if (rc != 0)
+        goto fail;
+    rc = mdb_txn_begin(ix->env, NULL, ix->rdonly ? MDB_RDONLY : 0, &txn);
+    if (rc != 0)
+        goto fail;
+    for (i = 0; i < IDX_NTABLES; i++) {
+        unsigned int dflags = ix->rdonly ? 0 : MDB_CREATE;
+        if (i == IDX_STEMFORMS)
+            dflags |= MDB_DUPSORT;
+        rc = mdb_dbi_open(txn, table_names[i], dflags, &ix->dbi[i]);
+        if (rc != 0)
+            goto fail;
+    }
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc != 0)
+        goto fail;
+    *out = ix;
+    return SE_OK;
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    idx_close(ix);
+    /* A data file without our tables is someone else's LMDB database. */
+    if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE || rc == MDB_INVALID)
+        return SE_ENOINDEX;
+    return idx_err(rc);
+}
+
+void
+idx_close(struct idx *ix)
+{
+    if (ix == NULL)
+        return;
+    if (ix->env)
+        mdb_env_close(ix->env);
+    free(ix);
+}
+
+int
+idx_size(struct idx *ix, uint64_t *bytes)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    int rc;
+
+    *bytes = 0;
+    rc = mdb_env_info(ix->env, &info);
+    if (rc == 0)
+        rc = mdb_env_stat(ix->env, &st);
+    if (rc != 0)
+        return idx_err(rc);
+    *bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    return SE_OK;
+}
+
+int
+idx_txn_begin(struct idx *ix, int write, struct idx_txn **out)
+{
+    struct idx_txn *t;
+    int rc;
+
+    *out = NULL;
+    if (write && ix->rdonly)
+        return SE_EINVAL;
+    t = malloc(sizeof *t);
+    if (t == NULL)
+        return SE_ENOMEM;
+    t->ix = ix;
+    rc = mdb_txn_begin(ix->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc != 0) {
+        free(t);
+        return idx_err(rc);
+    }
+    *out = t;
+    return SE_OK;
+}
+
+int
+idx_txn_commit(struct idx_txn *txn)
+{
+    int rc = mdb_txn_commit(txn->txn);
+
+    free(txn);
+    return idx_err(rc);
+}
+
+void
+idx_txn_abort(struct idx_txn *txn)
+{
+    if (txn == NULL)
+        return;
+    mdb_txn_abort(txn->txn);
+    free(txn);
+}
+
+int
+idx_get(struct idx_txn *txn, enum idx_table t, const void *key, size_t klen,
+        const void **val, size_t *vlen)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    int rc;
+
+    *val = NULL;
+    *vlen = 0;
+    if (klen == 0 || klen > 511)
+        return klen == 0 ? SE_EINVAL : SE_ENOTFOUND;
+    rc = mdb_get(txn->txn, txn->ix->dbi[t], &k, &v);
+    if (rc != 0)
+        return idx_err(rc);
+    *val = v.mv_data;
+    *vlen = v.mv_size;
+    return SE_OK;
+}
+
+int
+idx_put(struct idx_txn *txn, enum idx_table t, const void *key, size_t klen,
+        const void *val, size_t vlen, int flags)
+{
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    unsigned int f = 0;
+
+    if (klen == 0 || klen > 511)
+        return SE_EINVAL;
+    if (flags & IDX_APPEND)
+        f |= (t == IDX_STEMFORMS) ? MDB_APPENDDUP : MDB_APPEND;
+    if (flags & IDX_NODUPDATA)
+        f |= MDB_NODUPDATA;
+    int rc = mdb_put(txn->txn, txn->ix->dbi[t], &k, &v, f);
+    if (rc == MDB_KEYEXIST && (flags & IDX_NODUPDATA))
+        return SE_OK;
+    return idx_err(rc);
+}
+
+int
+idx_del(struct idx_txn *txn, enum idx_table t, const void *key, size_t klen,
+        const void *val, size_t vlen)
+{
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+
+    if (klen == 0 || klen > 511)
+        return SE_ENOTFOUND;
+    return idx_err(mdb_del(txn->txn, txn->ix->dbi[t], &k, val ? &v : NULL));
+}
+
+int
+idx_count(struct idx_txn *txn, enum idx_table t, uint64_t *n)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn->txn, txn->ix->dbi[t], &st);
+
+    *n = rc == 0 ? st.ms_entries : 0;
+    return idx_err(rc);
+}
+
+int
+idx_cursor_open(struct idx_txn *txn, enum idx_table t, struct idx_cursor **out)
+{
+    struct idx_cursor *c;
+    int rc;
+
+    *out = NULL;
+    c = malloc(sizeof *c);
+    if (c == NULL)
+        return SE_ENOMEM;
+    rc = mdb_cursor_open(txn->txn, txn->ix->dbi[t], &c->cur);
+    if (rc != 0) {
+        free(c);
+        return idx_err(rc);
+    }
+    *out = c;
+    return SE_OK;
+}
+
+void
+idx_cursor_close(struct idx_cursor *c)
+{
+    if (c == NULL)
+        return;
+    mdb_cursor_close(c->cur);
+    free(c);
+}
+
+/* 1 positioned, 0 nothing there, <0 error. */
+static int
+cursor_op(struct idx_cursor *c, MDB_val *k, MDB_cursor_op op)
+{
+    MDB_val v;
+    int rc = mdb_cursor_get(c->cur, k, &v, op);
+
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    return rc == 0 ? 1 : idx_err(rc);
+}
+
+int
+idx_cursor_seek(struct idx_cursor *c, const void *key, size_t klen)
+{
+    MDB_val k = {klen, (void *)key};
+
+    if (klen == 0 || klen > 511)
+        return SE_EINVAL;
+    return cursor_op(c, &k, MDB_SET_RANGE);
+}
+
+int
+idx_cursor_next(struct idx_cursor *c)
+{
+    MDB_val k;
+
+    return cursor_op(c, &k, MDB_NEXT);
+}
+
+int
+idx_cursor_prev(struct idx_cursor *c)
+{
+    MDB_val k;
+
+    return cursor_op(c, &k, MDB_PREV);
+}
+
+int
+idx_cursor_first(struct idx_cursor *c)
+{
+    MDB_val k;
+
+    return cursor_op(c, &k, MDB_FIRST);
+}
+
+int
+idx_cursor_last(struct idx_cursor *c)
+{
+    MDB_val k;
+
+    return cursor_op(c, &k, MDB_LAST);
+}
+
+int
+idx_cursor_get(struct idx_cursor *c, const void **key, size_t *klen,
+               const void **val, size_t *vlen)
+{
+    MDB_val k, v;
+    int rc = mdb_cursor_get(c->cur, &k, &v, MDB_GET_CURRENT);
+
+    if (rc != 0)
+        return idx_err(rc);
+    if (key) {
+        *key = k.mv_data;
+        *klen = k.mv_size;
+    }
+    if (val) {
+        *val = v.mv_data;
+        *vlen = v.mv_size;
+    }
+    return SE_OK;
+}

@@ -1,0 +1,127 @@
+/*
+ * index.h - the index's tables in LMDB: environment, transactions, get/put,
+ * cursors. The only module that includes lmdb.h; MDB_* names and codes never
+ * leave index.c. One writer at a time (LMDB's lock makes a second writer
+ * wait), any number of readers, each reader seeing the last commit.
+ *
+ * Tables (LMDB named databases) and what their keys are; the bytes of the
+ * values are written down by the modules that own them (docstore.c,
+ * writer.c, posting.h) and summed up in docs/FORMAT.md:
+ *   IDX_META      short ASCII name       -> value (format, language, counts)
+ *   IDX_DOCS      doc id, u32 big-endian -> document record (docstore.h)
+ *   IDX_IDS       external id bytes      -> doc id, u32 little-endian
+ *   IDX_LENS      chunk no, u32 BE       -> DOC_LENS_CHUNK lengths, u32 LE
+ *   IDX_TEXT      doc id, u32 BE         -> stored body (docstore.h)
+ *   IDX_SDICT     stem                   -> term statistics (plist.h)
+ *   IDX_STEMS     stem 0x00 last-doc BE  -> posting block, no positions
+ *   IDX_FDICT     word form              -> term statistics (plist.h)
+ *   IDX_FORMS     form 0x00 last-doc BE  -> posting block with positions
+ *   IDX_STEMFORMS stem                   -> form (sorted duplicates)
+ */
+#ifndef SE_INDEX_H
+#define SE_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum idx_table {
+    IDX_META,
+    IDX_DOCS,
+    IDX_IDS,
+    IDX_LENS,
+    IDX_TEXT,
+    IDX_SDICT,
+    IDX_STEMS,
+    IDX_FDICT,
+    IDX_FORMS,
+    IDX_STEMFORMS,
+    IDX_NTABLES
+};
+
+/* Flags of idx_open(). */
+#define IDX_RDONLY 0x1 /* open an existing index for reading only */
+#define IDX_CREATE 0x2 /* create the directory and index when absent */
+
+/* Flags of idx_put(). */
+#define IDX_APPEND 0x1  /* key sorts after every key in the table (faster) */
+#define IDX_NODUPDATA 0x2 /* IDX_STEMFORMS: do nothing if the pair exists */
+
+struct idx;
+struct idx_txn;
+struct idx_cursor;
+
+/*
+ * Open the index in directory `dir`. Without IDX_CREATE the directory must
+ * hold an index (SE_ENOINDEX otherwise). With IDX_CREATE a missing
+ * directory is made, and an existing directory must be empty or hold an
+ * index: a foreign, non-empty directory gives SE_ENOINDEX and is not
+ * touched. Whether the tables hold a valid index is the caller's check
+ * (docstore.h: doc_meta_load).
+ */
+int idx_open(const char *dir, int flags, struct idx **out);
+void idx_close(struct idx *ix);
+/* Bytes used in the data file by the last commit (pages in use x size). */
+int idx_size(struct idx *ix, uint64_t *bytes);
+
+/* Begin a transaction; `write` != 0 for the one writer. */
+int idx_txn_begin(struct idx *ix, int write, struct idx_txn **out);
+/* Commit and free. On failure the transaction is aborted all the same. */
+int idx_txn_commit(struct idx_txn *txn);
+/* Abort and free; NULL does nothing. */
+void idx_txn_abort(struct idx_txn *txn);
+
+/*
+ * Look `key` up. On SE_OK *val points into the map: read-only, valid until
+ * the transaction ends or the next write in it. SE_ENOTFOUND if absent.
+ */
+int idx_get(struct idx_txn *txn, enum idx_table t, const void *key,
+            size_t klen, const void **val, size_t *vlen);
+/* Store key -> val, replacing an existing value (flags: IDX_APPEND...). */
+int idx_put(struct idx_txn *txn, enum idx_table t, const void *key,
+            size_t klen, const void *val, size_t vlen, int flags);
+/*
+ * Delete `key` (for IDX_STEMFORMS with `val` non-NULL, only that pair).
+ * SE_OK, or SE_ENOTFOUND when absent.
+ */
+int idx_del(struct idx_txn *txn, enum idx_table t, const void *key,
+            size_t klen, const void *val, size_t vlen);
+/* Number of entries in a table. */
+int idx_count(struct idx_txn *txn, enum idx_table t, uint64_t *n);
+
+/* A cursor over one table; freed by idx_cursor_close() before txn end. */
+int idx_cursor_open(struct idx_txn *txn, enum idx_table t,
+                    struct idx_cursor **out);
+void idx_cursor_close(struct idx_cursor *c);
+/*
+ * Position on the first key >= `key` (IDX_STEMFORMS: on its first value).
+ * Returns 1 when positioned, 0 when no such key, <0 on error. Then read the
+ * entry with idx_cursor_get().
+ */
+int idx_cursor_seek(struct idx_cursor *c, const void *key, size_t klen);
+/* Step to the next or previous entry, first or last: 1, 0 at the end, <0. */
+int idx_cursor_next(struct idx_cursor *c);
+int idx_cursor_prev(struct idx_cursor *c);
+int idx_cursor_first(struct idx_cursor *c);
+int idx_cursor_last(struct idx_cursor *c);
+/* The current entry; pointers valid as for idx_get(). */
+int idx_cursor_get(struct idx_cursor *c, const void **key, size_t *klen,
+                   const void **val, size_t *vlen);
+
+/* Big-endian u32 helpers for keys that must sort as numbers. */
+static inline void
+idx_put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static inline uint32_t
+idx_get_be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           (uint32_t)p[3];
+}
+
+#endif

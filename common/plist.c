@@ -1,0 +1,293 @@
+/*
+ * plist.c - dictionary entries and posting-list iterators over LMDB.
+ *
+ * An iterator holds one decoded block: its document ids always, its
+ * frequencies and positions only once asked for (a phrase decodes positions
+ * only in the blocks where all its words meet). Values are decoded straight
+ * from the map, never copied.
+ */
+#include "plist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+
+struct pl {
+    enum pl_kind kind;
+    struct idx_cursor *cur;
+    struct pl_stats st;
+    char term[PL_TERM_MAX];
+    size_t len;
+    struct post_view v;
+    uint32_t n;    /* documents in the loaded block, 0 for none */
+    uint32_t i;    /* current index in it */
+    uint32_t last; /* last document of the block, from its key */
+    int started, ended, have_tfs, have_pos;
+    uint32_t docs[POST_BLOCK_DOCS];
+    uint32_t tfs[POST_BLOCK_DOCS];
+    uint32_t pos_off[POST_BLOCK_DOCS + 1];
+    uint32_t *pos;
+    size_t pos_cap;
+};
+
+enum idx_table
+pl_dict_table(enum pl_kind kind)
+{
+    return kind == PL_STEMS ? IDX_SDICT : IDX_FDICT;
+}
+
+enum idx_table
+pl_post_table(enum pl_kind kind)
+{
+    return kind == PL_STEMS ? IDX_STEMS : IDX_FORMS;
+}
+
+size_t
+pl_key(const char *term, size_t len, uint32_t last, unsigned char *key)
+{
+    memcpy(key, term, len);
+    key[len] = 0;
+    idx_put_be32(key + len + 1, last);
+    return len + 5;
+}
+
+int
+pl_stats_get(struct idx_txn *txn, enum pl_kind kind, const char *term,
+             size_t len, struct pl_stats *st)
+{
+    const unsigned char *p, *end;
+    const void *v;
+    size_t n;
+    int rc;
+
+    st->df = 0;
+    st->cf = 0;
+    if (len == 0 || len > PL_TERM_MAX)
+        return SE_ENOTFOUND;
+    rc = idx_get(txn, pl_dict_table(kind), term, len, &v, &n);
+    if (rc != SE_OK)
+        return rc;
+    p = v;
+    end = p + n;
+    rc = buf_get_varint(&p, end, &st->df);
+    if (rc == SE_OK)
+        rc = buf_get_varint64(&p, end, &st->cf);
+    if (rc == SE_OK && (p != end || st->df == 0 || st->cf < st->df))
+        rc = SE_ECORRUPT;
+    return rc;
+}
+
+int
+pl_stats_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
+             size_t len, const struct pl_stats *st)
+{
+    unsigned char tmp[16];
+    struct buf b = {tmp, 0, sizeof tmp};
+    int rc;
+
+    if (st->df == 0) {
+        rc = idx_del(txn, pl_dict_table(kind), term, len, NULL, 0);
+        return rc == SE_ENOTFOUND ? SE_OK : rc;
+    }
+    /* 15 bytes always fit: no reallocation of the stack buffer. */
+    buf_put_varint(&b, st->df);
+    buf_put_varint64(&b, st->cf);
+    return idx_put(txn, pl_dict_table(kind), term, len, tmp, b.len, 0);
+}
+
+int
+pl_open(struct idx_txn *txn, enum pl_kind kind, const char *term, size_t len,
+        struct pl **out)
+{
+    struct pl *p;
+    int rc;
+
+    *out = NULL;
+    if (len == 0 || len > PL_TERM_MAX)
+        return SE_ENOTFOUND;
+    p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return SE_ENOMEM;
+    p->kind = kind;
+    memcpy(p->term, term, len);
+    p->len = len;
+    rc = pl_stats_get(txn, kind, term, len, &p->st);
+    if (rc == SE_OK)
+        rc = idx_cursor_open(txn, pl_post_table(kind), &p->cur);
+    if (rc != SE_OK) {
+        pl_close(p);
+        return rc;
+    }
+    *out = p;
+    return SE_OK;
+}
+
+void
+pl_close(struct pl *p)
+{
+    if (p == NULL)
+        return;
+    idx_cursor_close(p->cur);
+    free(p->pos);
+    free(p);
+}
+
+const struct pl_stats *
+pl_stats(const struct pl *p)
+{
+    return &p->st;
+}
+
+/*
+ * Load the block under the cursor (found = its return). 1 when it belongs
+ * to our term, 0 when the cursor left the term (end of the list), <0 error.
+ */
+static int
+load_block(struct pl *p, int found)
+{
+    const unsigned char *key;
+    const void *k, *val;
+    size_t klen, vlen;
+    int rc;
+
+    p->n = 0;
+    p->i = 0;
+    p->have_tfs = p->have_pos = 0;
+    if (found <= 0) {
+        p->ended = 1;
+        return found;
+    }
+    rc = idx_cursor_get(p->cur, &k, &klen, &val, &vlen);
+    if (rc != SE_OK)
+        return rc;
+    key = k;
+    if (klen != p->len + 5 || memcmp(key, p->term, p->len) != 0 ||
+        key[p->len] != 0) {
+        p->ended = 1;
+        return 0;
+    }
+    p->last = idx_get_be32(key + p->len + 1);
+    rc = post_parse(val, vlen, &p->v);
+    if (rc == SE_OK)
+        rc = post_decode_docs(&p->v, p->docs);
+    if (rc != SE_OK)
+        return rc;
+    if (p->docs[p->v.n - 1] != p->last)
+        return SE_ECORRUPT;
+    if ((p->kind == PL_FORMS) != ((p->v.flags & POST_F_POSITIONS) != 0))
+        return SE_ECORRUPT;
+    p->n = p->v.n;
+    return 1;
+}
+
+int
+pl_next(struct pl *p)
+{
+    if (p->ended)
+        return 0;
+    if (!p->started) {
+        unsigned char key[PL_KEY_MAX];
+        p->started = 1;
+        return load_block(p, idx_cursor_seek(p->cur, key,
+                                             pl_key(p->term, p->len, 0, key)));
+    }
+    if (p->i + 1 < p->n) {
+        p->i++;
+        return 1;
+    }
+    return load_block(p, idx_cursor_next(p->cur));
+}
+
+int
+pl_seek(struct pl *p, uint32_t target)
+{
+    uint32_t lo, hi;
+
+    if (p->ended)
+        return 0;
+    if (!p->started || target > p->last) {
+        /* The B-tree finds the one block whose last doc >= target. */
+        unsigned char key[PL_KEY_MAX];
+        int rc;
+        p->started = 1;
+        rc = load_block(p, idx_cursor_seek(p->cur, key,
+                                           pl_key(p->term, p->len, target,
+                                                  key)));
+        if (rc <= 0)
+            return rc;
+    } else if (p->docs[p->i] >= target) {
+        return 1;
+    }
+    /* Binary search in the block: the first doc >= target. */
+    lo = p->i;
+    hi = p->n - 1; /* docs[hi] = last >= target */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p->docs[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    p->i = lo;
+    return 1;
+}
+
+uint32_t
+pl_doc(const struct pl *p)
+{
+    return p->docs[p->i];
+}
+
+int
+pl_tf(struct pl *p, uint32_t *tf)
+{
+    if (!p->have_tfs) {
+        int rc = post_decode_tfs(&p->v, p->tfs);
+        if (rc != SE_OK) {
+            *tf = 0;
+            return rc;
+        }
+        p->have_tfs = 1;
+    }
+    *tf = p->tfs[p->i];
+    return SE_OK;
+}
+
+int
+pl_positions(struct pl *p, const uint32_t **pos, uint32_t *n)
+{
+    uint32_t tf, k;
+    int rc;
+
+    *pos = NULL;
+    *n = 0;
+    if (p->kind != PL_FORMS)
+        return SE_EINVAL;
+    rc = pl_tf(p, &tf);
+    if (rc != SE_OK)
+        return rc;
+    if (!p->have_pos) {
+        uint64_t sum = 0;
+        if (p->v.pos_count > p->pos_cap) {
+            uint32_t *np = realloc(p->pos, (size_t)p->v.pos_count * 4);
+            if (np == NULL)
+                return SE_ENOMEM;
+            p->pos = np;
+            p->pos_cap = p->v.pos_count;
+        }
+        rc = post_decode_positions(&p->v, p->tfs, p->pos);
+        if (rc != SE_OK)
+            return rc;
+        for (k = 0; k < p->n; k++) {
+            p->pos_off[k] = (uint32_t)sum;
+            sum += p->tfs[k];
+        }
+        p->pos_off[p->n] = (uint32_t)sum;
+        p->have_pos = 1;
+    }
+    *pos = p->pos + p->pos_off[p->i];
+    *n = tf;
+    return SE_OK;
+}

@@ -1,0 +1,75 @@
+/*
+ * plist.h - a term's posting list as stored in LMDB: its statistics in the
+ * dictionary and an iterator over its blocks.
+ *
+ * Two kinds of lists (Xapian's scheme): stems, with document ids and
+ * frequencies, for ranked queries; word forms (folded but unstemmed), with
+ * positions as well, for phrases and exact words. Keys of blocks are the
+ * term, a 0x00 byte, and the block's last document id in big-endian, so a
+ * term's blocks are adjacent and in document order, and seeking to
+ * (term, target) lands on the only block that can hold `target`: the
+ * B-tree is the skip list.
+ *
+ * Dictionary values (IDX_SDICT, IDX_FDICT): varint df, varint64 cf
+ * (documents containing the term, and its total occurrences).
+ */
+#ifndef SE_PLIST_H
+#define SE_PLIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index.h"
+#include "posting.h"
+
+enum pl_kind { PL_STEMS, PL_FORMS };
+
+/* Longest term: a key is term + 5 bytes, and LMDB keys stop at 511. */
+#define PL_TERM_MAX 500
+#define PL_KEY_MAX (PL_TERM_MAX + 5)
+
+struct pl_stats {
+    uint32_t df;
+    uint64_t cf;
+};
+
+/* The dictionary and postings tables of a kind. */
+enum idx_table pl_dict_table(enum pl_kind kind);
+enum idx_table pl_post_table(enum pl_kind kind);
+/* Write the block key of (term, last) into key; returns its length. */
+size_t pl_key(const char *term, size_t len, uint32_t last, unsigned char *key);
+
+/* Read a term's statistics; SE_ENOTFOUND when the term is absent. */
+int pl_stats_get(struct idx_txn *txn, enum pl_kind kind, const char *term,
+                 size_t len, struct pl_stats *st);
+/* Write them; df == 0 deletes the entry. */
+int pl_stats_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
+                 size_t len, const struct pl_stats *st);
+
+/* Iterator over one term's postings, in document order. */
+struct pl;
+
+/*
+ * Open the list of `term`; it starts before its first document, so call
+ * pl_next() or pl_seek(). SE_ENOTFOUND when the term is absent.
+ * Lives no longer than `txn`.
+ */
+int pl_open(struct idx_txn *txn, enum pl_kind kind, const char *term,
+            size_t len, struct pl **out);
+void pl_close(struct pl *p);
+const struct pl_stats *pl_stats(const struct pl *p);
+/* Advance to the next document: 1, 0 at the end, <0 on error. */
+int pl_next(struct pl *p);
+/* Advance to the first document >= target (never back): 1, 0, <0. */
+int pl_seek(struct pl *p, uint32_t target);
+/* The current document (valid after pl_next/pl_seek returned 1). */
+uint32_t pl_doc(const struct pl *p);
+/* Its term frequency. SE_OK or SE_ECORRUPT. */
+int pl_tf(struct pl *p, uint32_t *tf);
+/*
+ * Its positions (forms only), increasing; *pos valid until the iterator
+ * moves. SE_OK, SE_EINVAL for a stem list, SE_ECORRUPT.
+ */
+int pl_positions(struct pl *p, const uint32_t **pos, uint32_t *n);
+
+#endif

@@ -1,0 +1,536 @@
+/*
+ * posting.c - codec for one block of a posting list (see posting.h).
+ *
+ * Bytes of a block, in order (varints are LEB128, buf.h):
+ *
+ *   u8      flags       POST_F_POSITIONS or 0; any other bit is corruption
+ *   varint  n           documents, 1..POST_BLOCK_DOCS
+ *   varint  first_doc   docs[0]; first_doc + n - 1 fits in 32 bits
+ *   varint  max_tf      max(tfs), >= 1
+ *   varint  min_len     min(lens), 0 when the encoder got no lengths
+ *   varint  docs_bytes  0 when n = 1
+ *   varint  tfs_bytes
+ *   varint  pos_count   only with POST_F_POSITIONS: sum(tfs), < 2^32
+ *   docs    a StreamVByte stream (codes 1,2,3,4 bytes) of the n-1 gaps
+ *           docs[i] - docs[i-1], each >= 1 (streamvbyte_delta_encode with
+ *           prev = first_doc writes exactly this)
+ *   tfs     a StreamVByte 0124 stream (codes 0,1,2,4 bytes) of the n
+ *           values tfs[i] - 1: a block where every tf is 1 costs its
+ *           (n+3)/4 control bytes and nothing else
+ *   pos     only with POST_F_POSITIONS: one StreamVByte stream (1,2,3,4)
+ *           of pos_count gaps, document after document: a document's
+ *           first position as is (the gap from 0), then the gap to the
+ *           previous position of the same document, >= 1. It ends where
+ *           the value ends.
+ *
+ * A StreamVByte stream of c values is (c+3)/4 control bytes, four 2-bit
+ * codes a byte, lowest bits first (the codes past c in the last byte are 0),
+ * then the values' bytes, little-endian, in order. Nothing in the stream
+ * says how long it is: the decoder knows c from the header and requires the
+ * control bytes plus the data bytes they announce to fill the stream's
+ * section exactly.
+ *
+ * Encoding goes through libstreamvbyte. Decoding does not: Debian's build of
+ * libstreamvbyte 0.4.1 is compiled without optimisation and without its
+ * SIMD paths (a call per value, memcpy() through the PLT for each one), and
+ * runs at about 150 million integers a second, several times slower than the
+ * loops below; its upstream SIMD decoder also loads 16 bytes per four values
+ * and so reads up to 16 bytes past the end of a stream, which can be the end
+ * of an LMDB value. The decoder here is the same format (the tests check it
+ * against libstreamvbyte's own decoder): on x86 with SSSE3, four values per
+ * control byte with one unaligned 16-byte load and a byte shuffle from a
+ * table, used only while those 16 bytes lie inside the value; then a scalar
+ * loop that checks every value against the end of its section.
+ */
+#include "posting.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include <streamvbyte.h>
+#include <streamvbytedelta.h>
+
+#include "error.h"
+
+#if (defined(__x86_64__) || defined(__i386__)) &&                              \
+    (defined(__GNUC__) || defined(__clang__)) && !defined(POST_NO_SIMD)
+#define POST_SSSE3 1
+#include <tmmintrin.h>
+#endif
+
+/* ---------------------------------------------------------------- */
+/* StreamVByte tables                                                */
+/* ---------------------------------------------------------------- */
+
+enum svb_codec {
+    SVB_1234, /* codes 0..3 mean 1, 2, 3, 4 bytes */
+    SVB_0124, /* codes 0..3 mean 0, 1, 2, 4 bytes */
+};
+
+/* Values per chunk when the encoder writes a positions stream; a multiple of
+ * 4, so that each chunk's control bytes are whole. */
+#define SVB_CHUNK 512
+
+/* Bytes streamvbyte_encode*() may write for `c` values (the library's own
+ * bound, streamvbyte_max_compressedbytes(), as a constant expression). */
+#define SVB_MAX_BYTES(c) (((c) + 3) / 4 + 4 * (c))
+
+/*
+ * The tables are built by the preprocessor, so that they are constant data
+ * and the decoder needs no initialisation. For control byte k, value j
+ * (0..3) has code SVB_C(k, j) and takes SVB_L(codec, code) bytes.
+ */
+#define SVB_C(k, j) (((k) >> (2 * (j))) & 3)
+#define SVB_L(cd, c) ((cd) == SVB_1234 ? (c) + 1 : (c) == 3 ? 4 : (c))
+#define SVB_LJ(cd, k, j) SVB_L(cd, SVB_C(k, j))
+/* Offset of value j's first byte among the data bytes of control byte k. */
+#define SVB_OFF0(cd, k) 0
+#define SVB_OFF1(cd, k) SVB_LJ(cd, k, 0)
+#define SVB_OFF2(cd, k) (SVB_OFF1(cd, k) + SVB_LJ(cd, k, 1))
+#define SVB_OFF3(cd, k) (SVB_OFF2(cd, k) + SVB_LJ(cd, k, 2))
+#define SVB_LEN(cd, k) (SVB_OFF3(cd, k) + SVB_LJ(cd, k, 3))
+/* pshufb mask: byte b of output lane j takes data byte off + b, or is zeroed
+ * (a mask byte with its high bit set) past the value's length. */
+#define SVB_SB(cd, k, j, off, b) ((b) < SVB_LJ(cd, k, j) ? (off) + (b) : 0xff)
+#define SVB_SLANE(cd, k, j, off)                                               \
+    SVB_SB(cd, k, j, off, 0), SVB_SB(cd, k, j, off, 1),                        \
+        SVB_SB(cd, k, j, off, 2), SVB_SB(cd, k, j, off, 3)
+#define SVB_SROW(cd, k)                                                        \
+    {SVB_SLANE(cd, k, 0, SVB_OFF0(cd, k)), SVB_SLANE(cd, k, 1, SVB_OFF1(cd, k)), \
+     SVB_SLANE(cd, k, 2, SVB_OFF2(cd, k)), SVB_SLANE(cd, k, 3, SVB_OFF3(cd, k))}
+#define SVB_R4(M, cd, k) M(cd, k), M(cd, k + 1), M(cd, k + 2), M(cd, k + 3)
+#define SVB_R16(M, cd, k)                                                      \
+    SVB_R4(M, cd, k), SVB_R4(M, cd, k + 4), SVB_R4(M, cd, k + 8),              \
+        SVB_R4(M, cd, k + 12)
+#define SVB_R64(M, cd, k)                                                      \
+    SVB_R16(M, cd, k), SVB_R16(M, cd, k + 16), SVB_R16(M, cd, k + 32),         \
+        SVB_R16(M, cd, k + 48)
+#define SVB_R256(M, cd)                                                        \
+    SVB_R64(M, cd, 0), SVB_R64(M, cd, 64), SVB_R64(M, cd, 128),                \
+        SVB_R64(M, cd, 192)
+
+/* Data bytes announced by one control byte, by codec. */
+static const uint8_t svb_len[2][256] = {
+    {SVB_R256(SVB_LEN, SVB_1234)},
+    {SVB_R256(SVB_LEN, SVB_0124)},
+};
+
+/* Bytes of one value, by codec and code. */
+static const uint8_t svb_vlen[2][4] = {{1, 2, 3, 4}, {0, 1, 2, 4}};
+
+#ifdef POST_SSSE3
+/* Shuffle masks turning 16 data bytes into four 32-bit values. */
+static const _Alignas(16) uint8_t svb_shuf[2][256][16] = {
+    {SVB_R256(SVB_SROW, SVB_1234)},
+    {SVB_R256(SVB_SROW, SVB_0124)},
+};
+#endif
+
+/* ---------------------------------------------------------------- */
+/* StreamVByte decoding                                              */
+/* ---------------------------------------------------------------- */
+
+/* The `len` bytes at p, little-endian. */
+static inline uint32_t
+svb_get(const unsigned char *p, unsigned len)
+{
+    uint32_t v = 0;
+    unsigned i;
+
+    for (i = 0; i < len; i++)
+        v |= (uint32_t)p[i] << (8 * i);
+    return v;
+}
+
+#ifdef POST_SSSE3
+static int
+svb_have_ssse3(void)
+{
+#ifdef __SSSE3__
+    return 1;
+#else
+    return __builtin_cpu_supports("ssse3");
+#endif
+}
+
+/*
+ * Decode whole groups of four values, control bytes keys[0..nquads), data
+ * from *dpp, while the 16 bytes each group loads lie below `end`. Advances
+ * *dpp; returns the groups decoded. Does not look at where the stream ends:
+ * svb_decode() checks that afterwards.
+ */
+__attribute__((target("ssse3"))) static uint32_t
+svb_quads_ssse3(enum svb_codec cd, const unsigned char *keys, uint32_t nquads,
+                const unsigned char **dpp, const unsigned char *end,
+                uint32_t *out)
+{
+    const unsigned char *dp = *dpp;
+    const uint8_t(*shuf)[16] = svb_shuf[cd];
+    const uint8_t *len = svb_len[cd];
+    uint32_t q;
+
+    for (q = 0; q < nquads && end - dp >= 16; q++) {
+        unsigned k = keys[q];
+        __m128i d = _mm_loadu_si128((const __m128i *)(const void *)dp);
+        __m128i s = _mm_load_si128((const __m128i *)(const void *)shuf[k]);
+
+        _mm_storeu_si128((__m128i *)(void *)(out + 4 * (size_t)q),
+                         _mm_shuffle_epi8(d, s));
+        dp += len[k];
+    }
+    *dpp = dp;
+    return q;
+}
+#endif
+
+/*
+ * Decode the `count` values of the stream [in, in+size) into out[0..count).
+ * `end` (>= in+size) is the end of the value holding the stream: nothing at
+ * or past it is read. SE_OK, or SE_ECORRUPT when the control bytes and the
+ * data they announce do not fill [in, in+size) exactly, or a code past
+ * `count` in the last control byte is not 0.
+ */
+static int
+svb_decode(enum svb_codec cd, const unsigned char *in, size_t size,
+           const unsigned char *end, uint32_t count, uint32_t *out)
+{
+    const unsigned char *keys = in, *dp, *stop = in + size;
+    const uint8_t *vlen = svb_vlen[cd];
+    size_t nkeys = count / 4 + (count % 4 != 0);
+    uint32_t q = 0, nquads = count / 4, i;
+    unsigned k, rest = count % 4;
+
+    if (size < nkeys)
+        return SE_ECORRUPT;
+    dp = in + nkeys;
+#ifdef POST_SSSE3
+    if (svb_have_ssse3()) {
+        q = svb_quads_ssse3(cd, keys, nquads, &dp, end, out);
+        if (dp > stop)
+            return SE_ECORRUPT;
+    }
+#else
+    (void)end;
+#endif
+    for (; q < nquads; q++) {
+        uint32_t *o = out + 4 * (size_t)q;
+
+        k = keys[q];
+        if (cd == SVB_0124 && k == 0) { /* four 0s, no data: tf = 1 */
+            o[0] = o[1] = o[2] = o[3] = 0;
+            continue;
+        }
+        if ((size_t)(stop - dp) < svb_len[cd][k])
+            return SE_ECORRUPT;
+        for (i = 0; i < 4; i++) {
+            unsigned len = vlen[SVB_C(k, i)];
+
+            o[i] = svb_get(dp, len);
+            dp += len;
+        }
+    }
+    if (rest != 0) {
+        k = keys[nquads];
+        if (k >> (2 * rest) != 0)
+            return SE_ECORRUPT;
+        for (i = 0; i < rest; i++) {
+            unsigned len = vlen[SVB_C(k, i)];
+
+            if ((size_t)(stop - dp) < len)
+                return SE_ECORRUPT;
+            out[4 * (size_t)nquads + i] = svb_get(dp, len);
+            dp += len;
+        }
+    }
+    return dp == stop ? SE_OK : SE_ECORRUPT;
+}
+
+/* ---------------------------------------------------------------- */
+/* Encoding                                                          */
+/* ---------------------------------------------------------------- */
+
+/*
+ * Append the positions stream: `count` gaps, as laid out above. The gaps go
+ * through libstreamvbyte SVB_CHUNK at a time, so no array of `count` gaps is
+ * allocated: each chunk's control bytes are copied to their place in the
+ * stream's control area, its data bytes after the data so far.
+ */
+static int
+post_put_positions(struct buf *out, const uint32_t *tfs, const uint32_t *pos,
+                   uint32_t count)
+{
+    uint32_t gaps[SVB_CHUNK];
+    unsigned char tmp[SVB_MAX_BYTES(SVB_CHUNK)];
+    size_t nkeys = count / 4 + (count % 4 != 0), kat, dat, ck, sz;
+    uint32_t k, j, m, left = 0, prev = 0;
+    const uint32_t *tf = tfs;
+    int rc;
+
+    if (count > (SIZE_MAX - nkeys - 1) / 4)
+        return SE_ENOMEM;
+    rc = buf_reserve(out, nkeys + (size_t)count * 4);
+    if (rc != SE_OK)
+        return rc;
+    kat = out->len;
+    dat = out->len + nkeys;
+    for (k = 0; k < count; k += m) {
+        m = count - k < SVB_CHUNK ? count - k : SVB_CHUNK;
+        for (j = 0; j < m; j++) {
+            if (left == 0) { /* a new document: gaps restart from 0 */
+                left = *tf++;
+                prev = 0;
+            }
+            gaps[j] = pos[k + j] - prev;
+            prev = pos[k + j];
+            left--;
+        }
+        sz = streamvbyte_encode(gaps, m, tmp);
+        ck = m / 4 + (m % 4 != 0);
+        memcpy(out->data + kat, tmp, ck);
+        memcpy(out->data + dat, tmp + ck, sz - ck);
+        kat += ck;
+        dat += sz - ck;
+    }
+    out->len = dat;
+    return SE_OK;
+}
+
+int
+post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
+            const uint32_t *pos, uint32_t n, struct buf *out)
+{
+    uint32_t tfm1[POST_BLOCK_DOCS];
+    unsigned char dstream[SVB_MAX_BYTES(POST_BLOCK_DOCS - 1)];
+    unsigned char tstream[SVB_MAX_BYTES(POST_BLOCK_DOCS)];
+    uint32_t max_tf = 0, min_len = UINT32_MAX, i, j;
+    uint64_t pos_count = 0;
+    size_t dbytes, tbytes, base;
+    const uint32_t *p;
+    int rc;
+
+    if (docs == NULL || tfs == NULL || out == NULL || n == 0 ||
+        n > POST_BLOCK_DOCS)
+        return SE_EINVAL;
+    for (i = 0; i < n; i++) {
+        if (tfs[i] == 0 || (i > 0 && docs[i] <= docs[i - 1]))
+            return SE_EINVAL;
+        if (tfs[i] > max_tf)
+            max_tf = tfs[i];
+        if (lens != NULL && lens[i] < min_len)
+            min_len = lens[i];
+        tfm1[i] = tfs[i] - 1;
+        pos_count += tfs[i];
+    }
+    if (lens == NULL)
+        min_len = 0;
+    if (pos != NULL) {
+        if (pos_count > UINT32_MAX)
+            return SE_EINVAL;
+        for (i = 0, p = pos; i < n; p += tfs[i], i++)
+            for (j = 1; j < tfs[i]; j++)
+                if (p[j] <= p[j - 1])
+                    return SE_EINVAL;
+    }
+
+    dbytes = streamvbyte_delta_encode(docs + 1, n - 1, dstream, docs[0]);
+    tbytes = streamvbyte_encode_0124(tfm1, n, tstream);
+    base = out->len;
+    rc = buf_putc(out, pos != NULL ? POST_F_POSITIONS : 0);
+    if (rc == SE_OK)
+        rc = buf_put_varint(out, n);
+    if (rc == SE_OK)
+        rc = buf_put_varint(out, docs[0]);
+    if (rc == SE_OK)
+        rc = buf_put_varint(out, max_tf);
+    if (rc == SE_OK)
+        rc = buf_put_varint(out, min_len);
+    if (rc == SE_OK)
+        rc = buf_put_varint(out, (uint32_t)dbytes);
+    if (rc == SE_OK)
+        rc = buf_put_varint(out, (uint32_t)tbytes);
+    if (rc == SE_OK && pos != NULL)
+        rc = buf_put_varint(out, (uint32_t)pos_count);
+    if (rc == SE_OK)
+        rc = buf_append(out, dstream, dbytes);
+    if (rc == SE_OK)
+        rc = buf_append(out, tstream, tbytes);
+    if (rc == SE_OK && pos != NULL)
+        rc = post_put_positions(out, tfs, pos, (uint32_t)pos_count);
+    if (rc != SE_OK)
+        out->len = base; /* no half-written block */
+    return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* Decoding                                                          */
+/* ---------------------------------------------------------------- */
+
+/* Control bytes plus the fewest and the most data bytes of `c` values. */
+static uint64_t
+svb_min_bytes(enum svb_codec cd, uint64_t c)
+{
+    return (c + 3) / 4 + (cd == SVB_1234 ? c : 0);
+}
+
+static uint64_t
+svb_max_bytes(uint64_t c)
+{
+    return (c + 3) / 4 + 4 * c;
+}
+
+/*
+ * Besides the rules in the comment at the top, the header must agree with
+ * itself: each stream's size lies between the least and the most its count
+ * of values can take; the docs and tfs streams fit in the value and, without
+ * positions, end it. With positions, n - 1 + max_tf <= pos_count <=
+ * n * max_tf, and as each position takes at least one data byte plus a
+ * quarter of a control byte, pos_count < pos_bytes <= len: an array of
+ * pos_count positions costs at most 4 bytes per byte of the value.
+ * Decoding then checks the streams themselves.
+ */
+int
+post_parse(const void *val, size_t len, struct post_view *v)
+{
+    const unsigned char *p = val, *end;
+    struct post_view w;
+    uint32_t x, dbytes, tbytes;
+    size_t rest;
+
+    memset(v, 0, sizeof *v);
+    memset(&w, 0, sizeof w);
+    if (len == 0)
+        return SE_ECORRUPT;
+    end = p + len;
+    w.flags = *p++;
+    if (w.flags & ~(uint32_t)POST_F_POSITIONS)
+        return SE_ECORRUPT;
+    if (buf_get_varint(&p, end, &w.n) != SE_OK ||
+        buf_get_varint(&p, end, &w.first_doc) != SE_OK ||
+        buf_get_varint(&p, end, &w.max_tf) != SE_OK ||
+        buf_get_varint(&p, end, &w.min_len) != SE_OK ||
+        buf_get_varint(&p, end, &dbytes) != SE_OK ||
+        buf_get_varint(&p, end, &tbytes) != SE_OK)
+        return SE_ECORRUPT;
+    if ((w.flags & POST_F_POSITIONS) &&
+        buf_get_varint(&p, end, &w.pos_count) != SE_OK)
+        return SE_ECORRUPT;
+    if (w.n == 0 || w.n > POST_BLOCK_DOCS || w.max_tf == 0 ||
+        w.first_doc > UINT32_MAX - (w.n - 1))
+        return SE_ECORRUPT;
+    x = w.n - 1;
+    if (dbytes < svb_min_bytes(SVB_1234, x) || dbytes > svb_max_bytes(x) ||
+        tbytes < svb_min_bytes(SVB_0124, w.n) || tbytes > svb_max_bytes(w.n))
+        return SE_ECORRUPT;
+    rest = (size_t)(end - p);
+    if (dbytes > rest || tbytes > rest - dbytes)
+        return SE_ECORRUPT;
+    w.docs = p;
+    w.docs_bytes = dbytes;
+    w.tfs = p + dbytes;
+    w.tfs_bytes = tbytes;
+    rest -= (size_t)dbytes + tbytes;
+    if (w.flags & POST_F_POSITIONS) {
+        if (w.pos_count < (uint64_t)w.n - 1 + w.max_tf ||
+            w.pos_count > (uint64_t)w.n * w.max_tf ||
+            rest < svb_min_bytes(SVB_1234, w.pos_count) ||
+            rest > svb_max_bytes(w.pos_count))
+            return SE_ECORRUPT;
+        w.pos = w.tfs + tbytes;
+        w.pos_bytes = rest;
+    } else if (rest != 0) {
+        return SE_ECORRUPT;
+    }
+    *v = w;
+    return SE_OK;
+}
+
+/* One past the last byte of the block `v` was parsed from. */
+static const unsigned char *
+post_end(const struct post_view *v)
+{
+    return v->pos != NULL ? v->pos + v->pos_bytes : v->tfs + v->tfs_bytes;
+}
+
+/*
+ * The loops below copy what they need from `v` and `tfs` into locals first:
+ * stores through `uint32_t *` might change them, as far as the compiler
+ * knows, and it would reload them at every step.
+ */
+int
+post_decode_docs(const struct post_view *v, uint32_t *docs)
+{
+    uint32_t i, n = v->n, prev = v->first_doc, bad = 0;
+    int rc;
+
+    docs[0] = prev;
+    if (n < 2)
+        return v->docs_bytes == 0 ? SE_OK : SE_ECORRUPT;
+    rc = svb_decode(SVB_1234, v->docs, v->docs_bytes, post_end(v), n - 1,
+                    docs + 1);
+    if (rc != SE_OK)
+        return rc;
+    /* A gap of 0, or one that wraps past 2^32, leaves d <= its predecessor. */
+    for (i = 1; i < n; i++) {
+        uint32_t d = prev + docs[i];
+
+        bad |= d <= prev;
+        docs[i] = prev = d;
+    }
+    return bad ? SE_ECORRUPT : SE_OK;
+}
+
+int
+post_decode_tfs(const struct post_view *v, uint32_t *tfs)
+{
+    uint32_t i, n = v->n, bad = 0, max = 0;
+    int rc;
+
+    rc = svb_decode(SVB_0124, v->tfs, v->tfs_bytes, post_end(v), n, tfs);
+    if (rc != SE_OK)
+        return rc;
+    for (i = 0; i < n; i++) {
+        uint32_t t = tfs[i] + 1;
+
+        bad |= t == 0; /* stored UINT32_MAX: tf does not fit */
+        max = t > max ? t : max;
+        tfs[i] = t;
+    }
+    /* max_tf bounds scores for pruning: a wrong one would lose results. */
+    return bad || max != v->max_tf ? SE_ECORRUPT : SE_OK;
+}
+
+int
+post_decode_positions(const struct post_view *v, const uint32_t *tfs,
+                      uint32_t *pos)
+{
+    uint64_t sum = 0;
+    uint32_t i, j, n = v->n, bad = 0, *p;
+    int rc;
+
+    if (!(v->flags & POST_F_POSITIONS) || v->pos == NULL)
+        return SE_ECORRUPT;
+    for (i = 0; i < n; i++) {
+        bad |= tfs[i] == 0;
+        sum += tfs[i];
+    }
+    if (bad || sum != v->pos_count)
+        return SE_ECORRUPT;
+    rc = svb_decode(SVB_1234, v->pos, v->pos_bytes, post_end(v), v->pos_count,
+                    pos);
+    if (rc != SE_OK)
+        return rc;
+    /* As for doc ids: after a document's first position, a gap of 0 or one
+     * that wraps leaves a position <= the one before. */
+    for (i = 0, p = pos; i < n; i++) {
+        uint32_t t = tfs[i], at = p[0];
+
+        for (j = 1; j < t; j++) {
+            uint32_t nx = at + p[j];
+
+            bad |= nx <= at;
+            p[j] = at = nx;
+        }
+        p += t;
+    }
+    return bad ? SE_ECORRUPT : SE_OK;
+}

@@ -1,0 +1,970 @@
+/*
+ * writer.c - in-memory inversion under a memory budget, flushed to LMDB.
+ *
+ * For each batch of documents two hash tables map terms to entries: word
+ * forms (folded, unstemmed) and their stems. A form is stemmed once per
+ * batch, when first seen. Each entry buffers its postings as varints:
+ *   forms: doc gap, then (position gap + 1) for each occurrence, then 0
+ *   stems: doc gap, tf
+ * where the doc gap is from the entry's previous document in the batch
+ * (the first from 0). Positions need no count up front: the 0 closes them.
+ *
+ * A flush sorts each table's terms, appends their postings to LMDB in key
+ * order (posting.h blocks of POST_BLOCK_DOCS, the last partial block of a
+ * list merged and rewritten), updates the dictionaries, and commits.
+ *
+ * Replacing or deleting a document removes its postings for real: its
+ * stored title and body are tokenized again, which gives exactly the terms
+ * it was indexed under, and each term's one block holding it is rewritten.
+ * Positions of the body start one past the title's (a gap of one), so a
+ * phrase never runs from the title into the body.
+ */
+#include "writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "docstore.h"
+#include "error.h"
+#include "index.h"
+#include "plist.h"
+#include "posting.h"
+#include "stemmer.h"
+#include "tokenizer.h"
+
+struct wr_term {
+    uint32_t str;     /* offset of the term's bytes in the arena */
+    uint32_t len;
+    uint64_t hash;
+    uint32_t stem;     /* forms: entry index of the stem */
+    uint32_t last_doc; /* last document appended to `post` */
+    uint32_t last_pos; /* forms: last position in that document */
+    uint32_t doc_tf;   /* tf in the current document */
+    uint32_t df;      /* documents in this batch */
+    uint64_t cf;
+    struct buf post;
+};
+
+struct wr_table {
+    struct wr_term *terms;
+    size_t nterms, cap;
+    uint32_t *slots; /* entry index + 1; 0 = empty */
+    size_t nslots;   /* power of two */
+    struct buf arena;
+};
+
+struct wr {
+    struct idx *ix;
+    struct idx_txn *txn;
+    struct doc_meta meta;
+    struct stem *stem;
+    struct tok *tok;
+    struct doc_text *text;
+    size_t memory;
+    size_t used; /* estimate of the batch's memory */
+    struct wr_table forms, stems;
+    uint32_t batch_first; /* first document id of the batch */
+    uint32_t *lens;       /* lengths of the batch's documents */
+    size_t nlens, lens_cap;
+    uint32_t *touched; /* forms, then stems, seen in the current document */
+    size_t ntouched, touched_cap;
+    struct buf scratch;
+    struct wr_stats stats;
+    /* decode/encode buffers of one list during a flush or a delete */
+    uint32_t *docs, *tfs, *pos, *blens;
+    size_t docs_cap, pos_cap;
+};
+
+/* ---------------------------------------------------------------- tables */
+
+static uint64_t
+hash_bytes(const char *s, size_t n)
+{
+    /* FNV-1a, 64 bits: terms are short, and this is not under attack. */
+    uint64_t h = 14695981039346656037ULL;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static void
+table_release(struct wr_table *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->nterms; i++)
+        buf_release(&t->terms[i].post);
+    free(t->terms);
+    free(t->slots);
+    buf_release(&t->arena);
+    memset(t, 0, sizeof *t);
+}
+
+static int
+table_grow_slots(struct wr_table *t)
+{
+    size_t n = t->nslots ? t->nslots * 2 : 4096, i;
+    uint32_t *s = calloc(n, sizeof *s);
+
+    if (s == NULL)
+        return SE_ENOMEM;
+    for (i = 0; i < t->nterms; i++) {
+        size_t j = t->terms[i].hash & (n - 1);
+        while (s[j])
+            j = (j + 1) & (n - 1);
+        s[j] = (uint32_t)i + 1;
+    }
+    free(t->slots);
+    t->slots = s;
+    t->nslots = n;
+    return SE_OK;
+}
+
+/*
+ * Find or add `s`; *idx gets the entry index, *added whether it is new.
+ * `mem` grows by what a new entry costs.
+ */
+static int
+table_intern(struct wr_table *t, const char *s, size_t n, uint32_t *idx,
+             int *added, size_t *mem)
+{
+    uint64_t h = hash_bytes(s, n);
+    size_t j;
+    int rc;
+
+    *added = 0;
+    if (t->nslots == 0 || (t->nterms + 1) * 2 > t->nslots) {
+        rc = table_grow_slots(t);
+        if (rc != SE_OK)
+            return rc;
+    }
+    j = h & (t->nslots - 1);
+    while (t->slots[j]) {
+        struct wr_term *e = &t->terms[t->slots[j] - 1];
+        if (e->hash == h && e->len == n &&
+            memcmp(t->arena.data + e->str, s, n) == 0) {
+            *idx = t->slots[j] - 1;
+            return SE_OK;
+        }
+        j = (j + 1) & (t->nslots - 1);
+    }
+    if (t->nterms == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        struct wr_term *e = realloc(t->terms, cap * sizeof *e);
+        if (e == NULL)
+            return SE_ENOMEM;
+        t->terms = e;
+        t->cap = cap;
+    }
+    if (t->arena.len > UINT32_MAX - n)
+        return SE_ELIMIT;
+    struct wr_term *e = &t->terms[t->nterms];
+    memset(e, 0, sizeof *e);
+    e->str = (uint32_t)t->arena.len;
+    e->len = (uint32_t)n;
+    e->hash = h;
+    e->last_doc = UINT32_MAX;
+    rc = buf_append(&t->arena, s, n);
+    if (rc != SE_OK)
+        return rc;
+    t->slots[j] = (uint32_t)t->nterms + 1;
+    *idx = (uint32_t)t->nterms++;
+    *added = 1;
+    *mem += sizeof *e + 2 * sizeof(uint32_t) + n + 64;
+    return SE_OK;
+}
+
+static const char *
+term_str(const struct wr_table *t, const struct wr_term *e)
+{
+    return (const char *)t->arena.data + e->str;
+}
+
+/* ---------------------------------------------------------------- open */
+
+const char *
+wr_language(const struct wr *w)
+{
+    return w->meta.language;
+}
+
+const struct wr_stats *
+wr_stats(const struct wr *w)
+{
+    return &w->stats;
+}
+
+int
+wr_open(const char *dir, const struct wr_options *o, struct wr **out)
+{
+    struct wr *w;
+    const char *lang;
+    int rc;
+
+    *out = NULL;
+    w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return SE_ENOMEM;
+    w->memory = o->memory ? o->memory : WR_MEMORY_DEFAULT;
+    if (w->memory < WR_MEMORY_MIN)
+        w->memory = WR_MEMORY_MIN;
+    rc = idx_open(dir, IDX_CREATE, &w->ix);
+    if (rc == SE_OK)
+        rc = idx_txn_begin(w->ix, 1, &w->txn);
+    if (rc != SE_OK)
+        goto fail;
+    rc = doc_meta_load(w->txn, &w->meta);
+    if (rc == SE_ENOTFOUND) {
+        /* A new index: its language is fixed now, for good. */
+        struct stem *s;
+        lang = o->language ? o->language : "english";
+        rc = stem_new(lang, &s);
+        if (rc != SE_OK)
+            goto fail;
+        memset(&w->meta, 0, sizeof w->meta);
+        w->meta.format = DOC_FORMAT_VERSION;
+        snprintf(w->meta.language, sizeof w->meta.language, "%s",
+                 stem_language(s));
+        w->stem = s;
+        rc = doc_meta_save(w->txn, &w->meta);
+    } else if (rc == SE_OK) {
+        rc = stem_new(w->meta.language, &w->stem);
+        if (rc == SE_OK && o->language) {
+            struct stem *asked;
+            rc = stem_new(o->language, &asked);
+            if (rc == SE_OK &&
+                strcmp(stem_language(asked), w->meta.language) != 0)
+                rc = SE_ELANG;
+            stem_free(asked);
+        }
+    }
+    if (rc == SE_OK)
+        rc = tok_new(&w->tok);
+    if (rc == SE_OK)
+        rc = doc_text_new(&w->text);
+    if (rc != SE_OK)
+        goto fail;
+    w->batch_first = w->meta.next_doc;
+    *out = w;
+    return SE_OK;
+fail:
+    wr_close(w);
+    return rc;
+}
+
+void
+wr_close(struct wr *w)
+{
+    if (w == NULL)
+        return;
+    idx_txn_abort(w->txn);
+    idx_close(w->ix);
+    stem_free(w->stem);
+    tok_free(w->tok);
+    doc_text_free(w->text);
+    table_release(&w->forms);
+    table_release(&w->stems);
+    free(w->lens);
+    free(w->touched);
+    free(w->docs);
+    free(w->tfs);
+    free(w->pos);
+    free(w->blens);
+    buf_release(&w->scratch);
+    free(w);
+}
+
+/* ---------------------------------------------------------------- adding */
+
+static int
+push_touched(struct wr *w, uint32_t idx)
+{
+    if (w->ntouched == w->touched_cap) {
+        size_t cap = w->touched_cap ? w->touched_cap * 2 : 256;
+        uint32_t *t = realloc(w->touched, cap * sizeof *t);
+        if (t == NULL)
+            return SE_ENOMEM;
+        w->touched = t;
+        w->touched_cap = cap;
+    }
+    w->touched[w->ntouched++] = idx;
+    return SE_OK;
+}
+
+/* Index the tokens of `text` for document `doc`, from position `first`. */
+static int
+invert_text(struct wr *w, uint32_t doc, const char *text, size_t len,
+            uint32_t first, uint32_t *ntokens)
+{
+    struct tok_token t;
+    int rc, added;
+
+    *ntokens = 0;
+    tok_reset(w->tok, text, len, first);
+    while ((rc = tok_next(w->tok, &t)) == 1) {
+        uint32_t fi;
+        struct wr_term *f;
+        size_t before;
+        rc = table_intern(&w->forms, t.text, t.len, &fi, &added, &w->used);
+        if (rc != SE_OK)
+            return rc;
+        if (added) {
+            const char *s;
+            size_t slen;
+            uint32_t si;
+            int sadded;
+            rc = stem_word(w->stem, t.text, t.len, &s, &slen);
+            if (rc == SE_OK)
+                rc = table_intern(&w->stems, s, slen, &si, &sadded, &w->used);
+            if (rc != SE_OK)
+                return rc;
+            w->forms.terms[fi].stem = si;
+        }
+        f = &w->forms.terms[fi];
+        before = f->post.cap;
+        if (f->last_doc != doc) {
+            uint32_t gap = f->df ? doc - f->last_doc : doc - w->batch_first;
+            rc = push_touched(w, fi);
+            if (rc == SE_OK)
+                rc = buf_put_varint(&f->post, gap);
+            if (rc != SE_OK)
+                return rc;
+            f->last_doc = doc;
+            f->df++;
+            f->doc_tf = 0;
+            f->last_pos = 0;
+        }
+        /* (position - previous position + 1): never 0, which ends a doc. */
+        rc = buf_put_varint(&f->post, t.pos - f->last_pos + 1);
+        if (rc != SE_OK)
+            return rc;
+        f->last_pos = t.pos;
+        f->doc_tf++;
+        f->cf++;
+        w->used += f->post.cap - before;
+        (*ntokens)++;
+    }
+    return rc;
+}
+
+/* Close the document's form postings and add its stem postings. */
+static int
+end_document(struct wr *w, uint32_t doc)
+{
+    size_t nforms = w->ntouched, i;
+    int rc;
+
+    for (i = 0; i < nforms; i++) {
+        struct wr_term *f = &w->forms.terms[w->touched[i]];
+        struct wr_term *s = &w->stems.terms[f->stem];
+        rc = buf_putc(&f->post, 0);
+        if (rc != SE_OK)
+            return rc;
+        if (s->doc_tf == 0) {
+            rc = push_touched(w, f->stem);
+            if (rc != SE_OK)
+                return rc;
+        }
+        s->doc_tf += f->doc_tf;
+    }
+    for (i = nforms; i < w->ntouched; i++) {
+        struct wr_term *s = &w->stems.terms[w->touched[i]];
+        size_t before = s->post.cap;
+        uint32_t gap = s->df ? doc - s->last_doc : doc - w->batch_first;
+        rc = buf_put_varint(&s->post, gap);
+        if (rc == SE_OK)
+            rc = buf_put_varint(&s->post, s->doc_tf);
+        if (rc != SE_OK)
+            return rc;
+        s->last_doc = doc;
+        s->df++;
+        s->cf += s->doc_tf;
+        s->doc_tf = 0;
+        w->used += s->post.cap - before + 1;
+    }
+    w->ntouched = 0;
+    return SE_OK;
+}
+
+/* ---------------------------------------------------------------- lists */
+
+/* Make room for `ndocs` documents and `npos` positions in the list arrays. */
+static int
+list_reserve(struct wr *w, size_t ndocs, size_t npos)
+{
+    if (ndocs > w->docs_cap) {
+        size_t cap = w->docs_cap ? w->docs_cap : 1024;
+        uint32_t *d, *t, *l;
+        while (cap < ndocs)
+            cap *= 2;
+        d = realloc(w->docs, cap * sizeof *d);
+        if (d)
+            w->docs = d;
+        t = realloc(w->tfs, cap * sizeof *t);
+        if (t)
+            w->tfs = t;
+        l = realloc(w->blens, cap * sizeof *l);
+        if (l)
+            w->blens = l;
+        if (!d || !t || !l)
+            return SE_ENOMEM;
+        w->docs_cap = cap;
+    }
+    if (npos > w->pos_cap) {
+        size_t cap = w->pos_cap ? w->pos_cap : 4096;
+        uint32_t *p;
+        while (cap < npos)
+            cap *= 2;
+        p = realloc(w->pos, cap * sizeof *p);
+        if (p == NULL)
+            return SE_ENOMEM;
+        w->pos = p;
+        w->pos_cap = cap;
+    }
+    return SE_OK;
+}
+
+/*
+ * Decode the stored block in [val, vlen) and append it to the list arrays
+ * at *ndocs / *npos.
+ */
+static int
+list_add_block(struct wr *w, const void *val, size_t vlen, size_t *ndocs,
+               size_t *npos)
+{
+    struct post_view v;
+    int rc = post_parse(val, vlen, &v);
+
+    if (rc == SE_OK)
+        rc = list_reserve(w, *ndocs + v.n, *npos + v.pos_count);
+    if (rc == SE_OK)
+        rc = post_decode_docs(&v, w->docs + *ndocs);
+    if (rc == SE_OK)
+        rc = post_decode_tfs(&v, w->tfs + *ndocs);
+    if (rc == SE_OK && (v.flags & POST_F_POSITIONS))
+        rc = post_decode_positions(&v, w->tfs + *ndocs, w->pos + *npos);
+    if (rc != SE_OK)
+        return rc;
+    *ndocs += v.n;
+    *npos += v.pos_count;
+    return SE_OK;
+}
+
+/* Decode a batch entry's buffered postings onto the list arrays. */
+static int
+list_add_batch(struct wr *w, const struct wr_term *e, int forms,
+               size_t *ndocs, size_t *npos)
+{
+    const unsigned char *p = e->post.data, *end = p + e->post.len;
+    uint32_t doc = w->batch_first, v;
+    int rc, first = 1;
+
+    rc = list_reserve(w, *ndocs + e->df, *npos + (forms ? e->cf : 0));
+    if (rc != SE_OK)
+        return rc;
+    while (p < end) {
+        rc = buf_get_varint(&p, end, &v);
+        if (rc != SE_OK)
+            return rc;
+        doc = first ? w->batch_first + v : doc + v;
+        first = 0;
+        w->docs[*ndocs] = doc;
+        if (forms) {
+            uint32_t tf = 0, pos = 0;
+            for (;;) {
+                rc = buf_get_varint(&p, end, &v);
+                if (rc != SE_OK)
+                    return rc;
+                if (v == 0)
+                    break;
+                pos = tf ? pos + v - 1 : v - 1;
+                w->pos[(*npos)++] = pos;
+                tf++;
+            }
+            w->tfs[*ndocs] = tf;
+        } else {
+            rc = buf_get_varint(&p, end, &w->tfs[*ndocs]);
+            if (rc != SE_OK)
+                return rc;
+        }
+        (*ndocs)++;
+    }
+    return SE_OK;
+}
+
+/* Length of `doc`: from the batch when it is in it, else from LMDB. */
+static int
+doc_length(struct wr *w, uint32_t doc, uint32_t *len)
+{
+    struct doc_lens dl;
+
+    if (doc >= w->batch_first && doc - w->batch_first < w->nlens) {
+        *len = w->lens[doc - w->batch_first];
+        return SE_OK;
+    }
+    doc_lens_init(&dl, w->txn); /* fresh: a put may have moved the pages */
+    return doc_lens_get(&dl, doc, len);
+}
+
+/* Write the list arrays [0, ndocs) of `term` as blocks. */
+static int
+list_write(struct wr *w, enum pl_kind kind, const char *term, size_t len,
+           size_t ndocs, int flags)
+{
+    unsigned char key[PL_KEY_MAX];
+    size_t i = 0, pos_at = 0, k;
+    int rc;
+
+    for (k = 0; k < ndocs; k++) {
+        rc = doc_length(w, w->docs[k], &w->blens[k]);
+        if (rc != SE_OK)
+            return rc;
+    }
+    while (i < ndocs) {
+        size_t n = ndocs - i < POST_BLOCK_DOCS ? ndocs - i : POST_BLOCK_DOCS;
+        size_t npos = 0;
+        if (kind == PL_FORMS)
+            for (k = i; k < i + n; k++)
+                npos += w->tfs[k];
+        buf_clear(&w->scratch);
+        rc = post_encode(w->docs + i, w->tfs + i, w->blens + i,
+                         kind == PL_FORMS ? w->pos + pos_at : NULL,
+                         (uint32_t)n, &w->scratch);
+        if (rc != SE_OK)
+            return rc;
+        rc = idx_put(w->txn, pl_post_table(kind), key,
+                     pl_key(term, len, w->docs[i + n - 1], key),
+                     w->scratch.data, w->scratch.len, flags);
+        if (rc != SE_OK)
+            return rc;
+        i += n;
+        pos_at += npos;
+    }
+    return SE_OK;
+}
+
+/* ---------------------------------------------------------------- flush */
+
+/* A term to sort: qsort has no context argument, so carry the bytes. */
+struct wr_sorted {
+    const unsigned char *s;
+    uint32_t len;
+    uint32_t idx;
+};
+
+static int
+cmp_terms(const void *a, const void *b)
+{
+    const struct wr_sorted *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->s, y->s, n);
+
+    if (c != 0)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+/*
+ * Move the term's last block into the list arrays when it is not full, so
+ * that appending fills it (deleting the stored copy).
+ */
+static int
+take_partial_block(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
+                   const char *term, size_t len, size_t *ndocs, size_t *npos)
+{
+    unsigned char key[PL_KEY_MAX];
+    const unsigned char *k;
+    const void *kv, *val;
+    size_t klen, vlen;
+    struct post_view v;
+    int r, rc;
+
+    r = idx_cursor_seek(c, key, pl_key(term, len, UINT32_MAX, key));
+    if (r == 0)
+        r = idx_cursor_last(c);
+    else if (r == 1) {
+        rc = idx_cursor_get(c, &kv, &klen, NULL, NULL);
+        if (rc != SE_OK)
+            return rc;
+        if (!(klen == len + 5 && memcmp(kv, key, klen) == 0))
+            r = idx_cursor_prev(c);
+    }
+    if (r <= 0)
+        return r;
+    rc = idx_cursor_get(c, &kv, &klen, &val, &vlen);
+    if (rc != SE_OK)
+        return rc;
+    k = kv;
+    if (klen != len + 5 || memcmp(k, term, len) != 0 || k[len] != 0)
+        return SE_OK; /* the term has no block */
+    rc = post_parse(val, vlen, &v);
+    if (rc != SE_OK || v.n >= POST_BLOCK_DOCS)
+        return rc;
+    memcpy(key, k, klen);
+    rc = list_add_block(w, val, vlen, ndocs, npos);
+    if (rc == SE_OK)
+        rc = idx_del(w->txn, pl_post_table(kind), key, klen,
+                     NULL, 0);
+    return rc;
+}
+
+/* Write the postings and dictionary entries of one table. */
+static int
+flush_table(struct wr *w, enum pl_kind kind)
+{
+    struct wr_table *t = kind == PL_FORMS ? &w->forms : &w->stems;
+    struct wr_sorted *order = NULL;
+    struct idx_cursor *c = NULL;
+    uint64_t existing;
+    int rc, post_flags;
+    size_t i;
+
+    if (t->nterms == 0)
+        return SE_OK;
+    /* Into an empty table every key sorts last: LMDB's fast append. */
+    rc = idx_count(w->txn, pl_post_table(kind), &existing);
+    if (rc != SE_OK)
+        return rc;
+    post_flags = existing == 0 ? IDX_APPEND : 0;
+    order = malloc(t->nterms * sizeof *order);
+    if (order == NULL)
+        return SE_ENOMEM;
+    for (i = 0; i < t->nterms; i++) {
+        order[i].s = t->arena.data + t->terms[i].str;
+        order[i].len = t->terms[i].len;
+        order[i].idx = (uint32_t)i;
+    }
+    qsort(order, t->nterms, sizeof *order, cmp_terms);
+    rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
+    for (i = 0; rc == SE_OK && i < t->nterms; i++) {
+        const struct wr_term *e = &t->terms[order[i].idx];
+        const char *term = term_str(t, e);
+        struct pl_stats st;
+        size_t ndocs = 0, npos = 0;
+        int known;
+        if (e->df == 0)
+            continue;
+        if (e->len > PL_TERM_MAX)
+            continue; /* cannot be a key; the tokenizer cuts long tokens */
+        rc = pl_stats_get(w->txn, kind, term, e->len, &st);
+        known = rc == SE_OK;
+        if (rc != SE_OK && rc != SE_ENOTFOUND)
+            break;
+        if (!known)
+            st.df = 0, st.cf = 0;
+        rc = known ? take_partial_block(w, kind, c, term, e->len, &ndocs,
+                                        &npos)
+                   : SE_OK;
+        if (rc == SE_OK)
+            rc = list_add_batch(w, e, kind == PL_FORMS, &ndocs, &npos);
+        if (rc == SE_OK)
+            rc = list_write(w, kind, term, e->len, ndocs, post_flags);
+        if (rc != SE_OK)
+            break;
+        st.df += e->df;
+        st.cf += e->cf;
+        rc = pl_stats_put(w->txn, kind, term, e->len, &st);
+        if (rc != SE_OK)
+            break;
+        if (kind == PL_FORMS) {
+            const struct wr_term *s = &w->stems.terms[e->stem];
+            rc = idx_put(w->txn, IDX_STEMFORMS, term_str(&w->stems, s),
+                         s->len, term, e->len, IDX_NODUPDATA);
+        }
+    }
+    idx_cursor_close(c);
+    free(order);
+    return rc;
+}
+
+/* Write the batch (lengths, postings, metadata) into the transaction. */
+static int
+flush(struct wr *w)
+{
+    int rc = SE_OK;
+
+    if (w->nlens)
+        rc = doc_lens_put(w->txn, w->batch_first, w->lens, w->nlens);
+    if (rc == SE_OK)
+        rc = flush_table(w, PL_FORMS);
+    if (rc == SE_OK)
+        rc = flush_table(w, PL_STEMS);
+    if (rc == SE_OK)
+        rc = doc_meta_save(w->txn, &w->meta);
+    if (rc != SE_OK)
+        return rc;
+    table_release(&w->forms);
+    table_release(&w->stems);
+    w->nlens = 0;
+    w->used = 0;
+    w->batch_first = w->meta.next_doc;
+    return SE_OK;
+}
+
+int
+wr_commit(struct wr *w)
+{
+    int rc = flush(w);
+
+    if (rc != SE_OK)
+        return rc;
+    rc = idx_txn_commit(w->txn);
+    w->txn = NULL;
+    if (rc != SE_OK)
+        return rc;
+    w->stats.commits++;
+    return idx_txn_begin(w->ix, 1, &w->txn);
+}
+
+/* ---------------------------------------------------------------- delete */
+
+/* Remove `doc` from the list of `term`; tf is its frequency there. */
+static int
+remove_posting(struct wr *w, enum pl_kind kind, const char *term, size_t len,
+               uint32_t doc, uint32_t tf, const char *stem, size_t stem_len)
+{
+    unsigned char key[PL_KEY_MAX];
+    const unsigned char *k;
+    const void *kv, *val;
+    size_t klen, vlen, ndocs = 0, npos = 0, i, pos_at = 0;
+    struct idx_cursor *c;
+    struct pl_stats st;
+    int r, rc;
+
+    if (len == 0 || len > PL_TERM_MAX)
+        return SE_OK;
+    rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
+    if (rc != SE_OK)
+        return rc;
+    r = idx_cursor_seek(c, key, pl_key(term, len, doc, key));
+    rc = r < 0 ? r : r == 0 ? SE_ECORRUPT : SE_OK;
+    if (rc == SE_OK)
+        rc = idx_cursor_get(c, &kv, &klen, &val, &vlen);
+    k = kv;
+    if (rc == SE_OK &&
+        (klen != len + 5 || memcmp(k, term, len) != 0 || k[len] != 0))
+        rc = SE_ECORRUPT;
+    if (rc == SE_OK) {
+        memcpy(key, k, klen);
+        rc = list_add_block(w, val, vlen, &ndocs, &npos);
+    }
+    idx_cursor_close(c);
+    if (rc != SE_OK)
+        return rc;
+    for (i = 0; i < ndocs && w->docs[i] != doc; i++)
+        pos_at += kind == PL_FORMS ? w->tfs[i] : 0;
+    if (i == ndocs)
+        return SE_ECORRUPT;
+    if (kind == PL_FORMS)
+        memmove(w->pos + pos_at, w->pos + pos_at + w->tfs[i],
+                (npos - pos_at - w->tfs[i]) * sizeof *w->pos);
+    memmove(w->docs + i, w->docs + i + 1, (ndocs - i - 1) * sizeof *w->docs);
+    memmove(w->tfs + i, w->tfs + i + 1, (ndocs - i - 1) * sizeof *w->tfs);
+    ndocs--;
+    rc = idx_del(w->txn, pl_post_table(kind), key, len + 5, NULL, 0);
+    if (rc == SE_OK && ndocs)
+        rc = list_write(w, kind, term, len, ndocs, 0);
+    if (rc == SE_OK)
+        rc = pl_stats_get(w->txn, kind, term, len, &st);
+    if (rc != SE_OK)
+        return rc;
+    if (st.df < 1 || st.cf < tf)
+        return SE_ECORRUPT;
+    st.df--;
+    st.cf -= tf;
+    rc = pl_stats_put(w->txn, kind, term, len, &st);
+    if (rc == SE_OK && st.df == 0 && kind == PL_FORMS) {
+        rc = idx_del(w->txn, IDX_STEMFORMS, stem, stem_len, term, len);
+        if (rc == SE_ENOTFOUND)
+            rc = SE_OK;
+    }
+    return rc;
+}
+
+/* Tokens of `text` counted per form into `t` (doc_tf); from `first`. */
+static int
+count_forms(struct wr *w, struct wr_table *t, const char *text, size_t len,
+            uint32_t first, uint32_t *ntokens)
+{
+    struct tok_token tk;
+    size_t mem = 0;
+    int rc, added;
+
+    tok_reset(w->tok, text, len, first);
+    *ntokens = 0;
+    while ((rc = tok_next(w->tok, &tk)) == 1) {
+        uint32_t i;
+        rc = table_intern(t, tk.text, tk.len, &i, &added, &mem);
+        if (rc != SE_OK)
+            return rc;
+        t->terms[i].doc_tf++;
+        (*ntokens)++;
+    }
+    return rc;
+}
+
+/* Remove document `doc` (stored in LMDB, not in the batch) entirely. */
+static int
+remove_doc(struct wr *w, uint32_t doc)
+{
+    struct wr_table forms = {0}, stems = {0};
+    struct buf title = BUF_INIT, body = BUF_INIT;
+    struct doc_record r;
+    uint32_t nt = 0, nb = 0, len = 0;
+    size_t i;
+    int rc, added;
+
+    rc = doc_get(w->txn, doc, &r);
+    if (rc == SE_OK) {
+        len = r.len;
+        rc = buf_append(&title, r.title, r.title_len);
+    }
+    if (rc == SE_OK) {
+        rc = doc_text_get(w->text, w->txn, doc, &body);
+        if (rc == SE_ENOTFOUND)
+            rc = SE_OK;
+    }
+    if (rc == SE_OK)
+        rc = count_forms(w, &forms, (const char *)title.data, title.len, 0,
+                         &nt);
+    if (rc == SE_OK)
+        rc = count_forms(w, &forms, (const char *)body.data, body.len,
+                         nt ? nt + 1 : 0, &nb);
+    for (i = 0; rc == SE_OK && i < forms.nterms; i++) {
+        struct wr_term *f = &forms.terms[i];
+        const char *s;
+        size_t slen;
+        uint32_t si;
+        rc = stem_word(w->stem, term_str(&forms, f), f->len, &s, &slen);
+        if (rc == SE_OK)
+            rc = table_intern(&stems, s, slen, &si, &added, &w->used);
+        if (rc != SE_OK)
+            break;
+        stems.terms[si].doc_tf += f->doc_tf;
+        rc = remove_posting(w, PL_FORMS, term_str(&forms, f), f->len, doc,
+                            f->doc_tf, term_str(&stems, &stems.terms[si]),
+                            stems.terms[si].len);
+    }
+    for (i = 0; rc == SE_OK && i < stems.nterms; i++) {
+        struct wr_term *s = &stems.terms[i];
+        rc = remove_posting(w, PL_STEMS, term_str(&stems, s), s->len, doc,
+                            s->doc_tf, NULL, 0);
+    }
+    if (rc == SE_OK && nt + nb != len)
+        rc = SE_ECORRUPT; /* the stored text is not what was indexed */
+    if (rc == SE_OK)
+        rc = doc_remove(w->txn, doc);
+    if (rc == SE_OK) {
+        if (w->meta.docs == 0 || w->meta.total_len < len)
+            rc = SE_ECORRUPT;
+        else {
+            w->meta.docs--;
+            w->meta.total_len -= len;
+        }
+    }
+    table_release(&forms);
+    table_release(&stems);
+    buf_release(&title);
+    buf_release(&body);
+    return rc;
+}
+
+/*
+ * Remove the stored document `doc`; when it is in the batch, the batch is
+ * written into the transaction first (not committed) so that its postings
+ * can be found.
+ */
+static int
+remove_existing(struct wr *w, uint32_t doc)
+{
+    if (doc >= w->batch_first) {
+        int rc = flush(w);
+        if (rc != SE_OK)
+            return rc;
+    }
+    return remove_doc(w, doc);
+}
+
+int
+wr_delete(struct wr *w, const char *id, size_t len)
+{
+    uint32_t doc;
+    int rc = doc_lookup(w->txn, id, len, &doc);
+
+    if (rc == SE_OK)
+        rc = remove_existing(w, doc);
+    if (rc == SE_OK)
+        w->stats.deleted++;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- add */
+
+int
+wr_add(struct wr *w, const struct wr_doc *d)
+{
+    struct doc_record r;
+    uint32_t doc, old, nt, nb;
+    int rc;
+
+    if (d->id_len == 0 || d->id_len > PL_TERM_MAX)
+        return SE_EINVAL;
+    rc = doc_lookup(w->txn, d->id, d->id_len, &old);
+    if (rc == SE_OK) {
+        rc = remove_existing(w, old);
+        if (rc != SE_OK)
+            return rc;
+        w->stats.replaced++;
+    } else if (rc != SE_ENOTFOUND) {
+        return rc;
+    }
+    if (w->meta.next_doc == UINT32_MAX)
+        return SE_ELIMIT;
+    doc = w->meta.next_doc;
+    if (w->nlens == w->lens_cap) {
+        size_t cap = w->lens_cap ? w->lens_cap * 2 : 1024;
+        uint32_t *l = realloc(w->lens, cap * sizeof *l);
+        if (l == NULL)
+            return SE_ENOMEM;
+        w->lens = l;
+        w->lens_cap = cap;
+    }
+    rc = invert_text(w, doc, d->title, d->title_len, 0, &nt);
+    if (rc == SE_OK)
+        rc = invert_text(w, doc, d->body, d->body_len, nt ? nt + 1 : 0, &nb);
+    if (rc == SE_OK)
+        rc = end_document(w, doc);
+    if (rc != SE_OK)
+        return rc;
+    memset(&r, 0, sizeof r);
+    r.id = d->id;
+    r.id_len = d->id_len;
+    r.title = d->title;
+    r.title_len = d->title_len;
+    r.date = d->date;
+    r.date_len = d->date_len;
+    r.len = nt + nb;
+    r.title_tokens = nt;
+    rc = doc_put(w->txn, doc, &r, &w->scratch);
+    if (rc == SE_OK)
+        rc = doc_text_put(w->text, w->txn, doc, d->body, d->body_len);
+    if (rc != SE_OK)
+        return rc;
+    w->lens[w->nlens++] = r.len;
+    w->meta.next_doc++;
+    w->meta.docs++;
+    w->meta.total_len += r.len;
+    w->used += sizeof(uint32_t);
+    w->stats.added++;
+    w->stats.tokens += r.len;
+    w->stats.bytes += d->title_len + d->body_len;
+    if (w->used >= w->memory)
+        return wr_commit(w);
+    return SE_OK;
+}

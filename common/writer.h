@@ -1,0 +1,69 @@
+/*
+ * writer.h - adds, replaces and deletes documents in an index.
+ *
+ * Documents are tokenized, stemmed and inverted in memory; when the
+ * buffered postings reach the memory budget they are written to LMDB in
+ * term order and the transaction is committed. Every commit leaves a
+ * complete index: a run that stops (error, signal, crash) leaves the index
+ * as it was at its last commit, and running it again replaces by id what
+ * had been added, so nothing is counted twice.
+ */
+#ifndef SE_WRITER_H
+#define SE_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WR_MEMORY_DEFAULT ((size_t)256 << 20)
+#define WR_MEMORY_MIN ((size_t)1 << 20)
+
+struct wr_options {
+    const char *language; /* NULL: the index's, or "english" for a new one */
+    size_t memory;        /* budget for buffered postings, bytes */
+};
+
+struct wr_doc {
+    const char *id; /* external id, 1..PL_TERM_MAX bytes */
+    size_t id_len;
+    const char *title;
+    size_t title_len;
+    const char *date;
+    size_t date_len;
+    const char *body;
+    size_t body_len;
+};
+
+struct wr_stats {
+    uint64_t added;    /* documents given to wr_add() */
+    uint64_t replaced; /* of those, how many replaced an existing id */
+    uint64_t deleted;  /* documents removed by wr_delete() */
+    uint64_t tokens;   /* tokens indexed */
+    uint64_t bytes;    /* bytes of title and body text indexed */
+    uint64_t commits;
+};
+
+struct wr;
+
+/*
+ * Open (creating when needed) the index in `dir` for writing. When the
+ * index exists, its language wins: an explicit, different o->language gives
+ * SE_ELANG. SE_ENOINDEX for a foreign directory, SE_EBUSY is never returned:
+ * a second writer waits for the first.
+ */
+int wr_open(const char *dir, const struct wr_options *o, struct wr **out);
+/* The language of the index ("english"). */
+const char *wr_language(const struct wr *w);
+/*
+ * Add `doc`, replacing the document with the same id if there is one.
+ * Commits when the buffer is full. SE_EINVAL for an empty or too long id.
+ */
+int wr_add(struct wr *w, const struct wr_doc *doc);
+/* Delete the document with this id. SE_ENOTFOUND when there is none. */
+int wr_delete(struct wr *w, const char *id, size_t len);
+/* Write everything buffered and commit. */
+int wr_commit(struct wr *w);
+const struct wr_stats *wr_stats(const struct wr *w);
+/* Free; work not committed by wr_commit() is dropped. NULL does nothing. */
+void wr_close(struct wr *w);
+
+#endif
