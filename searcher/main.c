@@ -214,6 +214,7 @@ run_query(struct ctx *c, const char *qid, const char *text, size_t len)
             }
         rc = out_write(stdout, c->o.format, &oq, c->o.run_tag, c->color);
         if (c->o.format == OUT_TEXT) {
+            fflush(stdout); /* the count follows the results it counts */
             fprintf(stderr, "%zu of %llu hits in %.1f ms\n", res.nhits,
                     (unsigned long long)res.total, took);
         }
@@ -221,6 +222,7 @@ run_query(struct ctx *c, const char *qid, const char *text, size_t len)
             fprintf(c->timings, "%s\t%.0f\t%llu\n", qid, took * 1000.0,
                     (unsigned long long)res.total);
     }
+    uint64_t total = res.total;
     snip_free(sn);
     free(hits);
     free(snip_at);
@@ -231,7 +233,7 @@ run_query(struct ctx *c, const char *qid, const char *text, size_t len)
         fprintf(stderr, "searcher: %s: %s\n", c->o.index, se_strerror(rc));
         return 2;
     }
-    return res.total > 0;
+    return total > 0;
 }
 
 /* Batch mode: one query a line. Returns the exit status. */
