@@ -39,15 +39,15 @@ static const struct {
     char code[3];
     const char *name;
 } iso_codes[] = {
-    {"ar", "arabic"},     {"ca", "catalan"},   {"da", "danish"},
-    {"de", "german"},     {"el", "greek"},     {"en", "english"},
-    {"es", "spanish"},    {"eu", "basque"},    {"fi", "finnish"},
-    {"fr", "french"},     {"ga", "irish"},     {"hi", "hindi"},
-    {"hu", "hungarian"},  {"hy", "armenian"},  {"id", "indonesian"},
+    {"ar", "arabic"},     {"ca", "catalan"},    {"da", "danish"},
+    {"de", "german"},     {"el", "greek"},      {"en", "english"},
+    {"es", "spanish"},    {"eu", "basque"},     {"fi", "finnish"},
+    {"fr", "french"},     {"ga", "irish"},      {"hi", "hindi"},
+    {"hu", "hungarian"},  {"hy", "armenian"},   {"id", "indonesian"},
     {"it", "italian"},    {"lt", "lithuanian"}, {"nb", "norwegian"},
-    {"ne", "nepali"},     {"nl", "dutch"},     {"no", "norwegian"},
-    {"pt", "portuguese"}, {"ro", "romanian"},  {"ru", "russian"},
-    {"sr", "serbian"},    {"sv", "swedish"},   {"ta", "tamil"},
+    {"ne", "nepali"},     {"nl", "dutch"},      {"no", "norwegian"},
+    {"pt", "portuguese"}, {"ro", "romanian"},   {"ru", "russian"},
+    {"sr", "serbian"},    {"sv", "swedish"},    {"ta", "tamil"},
     {"tr", "turkish"},    {"yi", "yiddish"},
 };
 

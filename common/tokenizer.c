@@ -19,7 +19,7 @@
  *     are kept: dropping them would merge different words;
  *   - й kept as й (a breve that is not an accent in Russian: the Snowball
  *     stemmer needs it for the endings -ый, -ий, -ой);
- *   - a table for letters that have no decomposition (ł, ø, đ, æ, ß ...);
+ *   - a table for letters that have no decomposition (ł, ø, đ, æ, þ ...);
  *   - whatever is not a letter, mark or number dropped (the space inside the
  *     compatibility decomposition of U+FDFA, the fraction slash of "½");
  *   - canonical composition, so a Hangul syllable stays one syllable.
@@ -104,18 +104,22 @@ struct tok {
 
 /* ---------------------------------------------------------------- tables */
 
+/* Both tables list ranges by hand: one row per range, not formatter-packed. */
+/* clang-format off */
 #define L_(c) [c] = K_LETTER
 #define D_(c) [c] = K_DIGIT
 static const uint8_t ascii_kind[256] = {
     L_('A'), L_('B'), L_('C'), L_('D'), L_('E'), L_('F'), L_('G'), L_('H'),
     L_('I'), L_('J'), L_('K'), L_('L'), L_('M'), L_('N'), L_('O'), L_('P'),
     L_('Q'), L_('R'), L_('S'), L_('T'), L_('U'), L_('V'), L_('W'), L_('X'),
-    L_('Y'), L_('Z'), L_('a'), L_('b'), L_('c'), L_('d'), L_('e'), L_('f'),
-    L_('g'), L_('h'), L_('i'), L_('j'), L_('k'), L_('l'), L_('m'), L_('n'),
-    L_('o'), L_('p'), L_('q'), L_('r'), L_('s'), L_('t'), L_('u'), L_('v'),
-    L_('w'), L_('x'), L_('y'), L_('z'), D_('0'), D_('1'), D_('2'), D_('3'),
-    D_('4'), D_('5'), D_('6'), D_('7'), D_('8'), D_('9'), ['\''] = K_APOS,
-    ['.'] = K_NUMSEP, [','] = K_NUMSEP,
+    L_('Y'), L_('Z'),
+    L_('a'), L_('b'), L_('c'), L_('d'), L_('e'), L_('f'), L_('g'), L_('h'),
+    L_('i'), L_('j'), L_('k'), L_('l'), L_('m'), L_('n'), L_('o'), L_('p'),
+    L_('q'), L_('r'), L_('s'), L_('t'), L_('u'), L_('v'), L_('w'), L_('x'),
+    L_('y'), L_('z'),
+    D_('0'), D_('1'), D_('2'), D_('3'), D_('4'), D_('5'), D_('6'), D_('7'),
+    D_('8'), D_('9'),
+    ['\''] = K_APOS, ['.'] = K_NUMSEP, [','] = K_NUMSEP,
 #define H4_(c) [c] = K_HIGH, [c + 1] = K_HIGH, [c + 2] = K_HIGH, [c + 3] = K_HIGH
 #define H16_(c) H4_(c), H4_(c + 4), H4_(c + 8), H4_(c + 12)
     H16_(0x80), H16_(0x90), H16_(0xA0), H16_(0xB0),
@@ -129,13 +133,15 @@ static const unsigned char ascii_fold[256] = {
     LC_('A'), LC_('B'), LC_('C'), LC_('D'), LC_('E'), LC_('F'), LC_('G'),
     LC_('H'), LC_('I'), LC_('J'), LC_('K'), LC_('L'), LC_('M'), LC_('N'),
     LC_('O'), LC_('P'), LC_('Q'), LC_('R'), LC_('S'), LC_('T'), LC_('U'),
-    LC_('V'), LC_('W'), LC_('X'), LC_('Y'), LC_('Z'), ID_('a'), ID_('b'),
-    ID_('c'), ID_('d'), ID_('e'), ID_('f'), ID_('g'), ID_('h'), ID_('i'),
-    ID_('j'), ID_('k'), ID_('l'), ID_('m'), ID_('n'), ID_('o'), ID_('p'),
-    ID_('q'), ID_('r'), ID_('s'), ID_('t'), ID_('u'), ID_('v'), ID_('w'),
-    ID_('x'), ID_('y'), ID_('z'), ID_('0'), ID_('1'), ID_('2'), ID_('3'),
-    ID_('4'), ID_('5'), ID_('6'), ID_('7'), ID_('8'), ID_('9'),
+    LC_('V'), LC_('W'), LC_('X'), LC_('Y'), LC_('Z'),
+    ID_('a'), ID_('b'), ID_('c'), ID_('d'), ID_('e'), ID_('f'), ID_('g'),
+    ID_('h'), ID_('i'), ID_('j'), ID_('k'), ID_('l'), ID_('m'), ID_('n'),
+    ID_('o'), ID_('p'), ID_('q'), ID_('r'), ID_('s'), ID_('t'), ID_('u'),
+    ID_('v'), ID_('w'), ID_('x'), ID_('y'), ID_('z'),
+    ID_('0'), ID_('1'), ID_('2'), ID_('3'), ID_('4'), ID_('5'), ID_('6'),
+    ID_('7'), ID_('8'), ID_('9'),
 };
+/* clang-format on */
 
 /*
  * Letters without a decomposition, as case folding leaves them (so Ł is
@@ -171,12 +177,13 @@ in_range(utf8proc_int32_t c, utf8proc_int32_t lo, utf8proc_int32_t hi)
  * (no case, no decomposition under NFKC), so they skip the cache. The whole
  * blocks count, assigned or not, so that a newer Unicode changes nothing.
  */
-static int
+static inline int
 is_plain_ideograph(utf8proc_int32_t c)
 {
-    return in_range(c, 0x4E00, 0x9FFF) || in_range(c, 0x3400, 0x4DBF) ||
-           in_range(c, 0xAC00, 0xD7A3) || in_range(c, 0x20000, 0x2F7FF) ||
-           in_range(c, 0x30000, 0x3FFFF);
+    return c >= 0x3400 &&
+           (in_range(c, 0x4E00, 0x9FFF) || in_range(c, 0x3400, 0x4DBF) ||
+            in_range(c, 0xAC00, 0xD7A3) || in_range(c, 0x20000, 0x2F7FF) ||
+            in_range(c, 0x30000, 0x3FFFF));
 }
 
 /* Letters that are a token each but need folding (kana, compatibility
@@ -306,6 +313,19 @@ bad:
     return 1;
 }
 
+/* utf8_decode(), with the two-byte case (Latin, Greek, Cyrillic, Hebrew,
+ * Arabic) inline. */
+static inline size_t
+decode(const unsigned char *s, size_t i, size_t len, utf8proc_int32_t *cp)
+{
+    if (s[i] >= 0xC2 && s[i] < 0xE0 && len - i >= 2 &&
+        (s[i + 1] & 0xC0) == 0x80) {
+        *cp = (utf8proc_int32_t)((s[i] & 0x1F) << 6 | (s[i + 1] & 0x3F));
+        return 2;
+    }
+    return utf8_decode(s, i, len, cp);
+}
+
 /* Length of the UTF-8 sequence led by byte c (which we wrote: valid). */
 static size_t
 utf8_seqlen(unsigned char c)
@@ -400,8 +420,7 @@ fold_fill(utf8proc_int32_t cp, struct tok_fold *e)
     e->len = (uint8_t)len;
     if (n > 0) {
         e->ccc = (uint8_t)ccc_of(cps[0]);
-        if (is_jamo_vt(cps[0]) ||
-            is_mark_category(utf8proc_category(cps[0])))
+        if (is_jamo_vt(cps[0]) || is_mark_category(utf8proc_category(cps[0])))
             e->flags |= F_MAYCOMPOSE;
     }
 }
@@ -570,20 +589,15 @@ tok_position(const struct tok *t)
 }
 
 /*
- * Append fold f to out[0..n), keeping at most cap bytes; returns the new
- * length. A fold that does not fit entirely keeps its whole characters
- * that do; the caller then lowers cap to the length returned, so that
+ * Append the whole characters of fold f that fit to out[0..n) under cap;
+ * returns the new length. The caller then lowers cap to it, so that
  * nothing later gets in: a token is cut, never sampled.
  */
 static size_t
-append_fold(char *out, size_t n, size_t cap, const struct tok_fold *f)
+append_cut(char *out, size_t n, size_t cap, const struct tok_fold *f)
 {
     size_t k, cl;
 
-    if (f->len <= cap - n) {
-        memcpy(out + n, f->fold, TOK_FOLD_BYTES); /* slack in t->out */
-        return n + f->len;
-    }
     for (k = 0; k < f->len; k += cl) {
         cl = utf8_seqlen((unsigned char)f->fold[k]);
         if (n + cl > cap)
@@ -592,6 +606,18 @@ append_fold(char *out, size_t n, size_t cap, const struct tok_fold *f)
         n += cl;
     }
     return n;
+}
+
+/* Append fold f to out[0..*n), keeping at most *cap bytes. */
+static inline void
+append_fold(char *out, size_t *n, size_t *cap, const struct tok_fold *f)
+{
+    if (f->len <= *cap - *n) {
+        memcpy(out + *n, f->fold, TOK_FOLD_BYTES); /* slack in t->out */
+        *n += f->len;
+    } else {
+        *n = *cap = append_cut(out, *n, *cap, f);
+    }
 }
 
 #if defined(__SSE2__)
@@ -676,29 +702,14 @@ is_word_kind(int k)
     return k == K_LETTER || k == K_DIGIT || k == K_NUM || k == K_MARK;
 }
 
-/*
- * Fold of an ideograph that skips the cache: the code point itself. Only
- * kind, len and fold are read; fold is zeroed because append_fold copies
- * all TOK_FOLD_BYTES of it.
- */
-static const struct tok_fold *
-plain_ideograph(struct tok_fold *f, utf8proc_int32_t cp)
-{
-    memset(f, 0, sizeof *f);
-    f->kind = K_IDEO;
-    f->len = (uint8_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)f->fold);
-    return f;
-}
-
 int
 tok_next(struct tok *t, struct tok_token *tk)
 {
     const unsigned char *s = t->text;
     const size_t len = t->len;
-    size_t i = t->off, start, n, m, cap, cl, next, j;
+    size_t i = t->off, start, n, cap, cl, next, j;
     utf8proc_int32_t cp;
     const struct tok_fold *f;
-    struct tok_fold ideo;
     char *out = t->out;
     int k, last, norm, prev, want;
 
@@ -714,51 +725,41 @@ tok_next(struct tok *t, struct tok_token *tk)
         norm = 0;
         last = K_SEP;
         if (s[i] >= 0x80) {
-            cl = utf8_decode(s, i, len, &cp);
+            cl = decode(s, i, len, &cp);
             if (cp < 0) {
                 i++;
                 continue;
             }
-            f = is_plain_ideograph(cp) ? plain_ideograph(&ideo, cp)
-                                       : fold_lookup(t, cp);
-            if (f->kind == K_IDEO) {
-                /* one ideograph and the marks that follow it */
-                n = append_fold(out, n, cap, f);
-                for (i += cl; i < len && s[i] >= 0x80; i += cl) {
-                    cl = utf8_decode(s, i, len, &cp);
-                    if (cp < 0 || is_plain_ideograph(cp))
-                        break;
-                    f = fold_lookup(t, cp);
-                    if (f->kind != K_MARK)
-                        break;
-                    if (f->flags && needs_norm(out, n, cap, f))
-                        norm = 1;
-                    m = append_fold(out, n, cap, f);
-                    if (m - n != f->len)
-                        cap = m;
-                    n = m;
-                }
-                goto emit;
+            if (is_plain_ideograph(cp)) {
+                /* folds to itself: the raw bytes are the token */
+                memcpy(out, s + i, cl);
+                n = cl;
+                goto ideograph;
             }
-            if (f->kind != K_LETTER && f->kind != K_DIGIT &&
-                f->kind != K_NUM) {
+            f = fold_lookup(t, cp);
+            if (f->kind == K_IDEO) {
+                append_fold(out, &n, &cap, f);
+                goto ideograph;
+            }
+            if (f->kind != K_LETTER && f->kind != K_DIGIT && f->kind != K_NUM) {
                 i += cl; /* marks, joiners, quotes start nothing */
                 continue;
             }
         }
         /* a run of letters, digits, marks, and the joins between them */
-        for (;;) {
-            i = copy_ascii_run(s, i, len, out, &n, cap);
-            if (i >= len)
-                break;
+        while (i < len) {
             k = ascii_kind[s[i]];
+            if (k == K_LETTER || k == K_DIGIT) {
+                i = copy_ascii_run(s, i, len, out, &n, cap);
+                continue;
+            }
             if (k == K_SEP)
                 break; /* the usual end: space or punctuation */
             cl = 1;
             if (k == K_HIGH) {
                 if (i > start && s[i - 1] < 0x80)
                     last = ascii_kind[s[i - 1]];
-                cl = utf8_decode(s, i, len, &cp);
+                cl = decode(s, i, len, &cp);
                 if (cp < 0 || is_plain_ideograph(cp))
                     break;
                 f = fold_lookup(t, cp);
@@ -768,10 +769,7 @@ tok_next(struct tok *t, struct tok_token *tk)
                         last = k;
                     if (f->flags && needs_norm(out, n, cap, f))
                         norm = 1;
-                    m = append_fold(out, n, cap, f);
-                    if (m - n != f->len)
-                        cap = m;
-                    n = m;
+                    append_fold(out, &n, &cap, f);
                     i += cl;
                     continue;
                 }
@@ -798,6 +796,20 @@ tok_next(struct tok *t, struct tok_token *tk)
                 continue;
             }
             break;
+        }
+        goto emit;
+    ideograph:
+        /* one ideograph (in out already) and the marks that follow it */
+        for (i += cl; i < len && s[i] >= 0x80; i += cl) {
+            cl = decode(s, i, len, &cp);
+            if (cp < 0 || is_plain_ideograph(cp))
+                break;
+            f = fold_lookup(t, cp);
+            if (f->kind != K_MARK)
+                break;
+            if (f->flags && needs_norm(out, n, cap, f))
+                norm = 1;
+            append_fold(out, &n, &cap, f);
         }
     emit:
         if (norm)
