@@ -60,15 +60,43 @@ now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The message for `rc`: for SE_EIO, what errno says (ENOENT, EACCES...). */
+static const char *
+errstr(int rc)
+{
+    return rc == SE_EIO && errno != 0 ? strerror(errno) : se_strerror(rc);
+}
+
+/*
+ * getopt_long() returned `opt` ('?' or ':', as opterr is 0) for `arg`
+ * (argv[optind - 1]): say what was wrong, on one line, as every error is.
+ */
 static void
-print_languages(void)
+option_error(int opt, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    int n = eq && arg[1] == '-' ? (int)(eq - arg) : (int)strlen(arg);
+
+    if (opt == ':')
+        fprintf(stderr, "indexer: option '%s' needs a value", arg);
+    else if (arg[0] == '-' && arg[1] == '-' && optopt != 0)
+        fprintf(stderr, "indexer: option '%.*s' takes no value", n, arg);
+    else if (arg[0] == '-' && arg[1] == '-')
+        fprintf(stderr, "indexer: unknown option '%.*s'", n, arg);
+    else
+        fprintf(stderr, "indexer: unknown option '-%c'", optopt);
+    fprintf(stderr, "; try 'indexer --help'\n");
+}
+
+static void
+unknown_language(const char *name)
 {
     const char **l = stem_languages();
 
-    fprintf(stderr, "languages:");
+    fprintf(stderr, "indexer: unknown language '%s' (languages:", name);
     for (; *l; l++)
         fprintf(stderr, " %s", *l);
-    fprintf(stderr, "\n");
+    fprintf(stderr, ")\n");
 }
 
 int
@@ -95,7 +123,8 @@ main(int argc, char **argv)
     double t0 = now_s(), last = t0;
     uint64_t total;
 
-    while ((opt = getopt_long(argc, argv, "i:qhV", longopts, NULL)) != -1) {
+    opterr = 0; /* option_error() prints one line instead */
+    while ((opt = getopt_long(argc, argv, ":i:qhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'i':
             dir = optarg;
@@ -144,19 +173,18 @@ main(int argc, char **argv)
             printf("indexer %s\n", SE_VERSION);
             return 0;
         default:
-            fprintf(stderr, "Try 'indexer --help'.\n");
+            option_error(opt, argv[optind - 1]);
             return 2;
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "indexer: no PATH given\nTry 'indexer --help'.\n");
+        fprintf(stderr, "indexer: no PATH given; try 'indexer --help'\n");
         return 2;
     }
     if (wo.language) {
         struct stem *s;
         if (stem_new(wo.language, &s) != SE_OK) {
-            fprintf(stderr, "indexer: unknown language '%s'\n", wo.language);
-            print_languages();
+            unknown_language(wo.language);
             return 2;
         }
         stem_free(s);
@@ -170,7 +198,7 @@ main(int argc, char **argv)
         }
     }
     if (rc != SE_OK) {
-        fprintf(stderr, "indexer: %s\n", se_strerror(rc));
+        fprintf(stderr, "indexer: %s\n", errstr(rc));
         goto out;
     }
     rc = wr_open(dir, &wo, &w);
@@ -187,7 +215,7 @@ main(int argc, char **argv)
                 dir, wo.language);
         goto out;
     } else if (rc != SE_OK) {
-        fprintf(stderr, "indexer: %s: %s\n", dir, se_strerror(rc));
+        fprintf(stderr, "indexer: %s: %s\n", dir, errstr(rc));
         goto out;
     }
     progress = !quiet && isatty(STDERR_FILENO);
@@ -220,7 +248,7 @@ main(int argc, char **argv)
             goto out;
         }
         if (rc != SE_OK) {
-            fprintf(stderr, "indexer: %s: %s\n", dir, se_strerror(rc));
+            fprintf(stderr, "indexer: %s: %s\n", dir, errstr(rc));
             goto out;
         }
         if (progress && (wr_stats(w)->added & 255) == 0) {
@@ -238,7 +266,7 @@ main(int argc, char **argv)
     }
     rc = wr_commit(w);
     if (rc != SE_OK) {
-        fprintf(stderr, "indexer: %s: %s\n", dir, se_strerror(rc));
+        fprintf(stderr, "indexer: %s: %s\n", dir, errstr(rc));
         goto out;
     }
     status = 0;

@@ -79,13 +79,43 @@ struct ctx {
     struct buf body, snippets;
 };
 
+/* Print "searcher: <fmt with arg>; try 'searcher --help'" and exit 2. */
 static void
 die_usage(const char *fmt, const char *arg)
 {
     fprintf(stderr, "searcher: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'searcher --help'.\n");
+    fprintf(stderr, "; try 'searcher --help'\n");
     exit(2);
+}
+
+/*
+ * getopt_long() returned `opt` ('?' or ':', as opterr is 0) for `arg`
+ * (argv[optind - 1]): say what was wrong, on one line, as every error is.
+ */
+static void
+option_error(int opt, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    int n = eq && arg[1] == '-' ? (int)(eq - arg) : (int)strlen(arg);
+    char shortopt[3] = {'-', (char)optopt, '\0'};
+
+    if (opt == ':')
+        die_usage("option '%s' needs a value", arg);
+    if (arg[0] == '-' && arg[1] == '-') {
+        fprintf(stderr, "searcher: %s '%.*s'%s; try 'searcher --help'\n",
+                optopt ? "option" : "unknown option", n, arg,
+                optopt ? " takes no value" : "");
+        exit(2);
+    }
+    die_usage("unknown option '%s'", shortopt);
+}
+
+/* The message for `rc`: for SE_EIO, what errno says (ENOENT, EACCES...). */
+static const char *
+errstr(int rc)
+{
+    return rc == SE_EIO && errno != 0 ? strerror(errno) : se_strerror(rc);
 }
 
 static size_t
@@ -230,7 +260,7 @@ run_query(struct ctx *c, const char *qid, const char *text, size_t len)
     idx_txn_abort(txn);
     qry_free(q);
     if (rc != SE_OK) {
-        fprintf(stderr, "searcher: %s: %s\n", c->o.index, se_strerror(rc));
+        fprintf(stderr, "searcher: %s: %s\n", c->o.index, errstr(rc));
         return 2;
     }
     return total > 0;
@@ -240,7 +270,7 @@ run_query(struct ctx *c, const char *qid, const char *text, size_t len)
 static int
 run_batch(struct ctx *c, FILE *in)
 {
-    char *line = NULL, qid[64];
+    char *line = NULL, *qid, num[32];
     size_t cap = 0;
     ssize_t n;
     unsigned long lineno = 0;
@@ -252,15 +282,13 @@ run_batch(struct ctx *c, FILE *in)
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
         tab = memchr(line, '\t', (size_t)n);
+        snprintf(num, sizeof num, "%lu", lineno);
+        qid = num;
         if (tab) {
-            size_t idlen = (size_t)(tab - line);
-            if (idlen >= sizeof qid)
-                idlen = sizeof qid - 1;
-            memcpy(qid, line, idlen);
-            qid[idlen] = '\0';
+            *tab = '\0';
+            if (tab > line)
+                qid = line; /* an empty QID would leave a column empty */
             text = tab + 1;
-        } else {
-            snprintf(qid, sizeof qid, "%lu", lineno);
         }
         if (text[0] == '\0' && !tab)
             continue; /* blank lines separate nothing */
@@ -310,7 +338,8 @@ main(int argc, char **argv)
     c.o.k1 = BM25_K1;
     c.o.b = BM25_B;
     c.o.run_tag = "searcher";
-    while ((opt = getopt_long(argc, argv, "i:n:f:hV", longopts, NULL)) != -1) {
+    opterr = 0; /* option_error() prints one line instead */
+    while ((opt = getopt_long(argc, argv, ":i:n:f:hV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'i':
             c.o.index = optarg;
@@ -361,7 +390,7 @@ main(int argc, char **argv)
             printf("searcher %s\n", SE_VERSION);
             return 0;
         default:
-            fprintf(stderr, "Try 'searcher --help'.\n");
+            option_error(opt, argv[optind - 1]);
             return 2;
         }
     }
@@ -388,7 +417,7 @@ main(int argc, char **argv)
     if (rc == SE_OK)
         rc = doc_text_new(&c.text);
     if (rc != SE_OK) {
-        fprintf(stderr, "searcher: %s: %s\n", c.o.index, se_strerror(rc));
+        fprintf(stderr, "searcher: %s: %s\n", c.o.index, errstr(rc));
         status = 2;
         goto out;
     }
@@ -418,7 +447,7 @@ main(int argc, char **argv)
         status = status == 2 ? 2 : status == 1 ? 0 : 1;
         buf_release(&q);
     } else if (isatty(STDIN_FILENO)) {
-        fprintf(stderr, "searcher: no query given\nTry 'searcher --help'.\n");
+        fprintf(stderr, "searcher: no query given; try 'searcher --help'\n");
         status = 2;
     } else {
         status = run_batch(&c, stdin);

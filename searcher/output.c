@@ -97,12 +97,17 @@ write_json(FILE *f, const struct out_query *q)
     return rc;
 }
 
-/* Print an id for a TREC line: white space would split the columns. */
+/*
+ * Print an id (document or query) for a TREC line: white space would split
+ * the columns, and an empty id would drop one.
+ */
 static void
 put_trec_id(FILE *f, const char *s, size_t n)
 {
     size_t i;
 
+    if (n == 0)
+        fputc('_', f);
     for (i = 0; i < n; i++)
         fputc(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'
                   ? '_'
@@ -116,7 +121,8 @@ write_trec(FILE *f, const struct out_query *q, const char *tag)
     size_t i;
 
     for (i = 0; i < q->nhits; i++) {
-        fprintf(f, "%s Q0 ", q->qid);
+        put_trec_id(f, q->qid, strlen(q->qid));
+        fputs(" Q0 ", f);
         put_trec_id(f, q->hits[i].id, q->hits[i].id_len);
         fprintf(f, " %zu %.6f %s\n", q->offset + i + 1, q->hits[i].score,
                 tag);
