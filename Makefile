@@ -59,8 +59,19 @@ deps:
 
 # Tests run from the top so they find seeds/ and ../shared/; the
 # end-to-end tests (tests/test_cli.c) run the binaries in $(BUILD).
+# The last line sums up every binary's Criterion synthesis.
 unit: all $(TEST_BIN)
-	@set -e; for t in $(TEST_BIN); do echo "== $$t"; SE_BUILD=$(BUILD) $$t --jobs=2; done
+	@log=$$(mktemp); out=$$(mktemp); status=0; \
+	for t in $(TEST_BIN); do echo "== $$t"; \
+	    SE_BUILD=$(BUILD) $$t --jobs=2 >$$out 2>&1 || status=1; \
+	    cat $$out; cat $$out >>$$log; \
+	done; \
+	sed 's/\x1b\[[0-9;]*m//g' $$log | awk -F'[:|]' '/Synthesis:/ { \
+	    for (i = 1; i <= NF; i++) { gsub(/ /, "", $$i); \
+	        if ($$i == "Passing") p += $$(i+1); \
+	        if ($$i == "Failing" || $$i == "Crashing") f += $$(i+1); } } \
+	    END { printf "%d passed, %d failed\n", p, f; exit f > 0 }' || status=1; \
+	rm -f $$log $$out; exit $$status
 
 test: deps
 	@$(MAKE) --no-print-directory all

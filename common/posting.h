@@ -64,7 +64,11 @@ struct post_view {
 int post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
                 const uint32_t *pos, uint32_t n, struct buf *out);
 
-/* Parse the header of the block in [val, val+len). SE_OK or SE_ECORRUPT. */
+/*
+ * Parse the header of the block in [val, val+len). SE_OK or SE_ECORRUPT.
+ * On SE_OK, v->pos_count < len: at most 4 bytes of positions per byte of
+ * the value, so a corrupt count cannot make a caller allocate much.
+ */
 int post_parse(const void *val, size_t len, struct post_view *v);
 /* Decode the n document ids into docs[0..n). SE_OK or SE_ECORRUPT. */
 int post_decode_docs(const struct post_view *v, uint32_t *docs);
