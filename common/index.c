@@ -139,6 +139,8 @@ idx_open(const char *dir, int flags, struct idx **out)
 {
     struct idx *ix;
     MDB_txn *txn = NULL;
+    MDB_dbi main_dbi;
+    MDB_stat main_st;
     unsigned int envflags = MDB_NOTLS;
     int rc, i;
 
@@ -167,8 +169,21 @@ idx_open(const char *dir, int flags, struct idx **out)
     rc = mdb_txn_begin(ix->env, NULL, ix->rdonly ? MDB_RDONLY : 0, &txn);
     if (rc != 0)
         goto fail;
+    /*
+     * Tables are created only in a new data file, whose main database is
+     * empty. A data file holding other keys and not our tables is someone
+     * else's LMDB database: opening our tables fails (MDB_NOTFOUND, so
+     * SE_ENOINDEX below) instead of adding them to it, which would turn it
+     * into an "empty index" that doc_meta_load() cannot tell from ours.
+     */
+    rc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+    if (rc == 0)
+        rc = mdb_stat(txn, main_dbi, &main_st);
+    if (rc != 0)
+        goto fail;
     for (i = 0; i < IDX_NTABLES; i++) {
-        unsigned int dflags = ix->rdonly ? 0 : MDB_CREATE;
+        unsigned int dflags =
+            ix->rdonly || main_st.ms_entries != 0 ? 0 : MDB_CREATE;
         if (i == IDX_STEMFORMS)
             dflags |= MDB_DUPSORT;
         rc = mdb_dbi_open(txn, table_names[i], dflags, &ix->dbi[i]);

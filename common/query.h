@@ -22,7 +22,7 @@
 
 /* Flags of qry_parse(). */
 #define QRY_PLAIN 0x1 /* no operators: quotes, + and - are plain text */
-#define QRY_ALL 0x2   /* every bare word is required */
+#define QRY_ALL 0x2   /* every word and phrase without - is required */
 
 enum qry_kind {
     QRY_BOOL,  /* kids combined by their occur */

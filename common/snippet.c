@@ -199,6 +199,24 @@ append_clean(struct buf *out, const char *text, size_t from, size_t to,
             i++;
             continue;
         }
+        /*
+         * C1 controls (U+0080...U+009F) are control characters as much as
+         * C0 ones: U+009B is CSI, which starts an escape sequence on some
+         * terminals. NEL (U+0085) and the line and paragraph separators
+         * (U+2028, U+2029) break lines, so they count as white space.
+         */
+        if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+            if (p[i + 1] == 0x85)
+                *space = 1;
+            i += n;
+            continue;
+        }
+        if (n == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 &&
+            (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+            *space = 1;
+            i += n;
+            continue;
+        }
         if (*space) {
             rc = buf_putc(out, ' ');
             *space = 0;
@@ -216,7 +234,7 @@ snip_make(struct snip *s, const char *text, size_t len, size_t words,
 {
     struct tok_token t;
     size_t i, first = SIZE_MAX, start, end;
-    int rc, space = 0, marks = 0;
+    int rc = SE_OK, space = 0, marks = 0, more = 0;
 
     s->ntoks = 0;
     buf_clear(&s->forms);
@@ -247,6 +265,13 @@ snip_make(struct snip *s, const char *text, size_t len, size_t words,
     }
     if (rc < 0)
         return rc;
+    /* Stopped at the limit: is there text after it (for the "…")? */
+    if (s->ntoks == SNIP_MAX_TOKENS) {
+        rc = tok_next(s->tok, &t);
+        if (rc < 0)
+            return rc;
+        more = rc == 1;
+    }
     if (s->ntoks == 0)
         return 0;
     mark_phrases(s, s->q);
@@ -263,9 +288,17 @@ snip_make(struct snip *s, const char *text, size_t len, size_t words,
         rc = buf_puts(out, "… ");
     for (i = start; i < end && rc == SE_OK; i++) {
         const struct snip_tok *st = &s->toks[i];
-        if (i > start)
-            rc = append_clean(out, text, s->toks[i - 1].end, st->start,
-                              &space);
+        if (i > start) {
+            size_t before = out->len;
+            rc = append_clean(out, text, s->toks[i - 1].end, st->start, &space);
+            /*
+             * The tokenizer split here on bytes that were all dropped
+             * (control characters, invalid UTF-8): keep the words apart,
+             * or "a\x01b" would show as one word "ab".
+             */
+            if (out->len == before && st->start > s->toks[i - 1].end)
+                space = 1;
+        }
         if (rc == SE_OK && space) {
             rc = buf_putc(out, ' ');
             space = 0;
@@ -279,7 +312,7 @@ snip_make(struct snip *s, const char *text, size_t len, size_t words,
         if (rc == SE_OK && st->marked)
             rc = buf_puts(out, off);
     }
-    if (rc == SE_OK && end < s->ntoks)
+    if (rc == SE_OK && (end < s->ntoks || more))
         rc = buf_puts(out, " …");
     return rc == SE_OK ? marks : rc;
 }

@@ -817,7 +817,7 @@ remove_doc(struct wr *w, uint32_t doc)
     struct buf title = BUF_INIT, body = BUF_INIT;
     struct doc_record r;
     uint32_t nt = 0, nb = 0, len = 0;
-    size_t i;
+    size_t i, mem = 0; /* these tables die here: not the batch's memory */
     int rc, added;
 
     rc = doc_get(w->txn, doc, &r);
@@ -843,7 +843,7 @@ remove_doc(struct wr *w, uint32_t doc)
         uint32_t si;
         rc = stem_word(w->stem, term_str(&forms, f), f->len, &s, &slen);
         if (rc == SE_OK)
-            rc = table_intern(&stems, s, slen, &si, &added, &w->used);
+            rc = table_intern(&stems, s, slen, &si, &added, &mem);
         if (rc != SE_OK)
             break;
         stems.terms[si].doc_tf += f->doc_tf;

@@ -41,7 +41,7 @@ static const char usage[] =
     "      --offset K        skip the first K results (paging)\n"
     "  -f, --format FMT      text (default), json (one object per query) or\n"
     "                        trec (QID Q0 DOCID RANK SCORE TAG)\n"
-    "      --all             every bare word is required\n"
+    "      --all             every word and phrase without - is required\n"
     "      --plain           no operators: quotes, + and - are plain text\n"
     "      --k1 X, --b X     BM25 parameters (default 1.2 and 0.75)\n"
     "      --snippet-words N words in a snippet (default 30; 0: none)\n"

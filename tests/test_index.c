@@ -1,0 +1,774 @@
+/*
+ * test_index.c - the LMDB layer: which directories idx_open() accepts and
+ * which it refuses (and leaves untouched), read-only opens, get/put/del,
+ * key size limits, transactions (abort, snapshot isolation), cursors over
+ * plain and duplicate-sorted tables, and LMDB files that are not ours.
+ *
+ * Every test works in its own mkdtemp() directory, removed at the end.
+ */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "docstore.h"
+#include "error.h"
+#include "index.h"
+
+/* ---------------------------------------------------------------- */
+/* Helpers                                                           */
+/* ---------------------------------------------------------------- */
+
+static char tmp[64];
+
+static void
+make_tmp(void)
+{
+    strcpy(tmp, "/tmp/test_index.XXXXXX");
+    cr_assert_not_null(mkdtemp(tmp), "mkdtemp: %s", strerror(errno));
+}
+
+static void
+rm_tree(const char *path)
+{
+    struct stat st;
+    struct dirent *de;
+    char sub[4096];
+    DIR *d;
+
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        d = opendir(path);
+        if (d != NULL) {
+            while ((de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 ||
+                    strcmp(de->d_name, "..") == 0)
+                    continue;
+                snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+                rm_tree(sub);
+            }
+            closedir(d);
+        }
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static void
+cleanup(void)
+{
+    if (tmp[0])
+        rm_tree(tmp);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    cr_assert_not_null(f, "fopen %s: %s", path, strerror(errno));
+    fputs(text, f);
+    cr_assert_eq(fclose(f), 0, "fclose %s", path);
+}
+
+/*
+ * A transcript of directory `dir`, one level: each entry's name, type,
+ * size, mtime and (for files) bytes, in name order, but only the name of
+ * `volatile_name` (NULL: none). Two equal transcripts mean nothing was
+ * added, removed or written.
+ */
+static int
+cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+snapshot(const char *dir, const char *volatile_name, struct buf *out)
+{
+    char *names[64], path[4096];
+    size_t n = 0, i;
+    struct dirent *de;
+    DIR *d = opendir(dir);
+
+    buf_clear(out);
+    cr_assert_not_null(d, "opendir %s: %s", dir, strerror(errno));
+    while ((de = readdir(d)) != NULL) {
+        cr_assert_lt(n, 64, "too many entries in %s", dir);
+        names[n++] = strdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof names[0], cmp_names);
+    for (i = 0; i < n; i++) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (volatile_name && strcmp(names[i], volatile_name) == 0) {
+            buf_printf(out, "%s\n", names[i]);
+            free(names[i]);
+            continue;
+        }
+        cr_assert_eq(lstat(path, &st), 0, "lstat %s", path);
+        buf_printf(out, "%s %o %lld %lld.%09ld\n", names[i],
+                   (unsigned)st.st_mode, (long long)st.st_size,
+                   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+        if (S_ISREG(st.st_mode)) {
+            FILE *f = fopen(path, "rb");
+            char chunk[4096];
+            size_t got;
+            cr_assert_not_null(f, "fopen %s", path);
+            while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+                buf_append(out, chunk, got);
+            fclose(f);
+        }
+        free(names[i]);
+    }
+}
+
+static int
+exists(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0;
+}
+
+static struct idx *
+open_ok(const char *dir, int flags)
+{
+    struct idx *ix = NULL;
+    int rc = idx_open(dir, flags, &ix);
+
+    cr_assert_eq(rc, SE_OK, "idx_open(%s, %d): %s", dir, flags,
+                 se_strerror(rc));
+    cr_assert_not_null(ix, "idx_open gave no handle");
+    return ix;
+}
+
+static struct idx_txn *
+begin(struct idx *ix, int write)
+{
+    struct idx_txn *txn = NULL;
+    int rc = idx_txn_begin(ix, write, &txn);
+
+    cr_assert_eq(rc, SE_OK, "txn_begin(write=%d): %s", write,
+                 se_strerror(rc));
+    return txn;
+}
+
+static void
+put_ok(struct idx_txn *txn, enum idx_table t, const void *k, size_t klen,
+       const void *v, size_t vlen, int flags)
+{
+    int rc = idx_put(txn, t, k, klen, v, vlen, flags);
+
+    cr_assert_eq(rc, SE_OK, "put (table %d, %zu-byte key): %s", (int)t, klen,
+                 se_strerror(rc));
+}
+
+static void
+commit_ok(struct idx_txn *txn)
+{
+    int rc = idx_txn_commit(txn);
+
+    cr_assert_eq(rc, SE_OK, "commit: %s", se_strerror(rc));
+}
+
+/* The value of `key` as a string, "<absent>" when not found. */
+static const char *
+get_str(struct idx_txn *txn, enum idx_table t, const char *key, char *out,
+        size_t cap)
+{
+    const void *v;
+    size_t n;
+    int rc = idx_get(txn, t, key, strlen(key), &v, &n);
+
+    if (rc == SE_ENOTFOUND)
+        return "<absent>";
+    cr_assert_eq(rc, SE_OK, "get %s: %s", key, se_strerror(rc));
+    cr_assert_lt(n, cap, "value of %s too long", key);
+    memcpy(out, v, n);
+    out[n] = '\0';
+    return out;
+}
+
+/* The current entry's key as a big-endian u32. */
+static uint32_t
+cur_key32(struct idx_cursor *c)
+{
+    const void *k, *v;
+    size_t klen, vlen;
+    int rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
+
+    cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
+    cr_assert_eq(klen, 4, "key of %zu bytes", klen);
+    cr_assert_eq(vlen, 4, "value of %zu bytes", vlen);
+    cr_assert_eq(memcmp(k, v, 4), 0, "value is not its key");
+    return idx_get_be32(k);
+}
+
+TestSuite(index, .fini = cleanup);
+
+/* ---------------------------------------------------------------- */
+/* Opening                                                           */
+/* ---------------------------------------------------------------- */
+
+Test(index, missing_dir_without_create_is_no_index)
+{
+    char dir[128];
+    struct idx *ix = (struct idx *)&ix;
+    int rc;
+
+    make_tmp();
+    snprintf(dir, sizeof dir, "%s/none", tmp);
+    rc = idx_open(dir, 0, &ix);
+    cr_assert_eq(rc, SE_ENOINDEX, "open missing: %s", se_strerror(rc));
+    cr_assert_null(ix, "*out must be NULL on failure");
+    rc = idx_open(dir, IDX_RDONLY, &ix);
+    cr_assert_eq(rc, SE_ENOINDEX, "open missing read-only: %s",
+                 se_strerror(rc));
+    cr_assert(!exists(dir), "a failed open created %s", dir);
+    /* An empty directory holds no index either, and stays empty. */
+    rc = idx_open(tmp, 0, &ix);
+    cr_assert_eq(rc, SE_ENOINDEX, "open empty dir: %s", se_strerror(rc));
+    rc = idx_open(tmp, IDX_RDONLY, &ix);
+    cr_assert_eq(rc, SE_ENOINDEX, "open empty dir rdonly: %s",
+                 se_strerror(rc));
+    snprintf(dir, sizeof dir, "%s/data.mdb", tmp);
+    cr_assert(!exists(dir), "a failed open created data.mdb");
+}
+
+Test(index, create_makes_the_dir_and_reopens)
+{
+    char dir[128], path[160], val[16];
+    struct idx_txn *txn;
+    struct idx *ix;
+
+    make_tmp();
+    snprintf(dir, sizeof dir, "%s/new", tmp);
+    ix = open_ok(dir, IDX_CREATE);
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    cr_assert(exists(path), "no data.mdb after create");
+    txn = begin(ix, 1);
+    put_ok(txn, IDX_META, "k", 1, "v1", 2, 0);
+    commit_ok(txn);
+    idx_close(ix);
+    /* Reopened without IDX_CREATE, with it, and read-only: same data. */
+    ix = open_ok(dir, 0);
+    txn = begin(ix, 0);
+    cr_assert_str_eq(get_str(txn, IDX_META, "k", val, sizeof val), "v1");
+    idx_txn_abort(txn);
+    idx_close(ix);
+    ix = open_ok(dir, IDX_CREATE);
+    txn = begin(ix, 0);
+    cr_assert_str_eq(get_str(txn, IDX_META, "k", val, sizeof val), "v1");
+    idx_txn_abort(txn);
+    idx_close(ix);
+    /* An existing, empty directory becomes an index too. */
+    snprintf(dir, sizeof dir, "%s/empty", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0, "mkdir %s", dir);
+    ix = open_ok(dir, IDX_CREATE);
+    idx_close(ix);
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    cr_assert(exists(path), "no data.mdb in the emptied dir");
+}
+
+Test(index, foreign_dir_is_refused_and_untouched)
+{
+    struct buf before = BUF_INIT, after = BUF_INIT;
+    char path[160];
+    struct idx *ix = NULL;
+    int rc, flags;
+
+    make_tmp();
+    snprintf(path, sizeof path, "%s/notes.txt", tmp);
+    write_file(path, "my notes, not an index\n");
+    snprintf(path, sizeof path, "%s/sub", tmp);
+    cr_assert_eq(mkdir(path, 0755), 0, "mkdir sub");
+    snapshot(tmp, NULL, &before);
+    for (flags = 0; flags <= (IDX_CREATE | IDX_RDONLY); flags++) {
+        rc = idx_open(tmp, flags, &ix);
+        cr_assert_eq(rc, SE_ENOINDEX, "flags %d: %s", flags, se_strerror(rc));
+        cr_assert_null(ix, "*out must be NULL on failure");
+        snapshot(tmp, NULL, &after);
+        cr_assert(before.len == after.len &&
+                      memcmp(before.data, after.data, before.len) == 0,
+                  "flags %d: the foreign directory was modified", flags);
+    }
+    /* A regular file is not an index directory; neither is a data.mdb
+     * that is a folder. */
+    snprintf(path, sizeof path, "%s/notes.txt", tmp);
+    rc = idx_open(path, IDX_CREATE, &ix);
+    cr_assert_eq(rc, SE_ENOINDEX, "open on a file: %s", se_strerror(rc));
+    snprintf(path, sizeof path, "%s/sub/data.mdb", tmp);
+    cr_assert_eq(mkdir(path, 0755), 0, "mkdir data.mdb");
+    snprintf(path, sizeof path, "%s/sub", tmp);
+    rc = idx_open(path, IDX_CREATE, &ix);
+    cr_assert_eq(rc, SE_ENOINDEX, "data.mdb is a dir: %s", se_strerror(rc));
+    buf_release(&before);
+    buf_release(&after);
+}
+
+Test(index, read_only_open_reads_but_never_writes)
+{
+    char val[16];
+    struct idx_txn *txn;
+    struct idx *ix, *ro;
+    int rc;
+
+    make_tmp();
+    ix = open_ok(tmp, IDX_CREATE);
+    txn = begin(ix, 1);
+    put_ok(txn, IDX_META, "a", 1, "1", 1, 0);
+    commit_ok(txn);
+    idx_close(ix);
+
+    ro = open_ok(tmp, IDX_RDONLY);
+    rc = idx_txn_begin(ro, 1, &txn);
+    cr_assert_eq(rc, SE_EINVAL, "write txn on read-only: %s",
+                 se_strerror(rc));
+    cr_assert_null(txn, "no txn on failure");
+    txn = begin(ro, 0);
+    cr_assert_str_eq(get_str(txn, IDX_META, "a", val, sizeof val), "1");
+    idx_txn_abort(txn);
+    /* A writer may work beside the read-only reader, who sees the new
+     * commit in its next transaction. */
+    ix = open_ok(tmp, 0);
+    txn = begin(ix, 1);
+    put_ok(txn, IDX_META, "a", 1, "2", 1, 0);
+    commit_ok(txn);
+    txn = begin(ro, 0);
+    cr_assert_str_eq(get_str(txn, IDX_META, "a", val, sizeof val), "2");
+    idx_txn_abort(txn);
+    idx_close(ix);
+    idx_close(ro);
+}
+
+/* A main database with keys of someone else: not an index, not touched. */
+Test(index, foreign_lmdb_file_is_no_index)
+{
+    struct buf before = BUF_INIT, after = BUF_INIT;
+    MDB_env *env;
+    MDB_txn *mt;
+    MDB_dbi dbi;
+    MDB_val k = {5, "hello"}, v = {5, "world"};
+    struct idx *ix = NULL;
+    int rc, flags;
+
+    make_tmp();
+    cr_assert_eq(mdb_env_create(&env), 0, "mdb_env_create");
+    rc = mdb_env_open(env, tmp, 0, 0644);
+    cr_assert_eq(rc, 0, "mdb_env_open: %s", mdb_strerror(rc));
+    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &mt), 0, "mdb_txn_begin");
+    cr_assert_eq(mdb_dbi_open(mt, NULL, 0, &dbi), 0, "mdb_dbi_open");
+    cr_assert_eq(mdb_put(mt, dbi, &k, &v, 0), 0, "mdb_put");
+    cr_assert_eq(mdb_txn_commit(mt), 0, "mdb_txn_commit");
+    mdb_env_close(env);
+
+    /* LMDB rewrites its lock file on every open: only data.mdb counts. */
+    snapshot(tmp, "lock.mdb", &before);
+    for (flags = 0; flags <= (IDX_CREATE | IDX_RDONLY); flags++) {
+        rc = idx_open(tmp, flags, &ix);
+        cr_assert_eq(rc, SE_ENOINDEX,
+                     "flags %d: a foreign LMDB file opened as an index: %s",
+                     flags, se_strerror(rc));
+        cr_assert_null(ix, "*out must be NULL on failure");
+    }
+    snapshot(tmp, "lock.mdb", &after);
+    cr_assert(before.len == after.len &&
+                  memcmp(before.data, after.data, before.len) == 0,
+              "the foreign LMDB file was modified");
+    buf_release(&before);
+    buf_release(&after);
+}
+
+/* Our tables, someone else's contents: doc_meta_load() says so. */
+Test(index, tables_that_are_not_ours_give_no_index)
+{
+    static const struct {
+        const char *key, *val;
+        int want;
+    } rows[] = {
+        {"magic", "some-other-program", SE_ENOINDEX},
+        {"magic", "searchengine-inde", SE_ENOINDEX},
+        {"magic", "searchengine-indexx", SE_ENOINDEX},
+        {"config", "xyz", SE_ENOINDEX},
+    };
+    struct doc_meta m;
+    struct idx_txn *txn;
+    struct idx *ix;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        make_tmp();
+        ix = open_ok(tmp, IDX_CREATE);
+        txn = begin(ix, 1);
+        rc = doc_meta_load(txn, &m);
+        cr_assert_eq(rc, SE_ENOTFOUND, "fresh index: %s", se_strerror(rc));
+        put_ok(txn, IDX_META, rows[i].key, strlen(rows[i].key), rows[i].val,
+               strlen(rows[i].val), 0);
+        commit_ok(txn);
+        idx_close(ix);
+        ix = open_ok(tmp, IDX_RDONLY);
+        txn = begin(ix, 0);
+        rc = doc_meta_load(txn, &m);
+        cr_assert_eq(rc, rows[i].want, "%s=%s: %s", rows[i].key, rows[i].val,
+                     se_strerror(rc));
+        idx_txn_abort(txn);
+        idx_close(ix);
+        rm_tree(tmp);
+    }
+    tmp[0] = '\0';
+}
+
+/* ---------------------------------------------------------------- */
+/* Tables and transactions                                           */
+/* ---------------------------------------------------------------- */
+
+Test(index, put_get_del_count)
+{
+    struct idx_txn *txn;
+    struct idx *ix;
+    const void *v;
+    size_t n;
+    uint64_t cnt;
+    char val[16];
+    int rc;
+
+    make_tmp();
+    ix = open_ok(tmp, IDX_CREATE);
+    txn = begin(ix, 1);
+    put_ok(txn, IDX_IDS, "x", 1, "one", 3, 0);
+    put_ok(txn, IDX_IDS, "y", 1, "two", 3, 0);
+    put_ok(txn, IDX_IDS, "x", 1, "ONE!", 4, 0); /* replaces */
+    put_ok(txn, IDX_TEXT, "x", 1, "", 0, 0);    /* empty value */
+    rc = idx_count(txn, IDX_IDS, &cnt);
+    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
+    cr_assert_eq(cnt, 2, "2 keys in ids, counted %llu",
+                 (unsigned long long)cnt);
+    cr_assert_str_eq(get_str(txn, IDX_IDS, "x", val, sizeof val), "ONE!");
+    /* Tables are separate: "x" of text is not "x" of ids. */
+    rc = idx_get(txn, IDX_TEXT, "x", 1, &v, &n);
+    cr_assert_eq(rc, SE_OK, "get empty value: %s", se_strerror(rc));
+    cr_assert_eq(n, 0, "empty value has %zu bytes", n);
+    rc = idx_get(txn, IDX_DOCS, "x", 1, &v, &n);
+    cr_assert_eq(rc, SE_ENOTFOUND, "x in docs: %s", se_strerror(rc));
+    cr_assert(v == NULL && n == 0, "outputs cleared when absent");
+    rc = idx_del(txn, IDX_IDS, "x", 1, NULL, 0);
+    cr_assert_eq(rc, SE_OK, "del: %s", se_strerror(rc));
+    rc = idx_del(txn, IDX_IDS, "x", 1, NULL, 0);
+    cr_assert_eq(rc, SE_ENOTFOUND, "del twice: %s", se_strerror(rc));
+    cr_assert_str_eq(get_str(txn, IDX_IDS, "x", val, sizeof val), "<absent>");
+    commit_ok(txn);
+    txn = begin(ix, 0);
+    rc = idx_count(txn, IDX_IDS, &cnt);
+    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
+    cr_assert_eq(cnt, 1, "1 key after delete, counted %llu",
+                 (unsigned long long)cnt);
+    cr_assert_str_eq(get_str(txn, IDX_IDS, "y", val, sizeof val), "two");
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
+Test(index, keys_over_511_bytes_are_refused)
+{
+    unsigned char key[600];
+    struct idx_cursor *c;
+    struct idx_txn *txn;
+    struct idx *ix;
+    const void *v, *k;
+    size_t n, klen;
+    int rc;
+
+    make_tmp();
+    memset(key, 'k', sizeof key);
+    ix = open_ok(tmp, IDX_CREATE);
+    txn = begin(ix, 1);
+    /* 511 bytes is LMDB's limit and works. */
+    put_ok(txn, IDX_SDICT, key, 511, "ok", 2, 0);
+    rc = idx_get(txn, IDX_SDICT, key, 511, &v, &n);
+    cr_assert_eq(rc, SE_OK, "get 511: %s", se_strerror(rc));
+    cr_assert(n == 2 && memcmp(v, "ok", 2) == 0, "value of the 511-byte key");
+    /* 512 and more: refused with an error, never a crash. */
+    rc = idx_put(txn, IDX_SDICT, key, 512, "no", 2, 0);
+    cr_assert_eq(rc, SE_EINVAL, "put 512: %s", se_strerror(rc));
+    rc = idx_put(txn, IDX_STEMFORMS, key, 600, "no", 2, IDX_NODUPDATA);
+    cr_assert_eq(rc, SE_EINVAL, "put 600: %s", se_strerror(rc));
+    rc = idx_get(txn, IDX_SDICT, key, 512, &v, &n);
+    cr_assert_eq(rc, SE_ENOTFOUND, "get 512: %s", se_strerror(rc));
+    rc = idx_del(txn, IDX_SDICT, key, 512, NULL, 0);
+    cr_assert_eq(rc, SE_ENOTFOUND, "del 512: %s", se_strerror(rc));
+    /* Empty keys too. */
+    rc = idx_put(txn, IDX_SDICT, key, 0, "no", 2, 0);
+    cr_assert_eq(rc, SE_EINVAL, "put empty key: %s", se_strerror(rc));
+    rc = idx_get(txn, IDX_SDICT, key, 0, &v, &n);
+    cr_assert_eq(rc, SE_EINVAL, "get empty key: %s", se_strerror(rc));
+    rc = idx_cursor_open(txn, IDX_SDICT, &c);
+    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
+    rc = idx_cursor_seek(c, key, 512);
+    cr_assert_eq(rc, SE_EINVAL, "seek 512: %s", se_strerror(rc));
+    rc = idx_cursor_seek(c, key, 0);
+    cr_assert_eq(rc, SE_EINVAL, "seek empty: %s", se_strerror(rc));
+    rc = idx_cursor_seek(c, key, 511);
+    cr_assert_eq(rc, 1, "seek 511: %d", rc);
+    rc = idx_cursor_get(c, &k, &klen, NULL, NULL);
+    cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
+    cr_assert(klen == 511 && memcmp(k, key, 511) == 0, "found the long key");
+    idx_cursor_close(c);
+    commit_ok(txn);
+    /* Only the 511-byte key was stored. */
+    txn = begin(ix, 0);
+    {
+        uint64_t cnt;
+        rc = idx_count(txn, IDX_SDICT, &cnt);
+        cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
+        cr_assert_eq(cnt, 1, "sdict holds %llu keys", (unsigned long long)cnt);
+    }
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
+Test(index, abort_drops_and_readers_keep_their_snapshot)
+{
+    struct idx_txn *w, *r;
+    struct idx *ix;
+    char val[16];
+
+    make_tmp();
+    ix = open_ok(tmp, IDX_CREATE);
+    w = begin(ix, 1);
+    put_ok(w, IDX_META, "k", 1, "old", 3, 0);
+    commit_ok(w);
+    /* An aborted write leaves nothing behind. */
+    w = begin(ix, 1);
+    put_ok(w, IDX_META, "k", 1, "aborted", 7, 0);
+    put_ok(w, IDX_META, "j", 1, "aborted", 7, 0);
+    cr_assert_str_eq(get_str(w, IDX_META, "k", val, sizeof val), "aborted",
+                     "a writer sees its own writes");
+    idx_txn_abort(w);
+    r = begin(ix, 0);
+    cr_assert_str_eq(get_str(r, IDX_META, "k", val, sizeof val), "old");
+    cr_assert_str_eq(get_str(r, IDX_META, "j", val, sizeof val), "<absent>");
+    /* A reader opened before a commit keeps seeing the old data. */
+    w = begin(ix, 1);
+    put_ok(w, IDX_META, "k", 1, "new", 3, 0);
+    commit_ok(w);
+    cr_assert_str_eq(get_str(r, IDX_META, "k", val, sizeof val), "old",
+                     "reader saw a commit made after it began");
+    idx_txn_abort(r);
+    r = begin(ix, 0);
+    cr_assert_str_eq(get_str(r, IDX_META, "k", val, sizeof val), "new");
+    idx_txn_abort(r);
+    idx_txn_abort(NULL); /* does nothing */
+    idx_close(ix);
+    idx_close(NULL);
+}
+
+Test(index, size_grows_with_data)
+{
+    static char big[100000];
+    struct idx_txn *txn;
+    struct idx *ix;
+    uint64_t s0, s1;
+    int rc;
+
+    make_tmp();
+    ix = open_ok(tmp, IDX_CREATE);
+    rc = idx_size(ix, &s0);
+    cr_assert_eq(rc, SE_OK, "size: %s", se_strerror(rc));
+    cr_assert_gt(s0, 0, "a new index has pages");
+    memset(big, 'z', sizeof big);
+    txn = begin(ix, 1);
+    put_ok(txn, IDX_TEXT, "big", 3, big, sizeof big, 0);
+    commit_ok(txn);
+    rc = idx_size(ix, &s1);
+    cr_assert_eq(rc, SE_OK, "size: %s", se_strerror(rc));
+    cr_assert_geq(s1, s0 + sizeof big, "size %llu after 100 kB, was %llu",
+                  (unsigned long long)s1, (unsigned long long)s0);
+    idx_close(ix);
+}
+
+/* ---------------------------------------------------------------- */
+/* Cursors                                                           */
+/* ---------------------------------------------------------------- */
+
+Test(index, cursor_seek_next_prev_first_last)
+{
+    struct idx_cursor *c;
+    struct idx_txn *txn;
+    struct idx *ix;
+    unsigned char k[4];
+    uint32_t i, want;
+    int rc;
+
+    make_tmp();
+    ix = open_ok(tmp, IDX_CREATE);
+    txn = begin(ix, 1);
+    /* Even numbers 10..2008 as big-endian keys: 256 = 0x100 sorts after
+     * 255 only because the keys are big-endian. */
+    for (i = 10; i < 2010; i += 2) {
+        idx_put_be32(k, i);
+        put_ok(txn, IDX_DOCS, k, 4, k, 4, IDX_APPEND);
+    }
+    commit_ok(txn);
+    txn = begin(ix, 0);
+    rc = idx_cursor_open(txn, IDX_DOCS, &c);
+    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
+
+    cr_assert_eq(idx_cursor_first(c), 1, "first");
+    cr_assert_eq(cur_key32(c), 10, "first key");
+    cr_assert_eq(idx_cursor_prev(c), 0, "prev before the first");
+    cr_assert_eq(idx_cursor_last(c), 1, "last");
+    cr_assert_eq(cur_key32(c), 2008, "last key");
+    cr_assert_eq(idx_cursor_next(c), 0, "next after the last");
+
+    /* Seek to every number 0..2010: the first key >= it. */
+    for (i = 0; i <= 2010; i++) {
+        idx_put_be32(k, i);
+        rc = idx_cursor_seek(c, k, 4);
+        if (i > 2008) {
+            cr_assert_eq(rc, 0, "seek %u past the end: %d", i, rc);
+            continue;
+        }
+        want = i < 10 ? 10 : (i + 1) / 2 * 2;
+        cr_assert_eq(rc, 1, "seek %u: %d", i, rc);
+        cr_assert_eq(cur_key32(c), want, "seek %u landed on %u, not %u", i,
+                     cur_key32(c), want);
+        /* Neighbours from there. */
+        if (want > 10) {
+            cr_assert_eq(idx_cursor_prev(c), 1, "prev from %u", want);
+            cr_assert_eq(cur_key32(c), want - 2, "prev of %u", want);
+            cr_assert_eq(idx_cursor_next(c), 1, "next back");
+        }
+        if (want < 2008) {
+            cr_assert_eq(idx_cursor_next(c), 1, "next from %u", want);
+            cr_assert_eq(cur_key32(c), want + 2, "next of %u", want);
+        }
+    }
+    /* A shorter key sorts before longer ones with its prefix. */
+    k[0] = 0;
+    rc = idx_cursor_seek(c, k, 1);
+    cr_assert_eq(rc, 1, "seek 1-byte key: %d", rc);
+    cr_assert_eq(cur_key32(c), 10, "1-byte key lands on the first");
+
+    /* Full walks both ways visit every key once, in order. */
+    want = 10;
+    for (rc = idx_cursor_first(c); rc == 1; rc = idx_cursor_next(c)) {
+        cr_assert_eq(cur_key32(c), want, "forward walk");
+        want += 2;
+    }
+    cr_assert_eq(rc, 0, "forward walk ended with %d", rc);
+    cr_assert_eq(want, 2010, "forward walk stopped at %u", want);
+    want = 2008;
+    for (rc = idx_cursor_last(c); rc == 1; rc = idx_cursor_prev(c)) {
+        cr_assert_eq(cur_key32(c), want, "backward walk");
+        want -= 2;
+    }
+    cr_assert_eq(rc, 0, "backward walk ended with %d", rc);
+    cr_assert_eq(want, 8, "backward walk stopped at %u", want);
+    idx_cursor_close(c);
+
+    /* An empty table: nothing anywhere. */
+    rc = idx_cursor_open(txn, IDX_FORMS, &c);
+    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
+    cr_assert_eq(idx_cursor_first(c), 0, "first of empty table");
+    cr_assert_eq(idx_cursor_last(c), 0, "last of empty table");
+    cr_assert_eq(idx_cursor_seek(c, "a", 1), 0, "seek in empty table");
+    idx_cursor_close(c);
+    idx_cursor_close(NULL);
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
+Test(index, stemforms_keeps_sorted_unique_pairs)
+{
+    static const char *const pairs[][2] = {
+        {"run", "running"}, {"run", "run"},    {"run", "runs"},
+        {"run", "running"}, {"cat", "cats"},   {"cat", "cat"},
+        {"dog", "dogs"},    {"run", "runner"}, {"cat", "cats"},
+    };
+    /* What a walk must give: keys in order, each key's values in order. */
+    static const char *const want[][2] = {
+        {"cat", "cat"},  {"cat", "cats"},    {"dog", "dogs"},
+        {"run", "run"},  {"run", "runner"},  {"run", "running"},
+        {"run", "runs"},
+    };
+    struct idx_cursor *c;
+    struct idx_txn *txn;
+    struct idx *ix;
+    const void *k, *v;
+    size_t klen, vlen, i;
+    uint64_t cnt;
+    int rc;
+
+    make_tmp();
+    ix = open_ok(tmp, IDX_CREATE);
+    txn = begin(ix, 1);
+    for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        put_ok(txn, IDX_STEMFORMS, pairs[i][0], strlen(pairs[i][0]),
+               pairs[i][1], strlen(pairs[i][1]), IDX_NODUPDATA);
+    commit_ok(txn);
+    txn = begin(ix, 1);
+    rc = idx_count(txn, IDX_STEMFORMS, &cnt);
+    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
+    cr_assert_eq(cnt, 7, "7 distinct pairs, counted %llu",
+                 (unsigned long long)cnt);
+    rc = idx_cursor_open(txn, IDX_STEMFORMS, &c);
+    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
+    i = 0;
+    for (rc = idx_cursor_first(c); rc == 1; rc = idx_cursor_next(c), i++) {
+        cr_assert_lt(i, 7, "more than 7 pairs");
+        rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
+        cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
+        cr_assert(klen == strlen(want[i][0]) &&
+                      memcmp(k, want[i][0], klen) == 0 &&
+                      vlen == strlen(want[i][1]) &&
+                      memcmp(v, want[i][1], vlen) == 0,
+                  "pair %zu is %.*s/%.*s, expected %s/%s", i, (int)klen,
+                  (const char *)k, (int)vlen, (const char *)v, want[i][0],
+                  want[i][1]);
+    }
+    cr_assert_eq(i, 7, "walk gave %zu pairs", i);
+    /* Seek lands on the first value of the key. */
+    rc = idx_cursor_seek(c, "dz", 2);
+    cr_assert_eq(rc, 1, "seek dz: %d", rc);
+    rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
+    cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
+    cr_assert(klen == 3 && memcmp(k, "run", 3) == 0 && vlen == 3 &&
+                  memcmp(v, "run", 3) == 0,
+              "seek dz gave %.*s/%.*s", (int)klen, (const char *)k, (int)vlen,
+              (const char *)v);
+    idx_cursor_close(c);
+    /* Deleting one pair keeps the others of that key. */
+    rc = idx_del(txn, IDX_STEMFORMS, "run", 3, "runner", 6);
+    cr_assert_eq(rc, SE_OK, "del pair: %s", se_strerror(rc));
+    rc = idx_del(txn, IDX_STEMFORMS, "run", 3, "runner", 6);
+    cr_assert_eq(rc, SE_ENOTFOUND, "del pair twice: %s", se_strerror(rc));
+    rc = idx_get(txn, IDX_STEMFORMS, "run", 3, &v, &vlen);
+    cr_assert_eq(rc, SE_OK, "get run: %s", se_strerror(rc));
+    cr_assert(vlen == 3 && memcmp(v, "run", 3) == 0,
+              "get gives the first value");
+    rc = idx_count(txn, IDX_STEMFORMS, &cnt);
+    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
+    cr_assert_eq(cnt, 6, "6 pairs after one delete, counted %llu",
+                 (unsigned long long)cnt);
+    /* Deleting the key drops all its values. */
+    rc = idx_del(txn, IDX_STEMFORMS, "run", 3, NULL, 0);
+    cr_assert_eq(rc, SE_OK, "del key: %s", se_strerror(rc));
+    rc = idx_count(txn, IDX_STEMFORMS, &cnt);
+    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
+    cr_assert_eq(cnt, 3, "3 pairs left, counted %llu",
+                 (unsigned long long)cnt);
+    idx_txn_abort(txn);
+    idx_close(ix);
+}

@@ -1,0 +1,442 @@
+/*
+ * test_query.c - the query parser: a table of queries and the trees they
+ * give (written out as text: "+w:word@column", "-p:two words@column"), the
+ * errors with their messages and character columns, the size limits, and
+ * random bytes that must never crash it.
+ */
+#include <criterion/criterion.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+#include "query.h"
+#include "tokenizer.h"
+
+/* xorshift64*: a seeded, repeatable generator. */
+static uint64_t
+rnd(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ULL;
+}
+
+/* The tree as one line: kids joined by " | ". */
+static void
+render(const struct qry_node *q, struct buf *out)
+{
+    size_t i, j;
+
+    buf_clear(out);
+    for (i = 0; i < q->nkids; i++) {
+        const struct qry_node *k = q->kids[i];
+        if (i)
+            buf_puts(out, " | ");
+        buf_puts(out, k->occur == QRY_MUST       ? "+"
+                      : k->occur == QRY_MUST_NOT ? "-"
+                                                 : "");
+        buf_puts(out, k->kind == QRY_TERM     ? "w:"
+                      : k->kind == QRY_PHRASE ? "p:"
+                                              : "?:");
+        for (j = 0; j < k->nwords; j++) {
+            if (j)
+                buf_putc(out, ' ');
+            buf_puts(out, k->words[j]);
+        }
+        buf_printf(out, "@%zu", k->column);
+    }
+}
+
+/* Characters (UTF-8 lead bytes) in s[0, n). */
+static size_t
+chars(const char *s, size_t n)
+{
+    size_t i, c = 0;
+
+    for (i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return c;
+}
+
+static struct tok *
+new_tok(void)
+{
+    struct tok *t;
+    int rc = tok_new(&t);
+
+    cr_assert_eq(rc, SE_OK, "tok_new: %s", se_strerror(rc));
+    return t;
+}
+
+struct pcase {
+    const char *text;
+    int flags;
+    const char *tree; /* NULL: an error */
+    int rc;           /* the error */
+    size_t column;    /* its column */
+    const char *msg;  /* part of its message */
+};
+
+static void
+check_cases(const struct pcase *c, size_t n)
+{
+    struct tok *tok = new_tok();
+    struct buf b = BUF_INIT;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        struct qry_node *q = (struct qry_node *)&b; /* must become NULL */
+        struct qry_error err;
+        int rc =
+            qry_parse(c[i].text, strlen(c[i].text), c[i].flags, tok, &q, &err);
+        if (c[i].tree) {
+            cr_expect_eq(rc, SE_OK, "'%s' (flags %d): %s: %s at column %zu",
+                         c[i].text, c[i].flags, se_strerror(rc), err.msg,
+                         err.column);
+            if (rc != SE_OK)
+                continue;
+            cr_assert_eq(q->kind, QRY_BOOL, "'%s': root is not QRY_BOOL",
+                         c[i].text);
+            render(q, &b);
+            cr_expect_str_eq(buf_cstr(&b), c[i].tree,
+                             "'%s' (flags %d) gives\n  %s\nwant\n  %s",
+                             c[i].text, c[i].flags, buf_cstr(&b), c[i].tree);
+            qry_free(q);
+            continue;
+        }
+        cr_expect_eq(rc, c[i].rc, "'%s' (flags %d): %s, want %s", c[i].text,
+                     c[i].flags, se_strerror(rc), se_strerror(c[i].rc));
+        cr_expect_null(q, "'%s': *out is not NULL after an error", c[i].text);
+        if (rc == SE_OK) {
+            qry_free(q);
+            continue;
+        }
+        cr_expect_eq(err.column, c[i].column,
+                     "'%s': error at column %zu, want %zu (%s)", c[i].text,
+                     err.column, c[i].column, err.msg);
+        cr_expect(strstr(err.msg, c[i].msg) != NULL,
+                  "'%s': message \"%s\" does not say \"%s\"", c[i].text,
+                  err.msg, c[i].msg);
+    }
+    buf_release(&b);
+    tok_free(tok);
+}
+
+#define CHECK_CASES(c) check_cases(c, sizeof c / sizeof c[0])
+
+Test(query, words_phrases_and_operators)
+{
+    static const struct pcase c[] = {
+        {"cotton harvesting", 0, "w:cotton@1 | w:harvesting@8", 0, 0, 0},
+        {"  cotton   harvesting  ", 0, "w:cotton@3 | w:harvesting@12", 0, 0, 0},
+        {"a\tb\nc\r\fd\ve", 0, "w:a@1 | w:b@3 | w:c@5 | w:d@8 | w:e@10", 0, 0,
+         0},
+        {"\"Telliani Valley\"", 0, "p:telliani valley@1", 0, 0, 0},
+        {"+cotton -\"Town of Cotton\"", 0, "+w:cotton@2 | -p:town of cotton@9",
+         0, 0, 0},
+        {"+\"a b\"c", 0, "+p:a b@1 | w:c@7", 0, 0, 0},
+        {"\"a b\" \"c d\"", 0, "p:a b@1 | p:c d@7", 0, 0, 0},
+        {"abc\"def\"", 0, "w:abc@1 | p:def@4", 0, 0, 0},
+        {"\"Khorgos\"", 0, "p:khorgos@1", 0, 0, 0},
+        /* + or - alone is no operator (and no word) */
+        {"+ cotton", 0, "w:cotton@3", 0, 0, 0},
+        {"cotton -", 0, "w:cotton@1", 0, 0, 0},
+        {"cotton - wheat", 0, "w:cotton@1 | w:wheat@10", 0, 0, 0},
+        {"--cotton wheat", 0, "-w:cotton@3 | w:wheat@10", 0, 0, 0},
+        {"+-cotton", 0, "+w:cotton@3", 0, 0, 0},
+        {"a+b", 0, "w:a@1 | w:b@3", 0, 0, 0},
+        {"a-b", 0, "w:a@1 | w:b@3", 0, 0, 0},
+        /* a word that folds into several tokens: one clause each */
+        {"China-Russia", 0, "w:china@1 | w:russia@7", 0, 0, 0},
+        {"+China-Russia", 0, "+w:china@2 | +w:russia@8", 0, 0, 0},
+        {"-China-Russia cotton", 0, "-w:china@2 | -w:russia@8 | w:cotton@15", 0,
+         0, 0},
+        {"\"New-York\" city", 0, "p:new york@1 | w:city@12", 0, 0, 0},
+        {"China's 912.7 428,600", 0, "w:china's@1 | w:912.7@9 | w:428,600@15",
+         0, 0, 0},
+        {"U.S.", 0, "w:u@1 | w:s@3", 0, 0, 0},
+        /* folded as documents are */
+        {"CAFÉ naïve", 0, "w:cafe@1 | w:naive@6", 0, 0, 0},
+        {"Cafe\xcc\x81 \"Stra\xc3\x9f"
+         "e\"",
+         0, "w:cafe@1 | p:strasse@7", 0, 0, 0},
+        /* columns count characters, not bytes */
+        {"日本 \"東京\" +ß", 0, "w:日@1 | w:本@2 | p:東 京@4 | +w:ss@10", 0, 0,
+         0},
+        {"ÅÅÅ -x", 0, "w:aaa@1 | -w:x@6", 0, 0, 0},
+        /* control characters separate words */
+        {"a\x01"
+         "b\x1b[1m",
+         0, "w:a@1 | w:b@3 | w:1m@6", 0, 0, 0},
+    };
+
+    CHECK_CASES(c);
+}
+
+Test(query, errors_say_what_and_where)
+{
+    static const struct pcase c[] = {
+        {"\"cotton", 0, NULL, SE_EINVAL, 1, "unbalanced quote"},
+        {"cotton \"", 0, NULL, SE_EINVAL, 8, "unbalanced quote"},
+        {"\"a\" \"b", 0, NULL, SE_EINVAL, 5, "unbalanced quote"},
+        {"+\"a b", 0, NULL, SE_EINVAL, 2, "unbalanced quote"},
+        /* é and 日本語 are one column each, two and three bytes */
+        {"café \"x", 0, NULL, SE_EINVAL, 6, "unbalanced quote"},
+        {"日本語 +\"abc", 0, NULL, SE_EINVAL, 6, "unbalanced quote"},
+        {"\xf0\x9f\x98\x80\xf0\x9f\x98\x80 \"", 0, NULL, SE_EINVAL, 4,
+         "unbalanced quote"},
+        {"\"\"", 0, NULL, SE_EINVAL, 1, "phrase has no words"},
+        {"cotton \"\" wheat", 0, NULL, SE_EINVAL, 8, "phrase has no words"},
+        {"cotton \" ,;- \"", 0, NULL, SE_EINVAL, 8, "phrase has no words"},
+        {"ü +\"\"", 0, NULL, SE_EINVAL, 3, "phrase has no words"},
+        {"", 0, NULL, SE_EINVAL, 0, "empty query"},
+        {"   \t\n ", 0, NULL, SE_EINVAL, 0, "empty query"},
+        {"..., ;; --", 0, NULL, SE_EINVAL, 0, "empty query"},
+        {"+ -", 0, NULL, SE_EINVAL, 0, "empty query"},
+        {"-cotton", 0, NULL, SE_EINVAL, 0, "excluded"},
+        {"-cotton -\"x y\"", 0, NULL, SE_EINVAL, 0, "excluded"},
+        {"-China-Russia", 0, NULL, SE_EINVAL, 0, "excluded"},
+        {"-cotton", QRY_ALL, NULL, SE_EINVAL, 0, "excluded"},
+    };
+
+    CHECK_CASES(c);
+}
+
+Test(query, plain_reads_operators_as_text)
+{
+    static const struct pcase c[] = {
+        {"\"Telliani Valley\" +cotton -x", QRY_PLAIN,
+         "w:telliani@2 | w:valley@11 | w:cotton@20 | w:x@28", 0, 0, 0},
+        {"\"cotton", QRY_PLAIN, "w:cotton@2", 0, 0, 0},
+        {"-cotton", QRY_PLAIN, "w:cotton@2", 0, 0, 0},
+        {"a\"b\"c", QRY_PLAIN, "w:a@1 | w:b@3 | w:c@5", 0, 0, 0},
+        {"\"\"", QRY_PLAIN, NULL, SE_EINVAL, 0, "empty query"},
+        {"\" - + \"", QRY_PLAIN, NULL, SE_EINVAL, 0, "empty query"},
+    };
+
+    CHECK_CASES(c);
+}
+
+Test(query, all_makes_every_clause_required)
+{
+    static const struct pcase c[] = {
+        {"cotton harvesting -x \"a b\"", QRY_ALL,
+         "+w:cotton@1 | +w:harvesting@8 | -w:x@20 | +p:a b@22", 0, 0, 0},
+        {"+cotton wheat", QRY_ALL, "+w:cotton@2 | +w:wheat@9", 0, 0, 0},
+        {"China-Russia", QRY_ALL, "+w:china@1 | +w:russia@7", 0, 0, 0},
+        {"-cotton \"x", QRY_ALL | QRY_PLAIN, "+w:cotton@2 | +w:x@10", 0, 0, 0},
+    };
+
+    CHECK_CASES(c);
+}
+
+/* Parse `text` (len bytes); the return code, *out freed. */
+static int
+parse_len(struct tok *tok, const char *text, size_t len, int flags,
+          struct qry_node **out, struct qry_error *err)
+{
+    return qry_parse(text, len, flags, tok, out, err);
+}
+
+Test(query, limits_give_elimit)
+{
+    struct tok *tok = new_tok();
+    struct qry_node *q;
+    struct qry_error err;
+    struct buf b = BUF_INIT;
+    size_t i;
+    int rc;
+
+    /* QRY_MAX_BYTES: one long word is fine up to the limit. */
+    for (i = 0; i < QRY_MAX_BYTES; i++)
+        buf_putc(&b, 'a');
+    rc = parse_len(tok, (const char *)b.data, b.len, 0, &q, &err);
+    cr_assert_eq(rc, SE_OK, "%d bytes: %s: %s", QRY_MAX_BYTES, se_strerror(rc),
+                 err.msg);
+    cr_assert(q->nkids == 1 && strlen(q->kids[0]->words[0]) <= TOK_MAX_BYTES,
+              "a %d-byte word gives %zu clauses", QRY_MAX_BYTES, q->nkids);
+    qry_free(q);
+    buf_putc(&b, 'a');
+    rc = parse_len(tok, (const char *)b.data, b.len, 0, &q, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "%d bytes: %s, want SE_ELIMIT",
+                 QRY_MAX_BYTES + 1, se_strerror(rc));
+    cr_assert_null(q, "*out not NULL after SE_ELIMIT");
+    cr_assert(strstr(err.msg, "too long") && err.column == 0,
+              "too many bytes: \"%s\" at column %zu", err.msg, err.column);
+
+    /* QRY_MAX_CLAUSES words; one more is refused at its column. */
+    buf_clear(&b);
+    for (i = 0; i < QRY_MAX_CLAUSES; i++)
+        buf_puts(&b, i ? " x" : "x");
+    rc = parse_len(tok, (const char *)b.data, b.len, 0, &q, &err);
+    cr_assert_eq(rc, SE_OK, "%d words: %s: %s", QRY_MAX_CLAUSES,
+                 se_strerror(rc), err.msg);
+    cr_assert_eq(q->nkids, QRY_MAX_CLAUSES, "%d words give %zu clauses",
+                 QRY_MAX_CLAUSES, q->nkids);
+    qry_free(q);
+    buf_puts(&b, " x");
+    rc = parse_len(tok, (const char *)b.data, b.len, 0, &q, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "%d words: %s, want SE_ELIMIT",
+                 QRY_MAX_CLAUSES + 1, se_strerror(rc));
+    cr_assert_null(q, "*out not NULL after SE_ELIMIT");
+    cr_assert_eq(err.column, 2 * QRY_MAX_CLAUSES + 1,
+                 "too many words: column %zu, want %d (%s)", err.column,
+                 2 * QRY_MAX_CLAUSES + 1, err.msg);
+    cr_assert(strstr(err.msg, "too many words"), "message: %s", err.msg);
+
+    /* The same with one hyphenated word, and with phrases. */
+    buf_clear(&b);
+    for (i = 0; i <= QRY_MAX_CLAUSES; i++)
+        buf_puts(&b, i ? "-x" : "x");
+    rc = parse_len(tok, (const char *)b.data, b.len, 0, &q, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "a word of %d tokens: %s, want SE_ELIMIT",
+                 QRY_MAX_CLAUSES + 1, se_strerror(rc));
+    buf_clear(&b);
+    for (i = 0; i < QRY_MAX_CLAUSES; i++)
+        buf_puts(&b, "\"x\" ");
+    rc = parse_len(tok, (const char *)b.data, b.len, 0, &q, &err);
+    cr_assert_eq(rc, SE_OK, "%d phrases: %s: %s", QRY_MAX_CLAUSES,
+                 se_strerror(rc), err.msg);
+    qry_free(q);
+    buf_puts(&b, "\"x\"");
+    rc = parse_len(tok, (const char *)b.data, b.len, 0, &q, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "%d phrases: %s, want SE_ELIMIT",
+                 QRY_MAX_CLAUSES + 1, se_strerror(rc));
+    cr_assert_eq(err.column, 4 * QRY_MAX_CLAUSES + 1,
+                 "too many phrases: column %zu, want %d", err.column,
+                 4 * QRY_MAX_CLAUSES + 1);
+
+    /* QRY_MAX_PHRASE words in a phrase; the error is at its quote. */
+    buf_clear(&b);
+    buf_puts(&b, "é \"");
+    for (i = 0; i < QRY_MAX_PHRASE; i++)
+        buf_puts(&b, i ? " w" : "w");
+    buf_putc(&b, '"');
+    rc = parse_len(tok, (const char *)b.data, b.len, 0, &q, &err);
+    cr_assert_eq(rc, SE_OK, "a phrase of %d words: %s: %s", QRY_MAX_PHRASE,
+                 se_strerror(rc), err.msg);
+    cr_assert_eq(q->kids[1]->nwords, QRY_MAX_PHRASE, "phrase of %zu words",
+                 q->kids[1]->nwords);
+    qry_free(q);
+    b.len--; /* drop the closing quote */
+    buf_puts(&b, "-w\"");
+    rc = parse_len(tok, (const char *)b.data, b.len, 0, &q, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "a phrase of %d words: %s, want SE_ELIMIT",
+                 QRY_MAX_PHRASE + 1, se_strerror(rc));
+    cr_assert_null(q, "*out not NULL after SE_ELIMIT");
+    cr_assert_eq(err.column, 3, "long phrase: column %zu, want 3 (%s)",
+                 err.column, err.msg);
+    cr_assert(strstr(err.msg, "phrase too long"), "message: %s", err.msg);
+    buf_release(&b);
+    tok_free(tok);
+}
+
+/* Is s[0, n) valid UTF-8 without C0 controls? */
+static int
+clean_utf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0, need, k;
+
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x20 || c == 0x7f)
+            return 0;
+        if (c < 0x80)
+            need = 0;
+        else if (c >= 0xc2 && c <= 0xdf)
+            need = 1;
+        else if (c >= 0xe0 && c <= 0xef)
+            need = 2;
+        else if (c >= 0xf0 && c <= 0xf4)
+            need = 3;
+        else
+            return 0;
+        if (i + need >= n)
+            return 0;
+        for (k = 1; k <= need; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+        i += need + 1;
+    }
+    return 1;
+}
+
+/* Random bytes: a valid tree or an error, never a crash or a leak. */
+Test(query, random_bytes_never_crash)
+{
+    static const char alphabet[] = "ab \"+-\t\n\x01\x7f\xc3\xa9\xe6\x97\xa5"
+                                   "\x80\xff\xf0\x9f\x98\x80'.,0";
+    struct tok *tok = new_tok();
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    char text[200];
+    size_t i, j, ok = 0, bad = 0;
+
+    for (i = 0; i < 30000; i++) {
+        struct qry_node *q;
+        struct qry_error err;
+        size_t len = rnd(&seed) % sizeof text, nch;
+        int flags = (int)(rnd(&seed) % 4), rc;
+        for (j = 0; j < len; j++) {
+            uint64_t r = rnd(&seed);
+            text[j] = r % 3 ? alphabet[(r >> 8) % (sizeof alphabet - 1)]
+                            : (char)(r >> 16);
+        }
+        nch = chars(text, len);
+        rc = qry_parse(text, len, flags, tok, &q, &err);
+        cr_assert(rc == SE_OK || rc == SE_EINVAL,
+                  "input %zu: %s (only SE_OK or SE_EINVAL expected)", i,
+                  se_strerror(rc));
+        if (rc != SE_OK) {
+            bad++;
+            cr_assert_null(q, "input %zu: *out set after an error", i);
+            cr_assert(err.msg[0] != '\0', "input %zu: no message", i);
+            cr_assert_leq(err.column, nch + 1,
+                          "input %zu: column %zu past the end (%zu chars)", i,
+                          err.column, nch);
+            continue;
+        }
+        ok++;
+        cr_assert(q->kind == QRY_BOOL && q->nkids > 0, "input %zu: empty tree",
+                  i);
+        for (j = 0; j < q->nkids; j++) {
+            const struct qry_node *k = q->kids[j];
+            size_t w;
+            cr_assert(k->kind == QRY_TERM
+                          ? k->nwords == 1
+                          : k->kind == QRY_PHRASE && k->nwords >= 1 &&
+                                k->nwords <= QRY_MAX_PHRASE,
+                      "input %zu: clause %zu has kind %d and %zu words", i, j,
+                      (int)k->kind, k->nwords);
+            cr_assert(k->column >= 1 && k->column <= nch,
+                      "input %zu: clause %zu at column %zu of %zu", i, j,
+                      k->column, nch);
+            cr_assert(!(flags & QRY_PLAIN) || k->kind == QRY_TERM,
+                      "input %zu: a phrase with QRY_PLAIN", i);
+            cr_assert(!(flags & QRY_ALL) || k->occur != QRY_SHOULD,
+                      "input %zu: an optional clause with QRY_ALL", i);
+            for (w = 0; w < k->nwords; w++) {
+                size_t n = strlen(k->words[w]);
+                cr_assert(
+                    n > 0 && n <= TOK_MAX_BYTES &&
+                        clean_utf8((const unsigned char *)k->words[w], n) &&
+                        !strchr(k->words[w], ' ') && !strchr(k->words[w], '"'),
+                    "input %zu: clause %zu word %zu is \"%s\"", i, j, w,
+                    k->words[w]);
+            }
+        }
+        qry_free(q);
+    }
+    cr_assert(ok > 1000 && bad > 1000,
+              "%zu parsed, %zu refused: too few of one", ok, bad);
+    tok_free(tok);
+}
+
+Test(query, free_accepts_null)
+{
+    qry_free(NULL);
+}
