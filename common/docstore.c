@@ -16,6 +16,13 @@
 #define DOC_ZSTD_LEVEL 3
 /* Bodies shorter than this are stored raw: zstd's frame costs more. */
 #define DOC_ZSTD_MIN 64
+/*
+ * No zstd block turns fewer than 4 bytes into more than 128 KiB (an RLE
+ * block: 3-byte header and 1 byte), so a frame of n bytes holds at most
+ * n * 32 KiB. A larger content size in a frame header is corrupt, and
+ * refusing it keeps a few bad bytes from allocating up to 4 GiB.
+ */
+#define DOC_ZSTD_MAX_RATIO 32768
 
 static void
 put_le32(unsigned char *p, uint32_t v)
@@ -414,7 +421,8 @@ doc_text_get(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
         return SE_ECORRUPT;
     size = ZSTD_getFrameContentSize(p + 1, n - 1);
     if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
-        size > ((size_t)1 << 32))
+        size > ((size_t)1 << 32) ||
+        size > (unsigned long long)(n - 1) * DOC_ZSTD_MAX_RATIO)
         return SE_ECORRUPT;
     rc = buf_reserve(out, (size_t)size);
     if (rc != SE_OK)

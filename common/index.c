@@ -12,12 +12,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 
@@ -100,6 +102,32 @@ dir_has_entries(const char *dir)
     return found;
 }
 
+/*
+ * SE_OK when `path` starts with an LMDB meta page, or is empty (a creation
+ * that was interrupted). Checked before mdb_env_open(), which would leave a
+ * lock.mdb beside any other file. The meta page's magic, 0xBEEFC0DE, is a
+ * u32 in host order after the 16-byte page header (lmdb's MDB_meta).
+ */
+static int
+check_lmdb_file(const char *path)
+{
+    unsigned char head[20];
+    uint32_t magic;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return SE_EIO;
+    n = read(fd, head, sizeof head);
+    close(fd);
+    if (n == 0)
+        return SE_OK;
+    if (n != (ssize_t)sizeof head)
+        return n < 0 ? SE_EIO : SE_ENOINDEX;
+    memcpy(&magic, head + 16, 4);
+    return magic == 0xBEEFC0DEu ? SE_OK : SE_ENOINDEX;
+}
+
 /* Check the directory before LMDB creates files in it. */
 static int
 check_dir(const char *dir, int flags)
@@ -108,6 +136,10 @@ check_dir(const char *dir, int flags)
     struct stat st;
     int n, rc;
 
+    /* A read-only open creates nothing: with no index there is nothing to
+     * read (not SE_EIO after making an empty directory). */
+    if (flags & IDX_RDONLY)
+        flags &= ~IDX_CREATE;
     if (stat(dir, &st) != 0) {
         if (errno != ENOENT)
             return SE_EIO;
@@ -123,7 +155,7 @@ check_dir(const char *dir, int flags)
     if (n < 0 || (size_t)n >= sizeof path)
         return SE_EINVAL;
     if (stat(path, &st) == 0)
-        return S_ISREG(st.st_mode) ? SE_OK : SE_ENOINDEX;
+        return S_ISREG(st.st_mode) ? check_lmdb_file(path) : SE_ENOINDEX;
     if (errno != ENOENT)
         return SE_EIO;
     if (!(flags & IDX_CREATE))

@@ -214,8 +214,8 @@ Test(buf, varints_round_trip_at_every_width)
         uint64_t v = 0;
         rc = buf_get_varint64(&p, end, &v);
         cr_assert_eq(rc, SE_OK, "get64 #%zu: %s", i, se_strerror(rc));
-        cr_assert_eq(v, vals64[i], "got %llu, put %llu",
-                     (unsigned long long)v, (unsigned long long)vals64[i]);
+        cr_assert_eq(v, vals64[i], "got %llu, put %llu", (unsigned long long)v,
+                     (unsigned long long)vals64[i]);
     }
     cr_assert_eq(p, end, "decoding consumed %td of %zu bytes", p - b.data,
                  b.len);
@@ -276,13 +276,29 @@ Test(buf, oversized_varints_are_corrupt)
         {{0x80, 0x80, 0x80, 0x80, 0x10}, 5, 0, 1, (uint64_t)1 << 32, "2^32"},
         {{0xff, 0xff, 0xff, 0xff, 0x1f}, 5, 0, 1, 0x1ffffffffULL, "2^33-1"},
         {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
-         10, 0, 1, UINT64_MAX, "UINT64_MAX"},
+         10,
+         0,
+         1,
+         UINT64_MAX,
+         "UINT64_MAX"},
         {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02},
-         10, 0, 0, 0, "2^64: one bit too many"},
+         10,
+         0,
+         0,
+         0,
+         "2^64: one bit too many"},
         {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
-         10, 0, 0, 0, "70 bits"},
+         10,
+         0,
+         0,
+         0,
+         "70 bits"},
         {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00},
-         11, 0, 0, 0, "11 bytes"},
+         11,
+         0,
+         0,
+         0,
+         "11 bytes"},
         {{0x80, 0x00}, 2, 1, 1, 0, "zero, padded (accepted)"},
         {{0x00}, 1, 1, 1, 0, "zero"},
     };

@@ -214,18 +214,16 @@ Test(docstore, bad_meta_values_are_refused)
         cr_assert_eq(rc, SE_OK, "%s: the good meta first: %s", rows[i].what,
                      se_strerror(rc));
         if (rows[i].del) {
-            rc = idx_del(txn, IDX_META, rows[i].key, strlen(rows[i].key),
-                         NULL, 0);
-            cr_assert_eq(rc, SE_OK, "del %s: %s", rows[i].key,
-                         se_strerror(rc));
+            rc = idx_del(txn, IDX_META, rows[i].key, strlen(rows[i].key), NULL,
+                         0);
+            cr_assert_eq(rc, SE_OK, "del %s: %s", rows[i].key, se_strerror(rc));
         } else {
-            put_ok(txn, IDX_META, rows[i].key, strlen(rows[i].key),
-                   rows[i].val, rows[i].len);
+            put_ok(txn, IDX_META, rows[i].key, strlen(rows[i].key), rows[i].val,
+                   rows[i].len);
         }
         rc = doc_meta_load(txn, &got);
-        cr_assert_eq(rc, rows[i].want, "%s: got %s, expected %s",
-                     rows[i].what, se_strerror(rc),
-                     se_strerror(rows[i].want));
+        cr_assert_eq(rc, rows[i].want, "%s: got %s, expected %s", rows[i].what,
+                     se_strerror(rc), se_strerror(rows[i].want));
         idx_txn_abort(txn);
     }
 }
@@ -243,8 +241,8 @@ Test(docstore, records_round_trip)
         struct doc_record r;
     } rows[] = {
         {0, {"doc-0", 5, "A title", 7, "26-FEB-1987", 11, 12, 2}},
-        {1, {"doc-1", 5, "", 0, "", 0, 0, 0}},        /* all empty */
-        {2, {"doc-2", 5, NULL, 0, NULL, 0, 7, 0}},    /* NULL, 0 */
+        {1, {"doc-1", 5, "", 0, "", 0, 0, 0}},     /* all empty */
+        {2, {"doc-2", 5, NULL, 0, NULL, 0, 7, 0}}, /* NULL, 0 */
         {1023, {"x", 1, "Café ünïcode", 14, "", 0, 100, 3}},
         {1024, {longid, sizeof longid, bin, sizeof bin, bin, 3, 1, 1}},
         {UINT32_MAX - 1, {"last", 4, "t", 1, "d", 1, UINT32_MAX, UINT32_MAX}},
@@ -344,8 +342,8 @@ Test(docstore, corrupt_records_are_refused)
     put_doc_value(txn, 7, "\x02\x01\xff\xff\xff\xff\x0f", 7);
     rc = doc_get(txn, 7, &got);
     cr_assert_eq(rc, SE_ECORRUPT, "huge string length: %s", se_strerror(rc));
-    put_doc_value(txn, 7,
-                  "\x02\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 12);
+    put_doc_value(txn, 7, "\x02\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f",
+                  12);
     rc = doc_get(txn, 7, &got);
     cr_assert_eq(rc, SE_ECORRUPT, "70-bit length: %s", se_strerror(rc));
     /* A length over 32 bits. */
@@ -479,8 +477,7 @@ Test(docstore, corrupt_length_chunks_are_refused)
     rc = doc_lens_get(&dl, 1024 + 3, &len);
     cr_assert_eq(rc, SE_ECORRUPT, "short chunk: %s", se_strerror(rc));
     rc = doc_lens_put(txn, 1030, &one, 1);
-    cr_assert_eq(rc, SE_ECORRUPT, "put into short chunk: %s",
-                 se_strerror(rc));
+    cr_assert_eq(rc, SE_ECORRUPT, "put into short chunk: %s", se_strerror(rc));
     idx_txn_abort(txn);
 }
 
@@ -490,8 +487,8 @@ Test(docstore, corrupt_length_chunks_are_refused)
 
 Test(docstore, text_round_trips_raw_and_compressed)
 {
-    static const size_t sizes[] = {0,   1,    2,     63,      64,
-                                   65,  1000, 65536, 1 << 20, 300000};
+    static const size_t sizes[] = {0,  1,    2,     63,      64,
+                                   65, 1000, 65536, 1 << 20, 300000};
     struct doc_text *dt;
     struct buf out = BUF_INIT;
     struct idx_txn *txn;
@@ -511,8 +508,7 @@ Test(docstore, text_round_trips_raw_and_compressed)
         for (k = 0; k < sizes[i]; k++) /* text, but the last is random */
             body[i][k] = i == 9 ? (char)rnd(&s) : "lorem ipsum "[k % 12];
         rc = doc_text_put(dt, txn, (uint32_t)i * 1000, body[i], sizes[i]);
-        cr_assert_eq(rc, SE_OK, "put %zu bytes: %s", sizes[i],
-                     se_strerror(rc));
+        cr_assert_eq(rc, SE_OK, "put %zu bytes: %s", sizes[i], se_strerror(rc));
     }
     commit_ok(txn);
     txn = begin(0);
@@ -533,8 +529,7 @@ Test(docstore, text_round_trips_raw_and_compressed)
                              sizes[i], n);
         }
         rc = doc_text_get(dt, txn, (uint32_t)i * 1000, &out);
-        cr_assert_eq(rc, SE_OK, "get %zu bytes: %s", sizes[i],
-                     se_strerror(rc));
+        cr_assert_eq(rc, SE_OK, "get %zu bytes: %s", sizes[i], se_strerror(rc));
         cr_assert(mem_eq(out.data, out.len, body[i], sizes[i]),
                   "body of %zu bytes came back as %zu different bytes",
                   sizes[i], out.len);
@@ -615,6 +610,62 @@ Test(docstore, corrupt_text_is_refused)
     buf_release(&out);
     buf_release(&good);
     buf_release(&bad);
+}
+
+/*
+ * A frame header is bytes from disk too: one claiming 4 GiB of content in
+ * a 20-byte value is corrupt, and must not make the reader allocate 4 GiB
+ * first (that fails as SE_ENOMEM wherever memory is limited). The most
+ * compressible legitimate bodies, runs of one byte, still read back.
+ */
+Test(docstore, frame_headers_claiming_huge_sizes_are_corrupt)
+{
+    /* method 1; zstd magic; descriptor: single segment, 8-byte content
+     * size = 4,000,000,000; then a raw block header of 100 bytes. */
+    static const unsigned char claim[] = {
+        1,    0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0x00, 0x28, 0x6b, 0xee,
+        0x00, 0x00, 0x00, 0x00, 0x21, 0x03, 0x00, 'a',  'b',  'c'};
+    static const size_t runs[] = {64, 131072, 131073, (size_t)16 << 20};
+    struct buf out = BUF_INIT;
+    struct doc_text *dt;
+    struct idx_txn *txn;
+    unsigned char key[4];
+    const void *v;
+    size_t i, n;
+    char *body;
+    int rc;
+
+    rc = doc_text_new(&dt);
+    cr_assert_eq(rc, SE_OK, "doc_text_new: %s", se_strerror(rc));
+    txn = begin(1);
+    idx_put_be32(key, 3);
+    put_ok(txn, IDX_TEXT, key, 4, claim, sizeof claim);
+    rc = doc_text_get(dt, txn, 3, &out);
+    cr_assert_eq(rc, SE_ECORRUPT, "4 GiB claimed in %zu bytes: %s",
+                 sizeof claim, se_strerror(rc));
+    cr_assert_lt(out.cap, (size_t)1 << 20,
+                 "the reader reserved %zu bytes for a corrupt header", out.cap);
+    body = malloc(runs[3]);
+    cr_assert_not_null(body);
+    memset(body, 'z', runs[3]);
+    for (i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        rc = doc_text_put(dt, txn, 4, body, runs[i]);
+        cr_assert_eq(rc, SE_OK, "put run of %zu: %s", runs[i], se_strerror(rc));
+        rc = doc_text_get(dt, txn, 4, &out);
+        cr_assert_eq(rc, SE_OK, "run of %zu bytes: %s", runs[i],
+                     se_strerror(rc));
+        cr_assert(mem_eq(out.data, out.len, body, runs[i]),
+                  "run of %zu bytes came back as %zu bytes", runs[i], out.len);
+    }
+    /* The last run is stored at a ratio near zstd's limit. */
+    idx_put_be32(key, 4);
+    rc = idx_get(txn, IDX_TEXT, key, 4, &v, &n);
+    cr_assert_eq(rc, SE_OK, "raw get: %s", se_strerror(rc));
+    cr_assert_gt(runs[3] / n, 10000, "16 MiB of 'z' took %zu bytes", n);
+    idx_txn_abort(txn);
+    doc_text_free(dt);
+    buf_release(&out);
+    free(body);
 }
 
 /* ---------------------------------------------------------------- */

@@ -160,8 +160,7 @@ begin(struct idx *ix, int write)
     struct idx_txn *txn = NULL;
     int rc = idx_txn_begin(ix, write, &txn);
 
-    cr_assert_eq(rc, SE_OK, "txn_begin(write=%d): %s", write,
-                 se_strerror(rc));
+    cr_assert_eq(rc, SE_OK, "txn_begin(write=%d): %s", write, se_strerror(rc));
     return txn;
 }
 
@@ -236,13 +235,19 @@ Test(index, missing_dir_without_create_is_no_index)
     rc = idx_open(dir, IDX_RDONLY, &ix);
     cr_assert_eq(rc, SE_ENOINDEX, "open missing read-only: %s",
                  se_strerror(rc));
+    /* Read-only wins over create: nothing is made. */
+    rc = idx_open(dir, IDX_RDONLY | IDX_CREATE, &ix);
+    cr_assert_eq(rc, SE_ENOINDEX, "open missing read-only, create: %s",
+                 se_strerror(rc));
     cr_assert(!exists(dir), "a failed open created %s", dir);
+    rc = idx_open(tmp, IDX_RDONLY | IDX_CREATE, &ix);
+    cr_assert_eq(rc, SE_ENOINDEX, "open empty dir read-only, create: %s",
+                 se_strerror(rc));
     /* An empty directory holds no index either, and stays empty. */
     rc = idx_open(tmp, 0, &ix);
     cr_assert_eq(rc, SE_ENOINDEX, "open empty dir: %s", se_strerror(rc));
     rc = idx_open(tmp, IDX_RDONLY, &ix);
-    cr_assert_eq(rc, SE_ENOINDEX, "open empty dir rdonly: %s",
-                 se_strerror(rc));
+    cr_assert_eq(rc, SE_ENOINDEX, "open empty dir rdonly: %s", se_strerror(rc));
     snprintf(dir, sizeof dir, "%s/data.mdb", tmp);
     cr_assert(!exists(dir), "a failed open created data.mdb");
 }
@@ -334,22 +339,23 @@ Test(index, read_only_open_reads_but_never_writes)
 
     ro = open_ok(tmp, IDX_RDONLY);
     rc = idx_txn_begin(ro, 1, &txn);
-    cr_assert_eq(rc, SE_EINVAL, "write txn on read-only: %s",
-                 se_strerror(rc));
+    cr_assert_eq(rc, SE_EINVAL, "write txn on read-only: %s", se_strerror(rc));
     cr_assert_null(txn, "no txn on failure");
     txn = begin(ro, 0);
     cr_assert_str_eq(get_str(txn, IDX_META, "a", val, sizeof val), "1");
     idx_txn_abort(txn);
-    /* A writer may work beside the read-only reader, who sees the new
-     * commit in its next transaction. */
+    idx_close(ro);
+    /* LMDB forbids opening one environment twice in a process, so the
+     * writer comes after; the next read-only open sees its commit. */
     ix = open_ok(tmp, 0);
     txn = begin(ix, 1);
     put_ok(txn, IDX_META, "a", 1, "2", 1, 0);
     commit_ok(txn);
+    idx_close(ix);
+    ro = open_ok(tmp, IDX_RDONLY);
     txn = begin(ro, 0);
     cr_assert_str_eq(get_str(txn, IDX_META, "a", val, sizeof val), "2");
     idx_txn_abort(txn);
-    idx_close(ix);
     idx_close(ro);
 }
 
@@ -389,6 +395,33 @@ Test(index, foreign_lmdb_file_is_no_index)
               "the foreign LMDB file was modified");
     buf_release(&before);
     buf_release(&after);
+}
+
+/* A data file whose first transaction never committed (a creation cut
+ * short) has an empty main database: it is ours to finish. */
+Test(index, interrupted_creation_is_finished)
+{
+    struct idx_txn *txn;
+    MDB_env *env;
+    struct idx *ix;
+    char val[16];
+    int rc;
+
+    make_tmp();
+    cr_assert_eq(mdb_env_create(&env), 0, "mdb_env_create");
+    rc = mdb_env_open(env, tmp, 0, 0644);
+    cr_assert_eq(rc, 0, "mdb_env_open: %s", mdb_strerror(rc));
+    mdb_env_close(env);
+    ix = open_ok(tmp, IDX_CREATE);
+    txn = begin(ix, 1);
+    put_ok(txn, IDX_FDICT, "w", 1, "x", 1, 0);
+    commit_ok(txn);
+    idx_close(ix);
+    ix = open_ok(tmp, IDX_RDONLY);
+    txn = begin(ix, 0);
+    cr_assert_str_eq(get_str(txn, IDX_FDICT, "w", val, sizeof val), "x");
+    idx_txn_abort(txn);
+    idx_close(ix);
 }
 
 /* Our tables, someone else's contents: doc_meta_load() says so. */
@@ -699,9 +732,8 @@ Test(index, stemforms_keeps_sorted_unique_pairs)
     };
     /* What a walk must give: keys in order, each key's values in order. */
     static const char *const want[][2] = {
-        {"cat", "cat"},  {"cat", "cats"},    {"dog", "dogs"},
-        {"run", "run"},  {"run", "runner"},  {"run", "running"},
-        {"run", "runs"},
+        {"cat", "cat"},    {"cat", "cats"},    {"dog", "dogs"}, {"run", "run"},
+        {"run", "runner"}, {"run", "running"}, {"run", "runs"},
     };
     struct idx_cursor *c;
     struct idx_txn *txn;
@@ -730,13 +762,12 @@ Test(index, stemforms_keeps_sorted_unique_pairs)
         cr_assert_lt(i, 7, "more than 7 pairs");
         rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
         cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
-        cr_assert(klen == strlen(want[i][0]) &&
-                      memcmp(k, want[i][0], klen) == 0 &&
-                      vlen == strlen(want[i][1]) &&
-                      memcmp(v, want[i][1], vlen) == 0,
-                  "pair %zu is %.*s/%.*s, expected %s/%s", i, (int)klen,
-                  (const char *)k, (int)vlen, (const char *)v, want[i][0],
-                  want[i][1]);
+        cr_assert(
+            klen == strlen(want[i][0]) && memcmp(k, want[i][0], klen) == 0 &&
+                vlen == strlen(want[i][1]) && memcmp(v, want[i][1], vlen) == 0,
+            "pair %zu is %.*s/%.*s, expected %s/%s", i, (int)klen,
+            (const char *)k, (int)vlen, (const char *)v, want[i][0],
+            want[i][1]);
     }
     cr_assert_eq(i, 7, "walk gave %zu pairs", i);
     /* Seek lands on the first value of the key. */
@@ -767,8 +798,7 @@ Test(index, stemforms_keeps_sorted_unique_pairs)
     cr_assert_eq(rc, SE_OK, "del key: %s", se_strerror(rc));
     rc = idx_count(txn, IDX_STEMFORMS, &cnt);
     cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
-    cr_assert_eq(cnt, 3, "3 pairs left, counted %llu",
-                 (unsigned long long)cnt);
+    cr_assert_eq(cnt, 3, "3 pairs left, counted %llu", (unsigned long long)cnt);
     idx_txn_abort(txn);
     idx_close(ix);
 }

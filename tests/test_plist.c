@@ -231,8 +231,8 @@ setup(void)
         struct wr_doc d;
         gen_doc(i, title, sizeof title, body, sizeof body);
         snprintf(id, sizeof id, "d%u", i);
-        d = (struct wr_doc){id,   strlen(id), title,       strlen(title),
-                            NULL, 0,          body,        strlen(body)};
+        d = (struct wr_doc){id,   strlen(id), title, strlen(title),
+                            NULL, 0,          body,  strlen(body)};
         rc = wr_add(w, &d);
         cr_assert_eq(rc, SE_OK, "wr_add %u: %s", i, se_strerror(rc));
     }
@@ -298,8 +298,10 @@ assert_on(struct pl *p, enum pl_kind kind, const struct post *e,
     cr_assert_eq(rc, SE_OK, "pl_positions: %s", se_strerror(rc));
     cr_assert_eq(n, e->tf, "%s doc %u: %u positions", term, e->doc, n);
     for (k = 0; k < n; k++)
-        cr_assert_eq(pos[k], e->pos[k], "%s doc %u: position #%u is %u, "
-                     "expected %u", term, e->doc, k, pos[k], e->pos[k]);
+        cr_assert_eq(pos[k], e->pos[k],
+                     "%s doc %u: position #%u is %u, "
+                     "expected %u",
+                     term, e->doc, k, pos[k], e->pos[k]);
 }
 
 /* Walk with pl_next() to the end, and a few steps past it. */
@@ -323,8 +325,7 @@ assert_walk(enum pl_kind kind, const char *term, const struct list *l)
     cr_assert_eq(pl_stats(p)->df, l->n, "%s: df %u, expected %zu", term,
                  pl_stats(p)->df, l->n);
     cr_assert_eq(pl_stats(p)->cf, cf, "%s: cf %llu, expected %llu", term,
-                 (unsigned long long)pl_stats(p)->cf,
-                 (unsigned long long)cf);
+                 (unsigned long long)pl_stats(p)->cf, (unsigned long long)cf);
     pl_close(p);
 }
 
@@ -382,14 +383,16 @@ TestSuite(plist, .init = setup, .fini = teardown);
 
 Test(plist, next_walks_every_posting_to_the_end)
 {
-    static const char *const words[] = {"alpha", "alphabet", "beta",
-                                        "gamma", "title", "running", "run"};
+    static const char *const words[] = {"alpha", "alphabet", "beta", "gamma",
+                                        "title", "running",  "run"};
     struct list l, again;
     size_t i;
 
     alpha_list(&l);
-    cr_assert_gt(l.n, 7 * POST_BLOCK_DOCS, "alpha should span 8 blocks, "
-                 "has %zu docs", l.n);
+    cr_assert_gt(l.n, 7 * POST_BLOCK_DOCS,
+                 "alpha should span 8 blocks, "
+                 "has %zu docs",
+                 l.n);
     /* The generator's formula and its text agree. */
     word_list("alpha", &again);
     cr_assert_eq(again.n, l.n, "two models of alpha differ in length");
@@ -525,8 +528,8 @@ Test(plist, seek_across_block_boundaries)
     for (b = 0; b < nb; b++) {
         /* The last of each block must be the 128th, 256th... document. */
         size_t at = b + 1 < nb ? (b + 1) * POST_BLOCK_DOCS - 1 : l.n - 1;
-        cr_assert_eq(lasts[b], l.p[at].doc, "block %zu ends at %u, not %u",
-                     b, lasts[b], l.p[at].doc);
+        cr_assert_eq(lasts[b], l.p[at].doc, "block %zu ends at %u, not %u", b,
+                     lasts[b], l.p[at].doc);
         targets[nt++] = lasts[b] - 1;
         targets[nt++] = lasts[b];
         targets[nt++] = lasts[b] + 1; /* not in alpha: i % 3 == 1 gaps */
@@ -614,8 +617,8 @@ Test(plist, random_mixes_of_next_and_seek_agree_with_a_scan)
             }
             started = 1;
             if (i >= l.n) {
-                cr_assert_eq(r, 0, "round %d: expected the end, got %d",
-                             round, r);
+                cr_assert_eq(r, 0, "round %d: expected the end, got %d", round,
+                             r);
                 break;
             }
             cr_assert_eq(r, 1, "round %d: expected doc %u, got %d", round,
@@ -626,8 +629,10 @@ Test(plist, random_mixes_of_next_and_seek_agree_with_a_scan)
             if (s % 5 == 0)
                 assert_on(p, kind, &l.p[i], "alpha");
             else
-                cr_assert_eq(pl_doc(p), l.p[i].doc, "round %d: doc %u, "
-                             "expected %u", round, pl_doc(p), l.p[i].doc);
+                cr_assert_eq(pl_doc(p), l.p[i].doc,
+                             "round %d: doc %u, "
+                             "expected %u",
+                             round, pl_doc(p), l.p[i].doc);
         }
         pl_close(p);
     }
@@ -713,8 +718,7 @@ Test(plist, corrupt_dictionary_values_are_refused)
         rc = idx_put(w, IDX_FDICT, "alpha", 5, rows[i].val, rows[i].len, 0);
         cr_assert_eq(rc, SE_OK, "put: %s", se_strerror(rc));
         rc = pl_stats_get(w, PL_FORMS, "alpha", 5, &st);
-        cr_assert_eq(rc, SE_ECORRUPT, "%s: %s", rows[i].what,
-                     se_strerror(rc));
+        cr_assert_eq(rc, SE_ECORRUPT, "%s: %s", rows[i].what, se_strerror(rc));
         p = (struct pl *)&p;
         rc = pl_open(w, PL_FORMS, "alpha", 5, &p);
         cr_assert_eq(rc, SE_ECORRUPT, "pl_open, %s: %s", rows[i].what,
@@ -759,8 +763,8 @@ put_first_block(struct idx_txn *w, uint32_t first_last, const void *val,
     rc = idx_del(w, IDX_FORMS, key, pl_key("alpha", 5, first_last, key), NULL,
                  0);
     cr_assert(rc == SE_OK || rc == SE_ENOTFOUND, "del: %s", se_strerror(rc));
-    rc = idx_put(w, IDX_FORMS, key, pl_key("alpha", 5, key_last, key), val,
-                 len, 0);
+    rc = idx_put(w, IDX_FORMS, key, pl_key("alpha", 5, key_last, key), val, len,
+                 0);
     cr_assert_eq(rc, SE_OK, "put: %s", se_strerror(rc));
 }
 

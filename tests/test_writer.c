@@ -188,8 +188,8 @@ corpus_free(struct cdoc *docs, size_t n)
 static struct wr_doc
 as_wr(const struct cdoc *d)
 {
-    struct wr_doc w = {d->id,    d->id_len,   d->title, d->title_len,
-                       d->date,  d->date_len, d->body,  d->body_len};
+    struct wr_doc w = {d->id,   d->id_len,   d->title, d->title_len,
+                       d->date, d->date_len, d->body,  d->body_len};
 
     return w;
 }
@@ -429,8 +429,10 @@ model_build(struct model *m, const struct cdoc *const *docs,
         m->title_tokens[ids[i]] = nt;
         m->total_len += nt + nb;
     }
-    qsort(m->forms, m->nocc, sizeof *m->forms, cmp_occ);
-    qsort(m->stems, m->nocc, sizeof *m->stems, cmp_occ);
+    if (m->nocc > 0) { /* qsort(NULL, 0...) is undefined */
+        qsort(m->forms, m->nocc, sizeof *m->forms, cmp_occ);
+        qsort(m->stems, m->nocc, sizeof *m->stems, cmp_occ);
+    }
 }
 
 static void
@@ -490,8 +492,10 @@ check_lists(struct idx_txn *txn, const struct model *m, enum pl_kind kind)
         struct pl *p;
         rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
         cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
-        cr_assert_lt(i, m->nocc, "%s '%.*s' is in the dictionary, not in "
-                     "the documents", what, (int)klen, (const char *)k);
+        cr_assert_lt(i, m->nocc,
+                     "%s '%.*s' is in the dictionary, not in "
+                     "the documents",
+                     what, (int)klen, (const char *)k);
         t = o[i].t;
         cr_assert(mem_eq(k, klen, t->s, t->len),
                   "dictionary has %s '%.*s' where the model has '%s'", what,
@@ -506,8 +510,7 @@ check_lists(struct idx_txn *txn, const struct model *m, enum pl_kind kind)
                      se_strerror(rc));
         cr_assert(st.df == df && st.cf == cf,
                   "%s '%s': df %u cf %llu, model df %u cf %llu", what, t->s,
-                  st.df, (unsigned long long)st.cf, df,
-                  (unsigned long long)cf);
+                  st.df, (unsigned long long)st.cf, df, (unsigned long long)cf);
         rc = pl_open(txn, kind, t->s, t->len, &p);
         cr_assert_eq(rc, SE_OK, "pl_open %s '%s': %s", what, t->s,
                      se_strerror(rc));
@@ -522,8 +525,8 @@ check_lists(struct idx_txn *txn, const struct model *m, enum pl_kind kind)
             r = pl_next(p);
             cr_assert_eq(r, 1, "%s '%s': list ends (%d) before doc %u", what,
                          t->s, r, doc);
-            cr_assert_eq(pl_doc(p), doc, "%s '%s': doc %u, model has %u",
-                         what, t->s, pl_doc(p), doc);
+            cr_assert_eq(pl_doc(p), doc, "%s '%s': doc %u, model has %u", what,
+                         t->s, pl_doc(p), doc);
             rc = pl_tf(p, &tf);
             cr_assert_eq(rc, SE_OK, "pl_tf: %s", se_strerror(rc));
             cr_assert_eq(tf, ntf, "%s '%s' in doc %u: tf %u, model %u", what,
@@ -544,16 +547,19 @@ check_lists(struct idx_txn *txn, const struct model *m, enum pl_kind kind)
             j += ntf;
         }
         r = pl_next(p);
-        cr_assert_eq(r, 0, "%s '%s': list goes on after the model's last "
-                     "document (%d, doc %u)", what, t->s, r,
-                     r == 1 ? pl_doc(p) : 0);
+        cr_assert_eq(r, 0,
+                     "%s '%s': list goes on after the model's last "
+                     "document (%d, doc %u)",
+                     what, t->s, r, r == 1 ? pl_doc(p) : 0);
         cr_assert_eq(pl_next(p), 0, "pl_next after the end");
         pl_close(p);
         i = end;
     }
     cr_assert_eq(r, 0, "dictionary walk: %s", se_strerror(r));
-    cr_assert_eq(i, m->nocc, "%s '%s' is in the documents, not in the "
-                 "dictionary", what, i < m->nocc ? o[i].t->s : "");
+    cr_assert_eq(i, m->nocc,
+                 "%s '%s' is in the documents, not in the "
+                 "dictionary",
+                 what, i < m->nocc ? o[i].t->s : "");
     idx_cursor_close(c);
 }
 
@@ -593,19 +599,25 @@ check_blocks(struct idx_txn *txn, const struct model *m, enum pl_kind kind,
         last = idx_get_be32(k + tlen + 1);
         if (terms == 0 || !mem_eq(prev, prev_len, k, tlen)) {
             if (terms > 0)
-                cr_assert_eq(in_term, st.df, "'%.*s': blocks hold %llu "
-                             "documents, df %u", (int)prev_len, prev,
-                             (unsigned long long)in_term, st.df);
+                cr_assert_eq(in_term, st.df,
+                             "'%.*s': blocks hold %llu "
+                             "documents, df %u",
+                             (int)prev_len, prev, (unsigned long long)in_term,
+                             st.df);
             rc = pl_stats_get(txn, kind, (const char *)k, tlen, &st);
-            cr_assert_eq(rc, SE_OK, "block of '%.*s', not in the dictionary: "
-                         "%s", (int)tlen, k, se_strerror(rc));
+            cr_assert_eq(rc, SE_OK,
+                         "block of '%.*s', not in the dictionary: "
+                         "%s",
+                         (int)tlen, k, se_strerror(rc));
             memcpy(prev, k, tlen);
             prev_len = tlen;
             terms++;
             in_term = 0;
         } else if (packed) {
-            cr_assert_eq(prev_n, POST_BLOCK_DOCS, "'%.*s': a block of %u "
-                         "documents before the last", (int)tlen, k, prev_n);
+            cr_assert_eq(prev_n, POST_BLOCK_DOCS,
+                         "'%.*s': a block of %u "
+                         "documents before the last",
+                         (int)tlen, k, prev_n);
         }
         rc = post_parse(v, vlen, &pv);
         cr_assert_eq(rc, SE_OK, "'%.*s' block %u: %s", (int)tlen, k, last,
@@ -619,9 +631,10 @@ check_blocks(struct idx_txn *txn, const struct model *m, enum pl_kind kind,
         cr_assert_eq(rc, SE_OK, "decode docs: %s", se_strerror(rc));
         rc = post_decode_tfs(&pv, tfs);
         cr_assert_eq(rc, SE_OK, "decode tfs: %s", se_strerror(rc));
-        cr_assert_eq(docs[pv.n - 1], last, "'%.*s': key says last doc %u, "
-                     "block ends with %u", (int)tlen, k, last,
-                     docs[pv.n - 1]);
+        cr_assert_eq(docs[pv.n - 1], last,
+                     "'%.*s': key says last doc %u, "
+                     "block ends with %u",
+                     (int)tlen, k, last, docs[pv.n - 1]);
         for (i = 0; i < pv.n; i++) {
             cr_assert_lt(docs[i], m->next_doc, "doc %u", docs[i]);
             if (tfs[i] > max_tf)
@@ -629,24 +642,30 @@ check_blocks(struct idx_txn *txn, const struct model *m, enum pl_kind kind,
             if (m->lens[docs[i]] < min_len)
                 min_len = m->lens[docs[i]];
         }
-        cr_assert_eq(pv.max_tf, max_tf, "'%.*s' block %u: max_tf %u, "
-                     "computed %u", (int)tlen, k, last, pv.max_tf, max_tf);
-        cr_assert_eq(pv.min_len, min_len, "'%.*s' block %u: min_len %u, "
-                     "computed %u", (int)tlen, k, last, pv.min_len, min_len);
+        cr_assert_eq(pv.max_tf, max_tf,
+                     "'%.*s' block %u: max_tf %u, "
+                     "computed %u",
+                     (int)tlen, k, last, pv.max_tf, max_tf);
+        cr_assert_eq(pv.min_len, min_len,
+                     "'%.*s' block %u: min_len %u, "
+                     "computed %u",
+                     (int)tlen, k, last, pv.min_len, min_len);
         in_term += pv.n;
         prev_n = pv.n;
     }
     cr_assert_eq(r, 0, "block walk: %s", se_strerror(r));
     if (terms > 0)
-        cr_assert_eq(in_term, st.df, "'%.*s': blocks hold %llu documents, "
-                     "df %u", (int)prev_len, prev,
-                     (unsigned long long)in_term, st.df);
+        cr_assert_eq(in_term, st.df,
+                     "'%.*s': blocks hold %llu documents, "
+                     "df %u",
+                     (int)prev_len, prev, (unsigned long long)in_term, st.df);
     idx_cursor_close(c);
     rc = idx_count(txn, pl_dict_table(kind), &nterms);
     cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
-    cr_assert_eq(terms, nterms, "%llu terms have blocks, %llu are in the "
-                 "dictionary", (unsigned long long)terms,
-                 (unsigned long long)nterms);
+    cr_assert_eq(terms, nterms,
+                 "%llu terms have blocks, %llu are in the "
+                 "dictionary",
+                 (unsigned long long)terms, (unsigned long long)nterms);
 }
 
 /* A (stem, form) pair of the model. */
@@ -700,8 +719,7 @@ check_stemforms(struct idx_txn *txn, const struct model *m)
 }
 
 static void
-count_is(struct idx_txn *txn, enum idx_table t, uint64_t want,
-         const char *what)
+count_is(struct idx_txn *txn, enum idx_table t, uint64_t want, const char *what)
 {
     uint64_t n;
     int rc = idx_count(txn, t, &n);
@@ -760,8 +778,10 @@ check_index(const char *dir, const struct cdoc *const *live, size_t n,
         seen[ids[i]] = 1;
     }
     model_build(&m, live, ids, n, next_doc);
-    cr_assert_eq(meta.total_len, m.total_len, "meta: total_len %llu, model "
-                 "%llu", (unsigned long long)meta.total_len,
+    cr_assert_eq(meta.total_len, m.total_len,
+                 "meta: total_len %llu, model "
+                 "%llu",
+                 (unsigned long long)meta.total_len,
                  (unsigned long long)m.total_len);
     count_is(txn, IDX_DOCS, n, "docs");
     count_is(txn, IDX_IDS, n, "ids");
@@ -797,7 +817,8 @@ check_index(const char *dir, const struct cdoc *const *live, size_t n,
         cr_assert_eq(rc, SE_OK, "doc_text_get %u: %s", d, se_strerror(rc));
         cr_assert(mem_eq(text.data, text.len, w->body, w->body_len),
                   "doc %u (%s): stored text differs (%zu bytes, expected "
-                  "%zu)", d, w->id, text.len, w->body_len);
+                  "%zu)",
+                  d, w->id, text.len, w->body_len);
     }
     /* Ids given out but not live (replaced, deleted): nothing left. */
     for (d = 0; d < next_doc + 2; d++) {
@@ -808,8 +829,8 @@ check_index(const char *dir, const struct cdoc *const *live, size_t n,
         cr_assert_eq(rc, SE_ENOTFOUND, "dead doc %u has a record: %s", d,
                      se_strerror(rc));
         rc = doc_lens_get(&dl, d, &len);
-        cr_assert(rc == SE_OK && len == 0, "dead doc %u has length %u (%s)",
-                  d, len, se_strerror(rc));
+        cr_assert(rc == SE_OK && len == 0, "dead doc %u has length %u (%s)", d,
+                  len, se_strerror(rc));
         rc = doc_text_get(dt, txn, d, &text);
         cr_assert_eq(rc, SE_ENOTFOUND, "dead doc %u has text: %s", d,
                      se_strerror(rc));
@@ -975,9 +996,10 @@ dump_index(const char *dir, struct buf *out)
     cr_assert_eq(rc, SE_OK, "doc_text_new: %s", se_strerror(rc));
     rc = doc_meta_load(txn, &meta);
     cr_assert_eq(rc, SE_OK, "doc_meta_load: %s", se_strerror(rc));
-    buf_printf(out, "meta format=%u language=%s docs=%llu total=%llu "
-               "next=%u\n", meta.format, meta.language,
-               (unsigned long long)meta.docs,
+    buf_printf(out,
+               "meta format=%u language=%s docs=%llu total=%llu "
+               "next=%u\n",
+               meta.format, meta.language, (unsigned long long)meta.docs,
                (unsigned long long)meta.total_len, meta.next_doc);
     doc_lens_init(&dl, txn);
     for (d = 0; d < meta.next_doc + 2; d++) {
@@ -1146,8 +1168,8 @@ Test(writer, edge_documents_match_the_model)
     memset(id, 'i', 500);
     id[500] = '\0';
     cdoc_set(&docs[5], id, "Longest id", "", "an id of PL_TERM_MAX bytes");
-    cdoc_set(&docs[6], "unicode", "Café CAFE café",
-             "", "Ærøskøbing straße STRASSE l'été don't China's 912.7");
+    cdoc_set(&docs[6], "unicode", "Café CAFE café", "",
+             "Ærøskøbing straße STRASSE l'été don't China's 912.7");
     for (i = 7; i < N; i++) {
         /* "common" in every document, "every" with tf i % 9 + 1, "third"
          * in every third: lists of several blocks, varied tf. */
@@ -1457,9 +1479,19 @@ Test(writer, closing_without_commit_keeps_the_last_commit)
         add_ok(w, &docs[i]);
     for (i = 0; i < 30; i++)
         delete_ok(w, &docs[i * 3]);
+    delete_ok(w, &docs[N + 5]); /* in the batch: flushed, not committed */
     new_version(&v2, &docs[1], "replaced", "this never gets committed");
     add_ok(w, &v2);
-    cr_assert_eq(wr_stats(w)->commits, 0, "the session committed: the test "
+    {
+        /* A failed call in the session changes nothing either. */
+        struct wr_doc bad = as_wr(&v2);
+        int rc;
+        bad.id_len = 0;
+        rc = wr_add(w, &bad);
+        cr_assert_eq(rc, SE_EINVAL, "empty id: %s", se_strerror(rc));
+    }
+    cr_assert_eq(wr_stats(w)->commits, 0,
+                 "the session committed: the test "
                  "checks nothing");
     wr_close(w);
     dump_index(dir, &after);
@@ -1720,8 +1752,7 @@ Test(writer, the_language_is_fixed_at_creation)
         rc = stem_word(s, "chanteuses", 10, &stem, &slen);
         cr_assert_eq(rc, SE_OK, "stem_word: %s", se_strerror(rc));
         rc = pl_stats_get(txn, PL_STEMS, stem, slen, &st);
-        cr_assert_eq(rc, SE_OK, "french stem '%s': %s", stem,
-                     se_strerror(rc));
+        cr_assert_eq(rc, SE_OK, "french stem '%s': %s", stem, se_strerror(rc));
         cr_assert(st.df == 1 && st.cf == 1, "df %u cf %llu", st.df,
                   (unsigned long long)st.cf);
         stem_free(s);
