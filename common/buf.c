@@ -100,7 +100,22 @@ buf_put_varint64(struct buf *b, uint64_t v)
 int
 buf_put_varint(struct buf *b, uint32_t v)
 {
-    return buf_put_varint64(b, v);
+    unsigned char *p;
+
+    /* The inverter's hot path: write in place, no temporary copy. */
+    if (b->cap - b->len < 6) {
+        int rc = buf_reserve(b, 5);
+        if (rc != SE_OK)
+            return rc;
+    }
+    p = b->data + b->len;
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    b->len = (size_t)(p - b->data);
+    return SE_OK;
 }
 
 int

@@ -13,7 +13,8 @@
 #include "error.h"
 
 #define DOC_MAGIC "searchengine-index"
-#define DOC_ZSTD_LEVEL 3
+/* Level 1: twice as fast as 3 here, for 4% more text bytes (Reuters). */
+#define DOC_ZSTD_LEVEL 1
 /* Bodies shorter than this are stored raw: zstd's frame costs more. */
 #define DOC_ZSTD_MIN 64
 /*
