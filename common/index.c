@@ -354,6 +354,27 @@ idx_del(struct idx_txn *txn, enum idx_table t, const void *key, size_t klen,
     return idx_err(mdb_del(txn->txn, txn->ix->dbi[t], &k, val ? &v : NULL));
 }
 
+const char *
+idx_table_name(enum idx_table t)
+{
+    return t < IDX_NTABLES ? table_names[t] : "?";
+}
+
+int
+idx_table_usage(struct idx_txn *txn, enum idx_table t, uint64_t *entries,
+                uint64_t *bytes)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn->txn, txn->ix->dbi[t], &st);
+
+    *entries = rc == 0 ? st.ms_entries : 0;
+    *bytes = rc == 0 ? (uint64_t)(st.ms_branch_pages + st.ms_leaf_pages +
+                                  st.ms_overflow_pages) *
+                           st.ms_psize
+                     : 0;
+    return idx_err(rc);
+}
+
 int
 idx_count(struct idx_txn *txn, enum idx_table t, uint64_t *n)
 {

@@ -60,6 +60,11 @@ struct idx_cursor;
  */
 int idx_open(const char *dir, int flags, struct idx **out);
 void idx_close(struct idx *ix);
+/* Name of a table, as LMDB knows it ("forms"); static storage. */
+const char *idx_table_name(enum idx_table t);
+/* Entries and bytes (pages x page size) of a table, as seen by `txn`. */
+int idx_table_usage(struct idx_txn *txn, enum idx_table t, uint64_t *entries,
+                    uint64_t *bytes);
 /* Bytes used in the data file by the last commit (pages in use x size). */
 int idx_size(struct idx *ix, uint64_t *bytes);
 

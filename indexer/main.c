@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "docstore.h"
 #include "error.h"
+#include "index.h"
 #include "reader.h"
 #include "stemmer.h"
 #include "writer.h"
@@ -38,6 +40,7 @@ static const char usage[] =
     "      --memory MB      memory for buffered postings (default 256)\n"
     "      --skip-bad       warn about a bad JSON line and go on\n"
     "  -q, --quiet          no progress and no summary\n"
+    "      --stats          print the index's counts and sizes per table\n"
     "  -h, --help           this help\n"
     "  -V, --version        version\n"
     "\n"
@@ -99,6 +102,64 @@ unknown_language(const char *name)
     fprintf(stderr, ")\n");
 }
 
+/* --stats: counts and the bytes each table takes. Returns the exit status. */
+static int
+print_stats(const char *dir)
+{
+    struct idx *ix = NULL;
+    struct idx_txn *txn = NULL;
+    struct doc_meta meta;
+    uint64_t total = 0, text = 0, file = 0;
+    int rc, t;
+
+    rc = idx_open(dir, IDX_RDONLY, &ix);
+    if (rc == SE_OK)
+        rc = idx_txn_begin(ix, 0, &txn);
+    if (rc == SE_OK)
+        rc = doc_meta_load(txn, &meta);
+    if (rc == SE_ENOTFOUND)
+        rc = SE_ENOINDEX;
+    if (rc != SE_OK) {
+        fprintf(stderr, "indexer: %s: %s\n", dir,
+                rc == SE_ENOINDEX ? "not an index" : se_strerror(rc));
+        idx_txn_abort(txn);
+        idx_close(ix);
+        return 2;
+    }
+    printf("index        %s (format %u, language %s)\n", dir,
+           (unsigned)meta.format, meta.language);
+    printf("documents    %llu\n", (unsigned long long)meta.docs);
+    printf("tokens       %llu (%.1f a document)\n",
+           (unsigned long long)meta.total_len,
+           meta.docs ? (double)meta.total_len / (double)meta.docs : 0.0);
+    printf("%-12s %12s %14s\n", "table", "entries", "bytes");
+    for (t = 0; t < IDX_NTABLES; t++) {
+        uint64_t entries, bytes;
+        rc = idx_table_usage(txn, (enum idx_table)t, &entries, &bytes);
+        if (rc != SE_OK)
+            break;
+        printf("%-12s %12llu %14llu\n", idx_table_name((enum idx_table)t),
+               (unsigned long long)entries, (unsigned long long)bytes);
+        total += bytes;
+        if (t == IDX_TEXT)
+            text = bytes;
+    }
+    if (rc == SE_OK)
+        rc = idx_size(ix, &file);
+    idx_txn_abort(txn);
+    idx_close(ix);
+    if (rc != SE_OK) {
+        fprintf(stderr, "indexer: %s: %s\n", dir, se_strerror(rc));
+        return 2;
+    }
+    printf("total tables %14llu bytes\n", (unsigned long long)total);
+    printf("stored text  %14llu bytes\n", (unsigned long long)text);
+    printf("without text %14llu bytes\n", (unsigned long long)(total - text));
+    printf("file in use  %14llu bytes (tables and free pages)\n",
+           (unsigned long long)file);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -109,6 +170,7 @@ main(int argc, char **argv)
         {"memory", required_argument, NULL, 'M'},
         {"skip-bad", no_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},
+        {"stats", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
@@ -119,7 +181,7 @@ main(int argc, char **argv)
     struct rd_reader *rd = NULL;
     struct wr *w = NULL;
     struct rd_doc d;
-    int opt, rc, quiet = 0, progress, status = 2, i;
+    int opt, rc, quiet = 0, stats = 0, progress, status = 2, i;
     double t0 = now_s(), last = t0;
     uint64_t total;
 
@@ -166,6 +228,9 @@ main(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case 'T':
+            stats = 1;
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -176,6 +241,14 @@ main(int argc, char **argv)
             option_error(opt, argv[optind - 1]);
             return 2;
         }
+    }
+    if (stats) {
+        if (optind < argc) {
+            fprintf(stderr, "indexer: --stats takes no PATH; try 'indexer "
+                            "--help'\n");
+            return 2;
+        }
+        return print_stats(dir);
     }
     if (optind >= argc) {
         fprintf(stderr, "indexer: no PATH given; try 'indexer --help'\n");

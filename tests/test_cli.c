@@ -959,6 +959,42 @@ Test(cli, help_and_version_print_usage_and_exit_0)
     }
 }
 
+Test(cli, stats_counts_documents_and_sizes_every_table)
+{
+    static const char *const tables[] = {"docs", "text", "forms", "stems",
+                                         "fdict", "sdict", "stemforms"};
+    const struct run *r;
+    unsigned long long total = 0, text = 0, without = 0;
+    const char *p;
+    size_t i;
+
+    index_seed_and_animals();
+    r = INDEXER("-i", ix, "--stats");
+    expect_code(r, 0);
+    cr_assert_str_empty(r->err, "stderr: %s", r->err);
+    cr_assert_not_null(strstr(r->out, "documents    4\n"), "%s", r->out);
+    cr_assert_not_null(strstr(r->out, "language english"), "%s", r->out);
+    for (i = 0; i < sizeof tables / sizeof *tables; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "\n%-12s ", tables[i]);
+        cr_assert_not_null(strstr(r->out, want), "no %s: %s", tables[i],
+                           r->out);
+    }
+    p = strstr(r->out, "total tables");
+    cr_assert(p && sscanf(p, "total tables %llu", &total) == 1, "%s", r->out);
+    p = strstr(r->out, "stored text");
+    cr_assert(p && sscanf(p, "stored text %llu", &text) == 1, "%s", r->out);
+    p = strstr(r->out, "without text");
+    cr_assert(p && sscanf(p, "without text %llu", &without) == 1, "%s",
+              r->out);
+    cr_assert(text > 0 && without > 0 && text + without == total,
+              "text %llu + without %llu != total %llu", text, without, total);
+    r = INDEXER("-i", at("nothing-here"), "--stats");
+    expect_code(r, 2);
+    cr_assert(count_lines(r->err) == 1 && strstr(r->err, "not an index"),
+              "%s", r->err);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Bad input: one line on stderr, the documented exit status.             */
 
