@@ -960,7 +960,10 @@ wr_add(struct wr *w, const struct wr_doc *d)
     w->meta.next_doc++;
     w->meta.docs++;
     w->meta.total_len += r.len;
-    w->used += sizeof(uint32_t);
+    /* The record and the stored text sit in LMDB's dirty pages, in memory
+     * until the commit: they count against the budget too. */
+    w->used += sizeof(uint32_t) + d->id_len + d->title_len + d->date_len +
+               d->body_len / 2 + 64;
     w->stats.added++;
     w->stats.tokens += r.len;
     w->stats.bytes += d->title_len + d->body_len;
