@@ -27,7 +27,9 @@ struct clause {
     char *stem;       /* TERM: the stem, to merge repeated words */
     uint32_t doc;     /* current document when started and not ended */
     int started, ended;
-    int absent; /* a word is not in the index: matches nothing */
+    int absent;   /* a word is not in the index: matches nothing */
+    double bound; /* no document scores more on this clause */
+    double score; /* its score in `doc`, once computed (MaxScore) */
 };
 
 struct heap {
@@ -383,40 +385,189 @@ run_required(struct clause **req, size_t nreq, struct clause **opt,
     }
 }
 
-/* Merge the optional clauses: every document any of them matches. */
+/*
+ * Bounds, with a hair of slack: a bound is compared with sums of scores
+ * added in another order, and must never fall below them by rounding.
+ */
+#define BOUND_SLACK (1.0 + 1e-9)
+
+/* The clause's largest possible score: tf -> infinity in every word. */
+static double
+clause_bound(const struct clause *c, const struct bm25 *m)
+{
+    double s = 0;
+    size_t i;
+
+    for (i = 0; i < c->nw; i++)
+        s += c->idf[i] * (m->k1 + 1.0);
+    return s * c->weight * BOUND_SLACK;
+}
+
+/* A bare word's bound in its current block: block-max tf and length. */
+static double
+block_bound(const struct clause *c, const struct bm25 *m, uint32_t *last)
+{
+    uint32_t max_tf, min_len;
+
+    pl_block(c->pls[0], last, &max_tf, &min_len);
+    return bm25_score(m, c->idf[0], max_tf, min_len) * c->weight *
+           BOUND_SLACK;
+}
+
 static int
-run_optional(struct clause **opt, size_t nopt, struct clause **neg,
-             size_t nneg, const struct bm25 *m, struct doc_lens *dl,
-             struct heap *hp, uint64_t *total)
+cmp_by_bound(const void *a, const void *b)
+{
+    const struct clause *x = *(struct clause *const *)a;
+    const struct clause *y = *(struct clause *const *)b;
+
+    return (x->bound > y->bound) - (x->bound < y->bound);
+}
+
+/* 1 when an excluded clause matches `doc`, 0 if none does, <0 on error. */
+static int
+excluded(uint32_t doc, struct clause **neg, size_t nneg)
 {
     size_t i;
-    int rc;
 
-    for (i = 0; i < nopt; i++) {
-        rc = clause_next(opt[i]);
+    for (i = 0; i < nneg; i++) {
+        int rc = clause_seek(neg[i], doc);
         if (rc < 0)
             return rc;
+        if (rc == 1 && neg[i]->doc == doc)
+            return 1;
     }
+    return 0;
+}
+
+/*
+ * Merge the optional clauses, every document any of them matches, with
+ * MaxScore: clauses sorted by bound; while the top k is full with k-th
+ * score theta, the clauses whose bounds add up to no more than theta are
+ * "non-essential": a document matching only them cannot enter, so
+ * candidates come from the others, and the non-essential ones are only
+ * probed (by seek) while the score can still pass theta. A lone essential
+ * bare word also skips whole blocks whose block-max bound cannot pass.
+ * `orig` is the clauses in query order: scores are summed in that order,
+ * so pruning never changes a score in its last bit.
+ */
+static int
+run_optional(struct clause **orig, size_t nopt, struct clause **neg,
+             size_t nneg, const struct bm25 *m, struct doc_lens *dl,
+             struct heap *hp, struct match_result *res)
+{
+    struct clause **opt;
+    double *prefix, theta = 0;
+    size_t i, ess = 0;
+    int rc = SE_OK, full = 0;
+
+    opt = malloc(nopt * sizeof *opt + 1);
+    prefix = malloc(nopt * sizeof *prefix + 1);
+    if (opt == NULL || prefix == NULL) {
+        rc = SE_ENOMEM;
+        goto done;
+    }
+    memcpy(opt, orig, nopt * sizeof *opt);
+    for (i = 0; i < nopt; i++)
+        opt[i]->bound = clause_bound(opt[i], m);
+    qsort(opt, nopt, sizeof *opt, cmp_by_bound);
+    for (i = 0; i < nopt; i++) {
+        prefix[i] = (i ? prefix[i - 1] : 0) + opt[i]->bound;
+        rc = clause_next(opt[i]);
+        if (rc < 0)
+            goto done;
+    }
+    rc = SE_OK;
     for (;;) {
-        uint32_t d = UINT32_MAX;
-        int any = 0;
-        for (i = 0; i < nopt; i++)
-            if (!opt[i]->ended && !opt[i]->absent && opt[i]->doc <= d) {
+        uint32_t d = UINT32_MAX, len, last;
+        double score;
+        int any = 0, out;
+        if (!full && hp->cap > 0 && hp->n == hp->cap)
+            full = 1;
+        if (full) {
+            theta = hp->h[0].score;
+            while (ess < nopt && prefix[ess] <= theta) {
+                ess++;
+                res->exact = 0;
+            }
+        }
+        for (i = ess; i < nopt; i++)
+            if (!opt[i]->ended && opt[i]->doc <= d) {
                 d = opt[i]->doc;
                 any = 1;
             }
         if (!any)
-            return SE_OK;
-        rc = consider(d, NULL, 0, opt, nopt, neg, nneg, m, dl, hp, total);
-        if (rc != SE_OK)
-            return rc;
-        for (i = 0; i < nopt; i++)
-            if (!opt[i]->ended && !opt[i]->absent && opt[i]->doc == d) {
+            break;
+        if (full && ess + 1 == nopt && opt[ess]->kind == QRY_TERM &&
+            block_bound(opt[ess], m, &last) + (ess ? prefix[ess - 1] : 0) <=
+                theta) {
+            /* Nothing in this block can enter the top k. */
+            res->exact = 0;
+            if (last == UINT32_MAX)
+                break;
+            rc = clause_seek(opt[ess], last + 1);
+            if (rc < 0)
+                goto done;
+            rc = SE_OK;
+            continue;
+        }
+        out = excluded(d, neg, nneg);
+        if (out < 0) {
+            rc = out;
+            goto done;
+        }
+        if (!out) {
+            rc = doc_lens_get(dl, d, &len);
+            if (rc != SE_OK)
+                goto done;
+            score = 0;
+            for (i = ess; i < nopt; i++)
+                if (!opt[i]->ended && opt[i]->doc == d) {
+                    rc = clause_score(opt[i], m, len, &opt[i]->score);
+                    if (rc != SE_OK)
+                        goto done;
+                    score += opt[i]->score;
+                }
+            /* Probe the non-essential clauses, largest bound first. */
+            for (i = ess; i-- > 0;) {
+                if (full && score + prefix[i] <= theta)
+                    break;
+                rc = clause_seek(opt[i], d);
+                if (rc < 0)
+                    goto done;
+                if (rc == 1 && opt[i]->doc == d) {
+                    rc = clause_score(opt[i], m, len, &opt[i]->score);
+                    if (rc != SE_OK)
+                        goto done;
+                    score += opt[i]->score;
+                }
+            }
+            rc = SE_OK;
+            if (i == (size_t)-1 || !full) {
+                /* Every clause was looked at: the exact sum, query order. */
+                score = 0;
+                for (i = 0; i < nopt; i++)
+                    if (orig[i]->started && !orig[i]->ended &&
+                        orig[i]->doc == d)
+                        score += orig[i]->score;
+                heap_offer(hp, d, score);
+            }
+            res->total++;
+        }
+        for (i = ess; i < nopt; i++)
+            if (!opt[i]->ended && opt[i]->doc == d) {
                 rc = clause_next(opt[i]);
                 if (rc < 0)
-                    return rc;
+                    goto done;
             }
+        rc = SE_OK;
     }
+    for (i = 0; i < ess; i++)
+        if (!opt[i]->ended)
+            res->exact = 0;
+done:
+    free(opt);
+    free(prefix);
+    return rc;
 }
 
 int
@@ -432,6 +583,7 @@ match_run(struct idx_txn *txn, const struct doc_meta *meta, struct stem *stem,
     int rc = SE_OK, impossible = 0;
 
     memset(res, 0, sizeof *res);
+    res->exact = 1;
     if (q->kind != QRY_BOOL)
         return SE_EINVAL;
     bm25_init(&m, o->k1, o->b, meta->docs, meta->total_len);
@@ -490,7 +642,7 @@ match_run(struct idx_txn *txn, const struct doc_meta *meta, struct stem *stem,
         rc = run_required(req, nreq, opt, nopt, neg, nneg, &m, &dl, &hp,
                           &res->total);
     else
-        rc = run_optional(opt, nopt, neg, nneg, &m, &dl, &hp, &res->total);
+        rc = run_optional(opt, nopt, neg, nneg, &m, &dl, &hp, res);
     if (rc != SE_OK)
         goto done;
     qsort(hp.h, hp.n, sizeof *hp.h, cmp_hits);

@@ -7,6 +7,11 @@
  * rarest); otherwise the union of the optional ones. Excluded clauses
  * remove documents. A document's score is the sum of the BM25 scores of
  * the clauses it matches; a phrase scores as the sum of its words' BM25.
+ *
+ * Ranked disjunctions (no required clause) are pruned with MaxScore
+ * (Turtle and Flood, 1995) and block-max bounds: once the top k is full,
+ * documents and blocks whose score bound cannot beat the k-th score are
+ * skipped, so `total` then counts only the documents that were scored.
  */
 #ifndef SE_MATCH_H
 #define SE_MATCH_H
@@ -34,7 +39,8 @@ struct match_hit {
 struct match_result {
     struct match_hit *hits; /* best first; ties by document id */
     size_t nhits;
-    uint64_t total; /* matching documents */
+    uint64_t total; /* matching documents (a lower bound unless exact) */
+    int exact;      /* 0 when pruning skipped documents without counting */
 };
 
 /*

@@ -234,6 +234,15 @@ pl_seek(struct pl *p, uint32_t target)
     return 1;
 }
 
+void
+pl_block(const struct pl *p, uint32_t *last, uint32_t *max_tf,
+         uint32_t *min_len)
+{
+    *last = p->last;
+    *max_tf = p->v.max_tf;
+    *min_len = p->v.min_len;
+}
+
 uint32_t
 pl_doc(const struct pl *p)
 {

@@ -62,6 +62,13 @@ const struct pl_stats *pl_stats(const struct pl *p);
 int pl_next(struct pl *p);
 /* Advance to the first document >= target (never back): 1, 0, <0. */
 int pl_seek(struct pl *p, uint32_t target);
+/*
+ * The current block's last document and its block-max bounds (largest tf,
+ * smallest document length), for skipping blocks that cannot reach the
+ * top k. Valid after pl_next/pl_seek returned 1.
+ */
+void pl_block(const struct pl *p, uint32_t *last, uint32_t *max_tf,
+              uint32_t *min_len);
 /* The current document (valid after pl_next/pl_seek returned 1). */
 uint32_t pl_doc(const struct pl *p);
 /* Its term frequency. SE_OK or SE_ECORRUPT. */

@@ -235,8 +235,9 @@ run_query(struct ctx *c, const char *qid, const char *text, size_t len)
     }
     took = now_ms() - t0;
     if (rc == SE_OK) {
-        struct out_query oq = {qid, text, len, res.total, c->o.offset,
-                               took, hits, res.nhits};
+        struct out_query oq = {qid,       text,       len,
+                               res.total, res.exact,  c->o.offset,
+                               took,      hits,       res.nhits};
         for (i = 0; i < res.nhits; i++)
             if (snip_at[i] != SIZE_MAX) {
                 hits[i].snippet = (const char *)c->snippets.data + snip_at[i];
@@ -245,7 +246,8 @@ run_query(struct ctx *c, const char *qid, const char *text, size_t len)
         rc = out_write(stdout, c->o.format, &oq, c->o.run_tag, c->color);
         if (c->o.format == OUT_TEXT) {
             fflush(stdout); /* the count follows the results it counts */
-            fprintf(stderr, "%zu of %llu hits in %.1f ms\n", res.nhits,
+            fprintf(stderr, "%zu of %s%llu hits in %.1f ms\n", res.nhits,
+                    res.exact ? "" : "at least ",
                     (unsigned long long)res.total, took);
         }
         if (c->timings)

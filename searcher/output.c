@@ -65,8 +65,11 @@ write_json(FILE *f, const struct out_query *q)
     if (rc == SE_OK)
         rc = out_json_string(&b, q->qid, strlen(q->qid));
     if (rc == SE_OK)
-        rc = buf_printf(&b, ",\"total_hits\":%llu,\"took_ms\":%.3f,\"hits\":[",
-                        (unsigned long long)q->total, q->took_ms);
+        rc = buf_printf(&b,
+                        ",\"total_hits\":%llu,\"total_exact\":%s,"
+                        "\"took_ms\":%.3f,\"hits\":[",
+                        (unsigned long long)q->total,
+                        q->total_exact ? "true" : "false", q->took_ms);
     for (i = 0; rc == SE_OK && i < q->nhits; i++) {
         const struct out_hit *h = &q->hits[i];
         rc = buf_printf(&b, "%s{\"rank\":%zu,\"id\":", i ? "," : "",

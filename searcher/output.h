@@ -32,6 +32,7 @@ struct out_query {
     const char *text;
     size_t text_len;
     uint64_t total;
+    int total_exact; /* 0: total is a lower bound (pruned ranking) */
     size_t offset; /* rank of the first hit is offset + 1 */
     double took_ms;
     const struct out_hit *hits;
