@@ -42,6 +42,8 @@ static const char usage[] =
     "  -f, --format FMT      text (default), json (one object per query) or\n"
     "                        trec (QID Q0 DOCID RANK SCORE TAG)\n"
     "      --all             every word and phrase without - is required\n"
+    "      --count           print only the number of matching documents\n"
+    "                        (batch mode: QID<TAB>COUNT)\n"
     "      --plain           no operators: quotes, + and - are plain text\n"
     "      --k1 X, --b X     BM25 parameters (default 1.2 and 0.75)\n"
     "      --snippet-words N words in a snippet (default 30; 0: none)\n"
@@ -63,6 +65,7 @@ struct opts {
     size_t limit, offset, snippet_words;
     enum out_format format;
     int flags; /* QRY_* */
+    int count; /* --count: only the number of matching documents */
     double k1, b;
     const char *run_tag;
     const char *timings;
@@ -76,6 +79,7 @@ struct ctx {
     struct doc_text *text;
     FILE *timings;
     int color;
+    int batch; /* queries come from standard input */
     struct buf body, snippets;
 };
 
@@ -165,7 +169,9 @@ run_query(struct ctx *c, const char *qid, const char *text, size_t len)
     struct idx_txn *txn = NULL;
     struct doc_meta meta;
     struct match_result res = {0};
-    struct match_options mo = {c->o.k1, c->o.b, c->o.limit, c->o.offset};
+    /* Counting wants no top k: nothing is pruned, every match counted. */
+    struct match_options mo = {c->o.k1, c->o.b, c->o.count ? 0 : c->o.limit,
+                               c->o.count ? 0 : c->o.offset};
     struct out_hit *hits = NULL;
     struct snip *sn = NULL;
     size_t *snip_at = NULL, i;
@@ -243,8 +249,14 @@ run_query(struct ctx *c, const char *qid, const char *text, size_t len)
                 hits[i].snippet = (const char *)c->snippets.data + snip_at[i];
                 hits[i].snippet_len = strlen(hits[i].snippet);
             }
-        rc = out_write(stdout, c->o.format, &oq, c->o.run_tag, c->color);
-        if (c->o.format == OUT_TEXT) {
+        if (c->o.count && c->o.format != OUT_JSON) {
+            if (strcmp(qid, "1") != 0 || c->batch)
+                printf("%s\t", qid);
+            printf("%llu\n", (unsigned long long)res.total);
+        } else {
+            rc = out_write(stdout, c->o.format, &oq, c->o.run_tag, c->color);
+        }
+        if (c->o.format == OUT_TEXT && !c->o.count) {
             fflush(stdout); /* the count follows the results it counts */
             fprintf(stderr, "%zu of %s%llu hits in %.1f ms\n", res.nhits,
                     res.exact ? "" : "at least ",
@@ -318,6 +330,7 @@ main(int argc, char **argv)
         {"offset", required_argument, NULL, 'O'},
         {"format", required_argument, NULL, 'f'},
         {"all", no_argument, NULL, 'A'},
+        {"count", no_argument, NULL, 'C'},
         {"plain", no_argument, NULL, 'P'},
         {"k1", required_argument, NULL, 'K'},
         {"b", required_argument, NULL, 'B'},
@@ -361,6 +374,9 @@ main(int argc, char **argv)
                 c.o.format = OUT_TREC;
             else
                 die_usage("unknown format '%s' (text, json or trec)", optarg);
+            break;
+        case 'C':
+            c.o.count = 1;
             break;
         case 'A':
             c.o.flags |= QRY_ALL;
@@ -452,6 +468,7 @@ main(int argc, char **argv)
         fprintf(stderr, "searcher: no query given; try 'searcher --help'\n");
         status = 2;
     } else {
+        c.batch = 1;
         status = run_batch(&c, stdin);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -959,6 +959,22 @@ Test(cli, help_and_version_print_usage_and_exit_0)
     }
 }
 
+Test(cli, count_prints_the_number_of_matching_documents)
+{
+    const struct run *r;
+
+    index_seed_and_animals();
+    r = SEARCHER("-i", ix, "--count", "Khorgos");
+    expect_code(r, 0);
+    cr_assert_str_eq(r->out, "1\n", "Khorgos: %s", r->out);
+    r = SEARCHER("-i", ix, "--count", "xylophone");
+    expect_code(r, 1);
+    cr_assert_str_eq(r->out, "0\n", "xylophone: %s", r->out);
+    r = RUN("q1\tKhorgos\nq2\txylophone\n", "searcher", "-i", ix, "--count");
+    expect_code(r, 0);
+    cr_assert_str_eq(r->out, "q1\t1\nq2\t0\n", "batch: %s", r->out);
+}
+
 Test(cli, stats_counts_documents_and_sizes_every_table)
 {
     static const char *const tables[] = {"docs", "text", "forms", "stems",
