@@ -1,15 +1,35 @@
-# bench/eval.mk - the relevance evaluator, included by the top Makefile.
+# bench/eval.mk - relevance: the TREC evaluator and `make eval`, included by
+# the top Makefile (after bench/bench.mk, whose peer rules it uses).
 #
-#   make eval                 builds $(BUILD)/eval
-#   $(BUILD)/eval [-q] [-c] [-M depth] QRELS RUN
+#   make eval          installs what is missing, builds our engine, build/eval
+#                      and the two peer runners, then bench/relevance.py: the
+#                      nine judged collections of ../shared/corpora/relevance
+#                      through ours, Xapian and FTS5; writes bench/RELEVANCE.md
+#                      (indexes, runs, logs, results.json in bench/out/relevance)
+#   EVAL_ARGS=...      more options for bench/relevance.py, e.g.
+#                      --experiments (the (k1, b) grid, title x2, stop words)
+#                      or --only cisi,adi (see --help)
+#   $(BUILD)/eval [-q] [-c] [-M depth] QRELS RUN    the evaluator alone
 #
 # The evaluator needs nothing from common/ but error.o (se_strerror), so it
 # links that one object rather than libcommon.a: it builds while other
 # modules are half-written, and it needs none of their libraries.
 
 EVAL_OBJ := $(BUILD)/obj/bench/eval.o $(BUILD)/obj/common/error.o
+EVAL_OUT ?= bench/out/relevance
+EVAL_PY  ?= /usr/bin/python3
 
-eval: $(BUILD)/eval
+# Our engine must build here (no figure of ours is made up); the peers are
+# bench.mk's runners, built into $(BENCH_BIN).
+eval:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory bench-deps
+	@$(MAKE) --no-print-directory all $(BUILD)/eval
+	@$(MAKE) --no-print-directory bench-peers
+	$(EVAL_PY) bench/relevance.py --build $(BUILD) --peers $(BENCH_BIN) \
+	    --out $(EVAL_OUT) \
+	    --command "make eval$(if $(EVAL_ARGS), EVAL_ARGS='$(EVAL_ARGS)')" \
+	    $(EVAL_ARGS)
 
 $(BUILD)/eval: $(BUILD)/obj/bench/eval_main.o $(EVAL_OBJ)
 	$(CC) $(CFLAGS) $^ -lm -o $@

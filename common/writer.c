@@ -38,6 +38,8 @@ struct wr_term {
     uint32_t str;     /* offset of the term's bytes in the arena */
     uint32_t len;
     uint64_t hash;
+    uint64_t head;     /* the first 8 bytes, zero-padded: most words fit, */
+                       /* and then the arena (a cache miss) is not read */
     uint32_t stem;     /* forms: entry index of the stem */
     uint32_t last_doc; /* last document appended to `post` */
     uint32_t last_pos; /* forms: last position in that document */
@@ -134,7 +136,7 @@ static int
 table_intern(struct wr_table *t, const char *s, size_t n, uint32_t *idx,
              int *added, size_t *mem)
 {
-    uint64_t h = hash_bytes(s, n);
+    uint64_t h = hash_bytes(s, n), head = 0;
     size_t j;
     int rc;
 
@@ -145,10 +147,11 @@ table_intern(struct wr_table *t, const char *s, size_t n, uint32_t *idx,
             return rc;
     }
     j = h & (t->nslots - 1);
+    memcpy(&head, s, n < 8 ? n : 8);
     while (t->slots[j]) {
         struct wr_term *e = &t->terms[t->slots[j] - 1];
-        if (e->hash == h && e->len == n &&
-            memcmp(t->arena.data + e->str, s, n) == 0) {
+        if (e->hash == h && e->len == n && e->head == head &&
+            (n <= 8 || memcmp(t->arena.data + e->str + 8, s + 8, n - 8) == 0)) {
             *idx = t->slots[j] - 1;
             return SE_OK;
         }
@@ -169,6 +172,7 @@ table_intern(struct wr_table *t, const char *s, size_t n, uint32_t *idx,
     e->str = (uint32_t)t->arena.len;
     e->len = (uint32_t)n;
     e->hash = h;
+    e->head = head;
     e->last_doc = UINT32_MAX;
     rc = buf_append(&t->arena, s, n);
     if (rc != SE_OK)
