@@ -49,9 +49,11 @@ $(BUILD)/indexer: $(BUILD)/obj/indexer/main.o $(LIBINDEXER) $(LIBCOMMON)
 $(BUILD)/searcher: $(BUILD)/obj/searcher/main.o $(LIBSEARCHER) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/%.c $(LIBINDEXER) $(LIBSEARCHER) $(LIBCOMMON)
+TESTUTIL_OBJ := $(BUILD)/obj/tests/testutil.o
+
+$(BUILD)/tests/%: tests/%.c $(TESTUTIL_OBJ) $(LIBINDEXER) $(LIBSEARCHER) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< $(LIBINDEXER) $(LIBSEARCHER) $(LIBCOMMON) $(LDLIBS) -lcriterion -o $@
+	$(CC) $(CFLAGS) -Itests $< $(TESTUTIL_OBJ) $(LIBINDEXER) $(LIBSEARCHER) $(LIBCOMMON) $(LDLIBS) -lcriterion -o $@
 
 # Debian packages the build, the tests and the demo need; installed when missing.
 deps:

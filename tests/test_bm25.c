@@ -30,6 +30,7 @@
 #include "stemmer.h"
 #include "tokenizer.h"
 #include "writer.h"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------- */
 /* bm25.h on its own                                                 */
@@ -231,25 +232,6 @@ struct small {
     struct tok *tok;
 };
 
-static void
-remove_dir(const char *dir)
-{
-    char path[4096];
-    struct dirent *e;
-    DIR *d = opendir(dir);
-
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* The index directory of the running test, removed even when it fails. */
 static char tmp_dir[64];
 
@@ -257,7 +239,7 @@ static void
 remove_tmp_dir(void)
 {
     if (tmp_dir[0])
-        remove_dir(tmp_dir);
+        tu_rm_tree(tmp_dir);
 }
 
 TestSuite(bm25, .fini = remove_tmp_dir);
@@ -390,7 +372,7 @@ static void
 small_free(struct small *s)
 {
     small_close(s);
-    remove_dir(s->dir);
+    tu_rm_tree(s->dir);
     tok_free(s->tok);
     stem_free(s->stem);
 }

@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "testutil.h"
 
 #define SEED "seeds/xinjiang-business-group-ciie.txt"
 #define SEED_TITLE "Xinjiang business group craves cooperation deals in CIIE"
@@ -81,34 +82,6 @@ static const char *const animal_words[][5] = {
 
 static char tmp[64];
 static char ix[96]; /* tmp/index: not made, the indexer makes it */
-
-static void
-rm_tree(const char *path)
-{
-    struct stat st;
-    struct dirent *de;
-    DIR *d;
-    char sub[PATH_MAX];
-
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        d = opendir(path);
-        if (d != NULL) {
-            while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 ||
-                    strcmp(de->d_name, "..") == 0)
-                    continue;
-                snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-                rm_tree(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 /* tmp/rel, in a static buffer (eight alive at a time). */
 static const char *
@@ -225,7 +198,7 @@ teardown(void)
     free(runs);
     runs = NULL;
     nruns = 0;
-    rm_tree(tmp);
+    tu_rm_tree(tmp);
 }
 
 TestSuite(cli, .init = setup, .fini = teardown, .timeout = 300);
@@ -1103,7 +1076,7 @@ Test(cli, indexer_malformed_json_line_names_file_and_line)
     }
     ONE_LINE(r, "indexer", "invalid JSON", "at column");
 
-    rm_tree(ix);
+    tu_rm_tree(ix);
     r = INDEXER("-q", "--skip-bad", "-i", ix, bad);
     expect_code(r, 0);
     ONE_LINE(r, "indexer", "warning", ":3: invalid JSON at column");

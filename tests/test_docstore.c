@@ -22,6 +22,7 @@
 #include "docstore.h"
 #include "error.h"
 #include "index.h"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------- */
 /* Helpers                                                           */
@@ -29,34 +30,6 @@
 
 static char tmp[64];
 static struct idx *ix;
-
-static void
-rm_tree(const char *path)
-{
-    struct stat st;
-    struct dirent *de;
-    char sub[4096];
-    DIR *d;
-
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        d = opendir(path);
-        if (d != NULL) {
-            while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 ||
-                    strcmp(de->d_name, "..") == 0)
-                    continue;
-                snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-                rm_tree(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 /* Each test gets a new, empty index in its own directory. */
 static void
@@ -76,7 +49,7 @@ teardown(void)
     idx_close(ix);
     ix = NULL;
     if (tmp[0])
-        rm_tree(tmp);
+        tu_rm_tree(tmp);
 }
 
 static struct idx_txn *

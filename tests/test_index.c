@@ -22,6 +22,7 @@
 #include "docstore.h"
 #include "error.h"
 #include "index.h"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------- */
 /* Helpers                                                           */
@@ -37,38 +38,10 @@ make_tmp(void)
 }
 
 static void
-rm_tree(const char *path)
-{
-    struct stat st;
-    struct dirent *de;
-    char sub[4096];
-    DIR *d;
-
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        d = opendir(path);
-        if (d != NULL) {
-            while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 ||
-                    strcmp(de->d_name, "..") == 0)
-                    continue;
-                snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-                rm_tree(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static void
 cleanup(void)
 {
     if (tmp[0])
-        rm_tree(tmp);
+        tu_rm_tree(tmp);
 }
 
 static void
@@ -459,7 +432,7 @@ Test(index, tables_that_are_not_ours_give_no_index)
                      se_strerror(rc));
         idx_txn_abort(txn);
         idx_close(ix);
-        rm_tree(tmp);
+        tu_rm_tree(tmp);
     }
     tmp[0] = '\0';
 }

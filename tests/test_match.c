@@ -37,6 +37,7 @@
 #include "stemmer.h"
 #include "tokenizer.h"
 #include "writer.h"
+#include "testutil.h"
 
 #define REUTERS "../shared/corpora/news/reuters21578/reuters21578.jsonl"
 #define REUTERS_DOCS 21578
@@ -65,25 +66,6 @@ rnd_below(uint64_t *s, size_t n)
     return (size_t)((rnd(s) >> 11) % n);
 }
 
-static void
-remove_dir(const char *dir)
-{
-    char path[4096];
-    struct dirent *e;
-    DIR *d = opendir(dir);
-
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* The small index of the running test, removed even when it fails. */
 static char tmp_dir[64];
 
@@ -91,7 +73,7 @@ static void
 remove_tmp_dir(void)
 {
     if (tmp_dir[0])
-        remove_dir(tmp_dir);
+        tu_rm_tree(tmp_dir);
 }
 
 TestSuite(match, .fini = remove_tmp_dir);
@@ -861,7 +843,7 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 
     (void)stats;
     if (dir)
-        remove_dir(dir);
+        tu_rm_tree(dir);
 }
 
 /* Open the shared Reuters index and tokenize the corpus for brute force. */

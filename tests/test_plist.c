@@ -30,6 +30,7 @@
 #include "plist.h"
 #include "posting.h"
 #include "writer.h"
+#include "testutil.h"
 
 #define NDOCS 1500
 #define MAXPOS 8
@@ -49,34 +50,6 @@ struct list {
     struct post *p;
     size_t n;
 };
-
-static void
-rm_tree(const char *path)
-{
-    struct stat st;
-    struct dirent *de;
-    char sub[4096];
-    DIR *d;
-
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        d = opendir(path);
-        if (d != NULL) {
-            while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 ||
-                    strcmp(de->d_name, "..") == 0)
-                    continue;
-                snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-                rm_tree(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 /* ---------------------------------------------------------------- */
 /* The generated collection                                          */
@@ -261,7 +234,7 @@ teardown(void)
     idx_close(ix);
     ix = NULL;
     if (tmp[0])
-        rm_tree(tmp);
+        tu_rm_tree(tmp);
 }
 
 static struct pl *

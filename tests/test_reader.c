@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "error.h"
 #include "reader.h"
+#include "testutil.h"
 
 #define REUTERS "../shared/corpora/news/reuters21578/reuters21578.jsonl"
 #define SEED "seeds/xinjiang-business-group-ciie.txt"
@@ -41,38 +42,9 @@ make_tmp(void)
 }
 
 static void
-rm_tree(const char *path)
-{
-    struct stat st;
-    struct dirent *de;
-    DIR *d;
-    char sub[4096];
-
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        chmod(path, 0700);
-        d = opendir(path);
-        if (d != NULL) {
-            while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 ||
-                    strcmp(de->d_name, "..") == 0)
-                    continue;
-                snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-                rm_tree(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static void
 drop_tmp(void)
 {
-    rm_tree(tmp);
+    tu_rm_tree(tmp);
 }
 
 /* tmp/rel, in a static buffer (one at a time). */

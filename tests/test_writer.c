@@ -41,6 +41,7 @@
 #include "stemmer.h"
 #include "tokenizer.h"
 #include "writer.h"
+#include "testutil.h"
 
 #define REUTERS "../shared/corpora/news/reuters21578/reuters21578.jsonl"
 
@@ -49,34 +50,6 @@
 /* ---------------------------------------------------------------- */
 
 static char tmp[64];
-
-static void
-rm_tree(const char *path)
-{
-    struct stat st;
-    struct dirent *de;
-    char sub[4096];
-    DIR *d;
-
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        d = opendir(path);
-        if (d != NULL) {
-            while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 ||
-                    strcmp(de->d_name, "..") == 0)
-                    continue;
-                snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-                rm_tree(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 static void
 setup(void)
@@ -89,7 +62,7 @@ static void
 teardown(void)
 {
     if (tmp[0])
-        rm_tree(tmp);
+        tu_rm_tree(tmp);
 }
 
 /* A fresh path under the test's directory; the index makes it. */
