@@ -20,8 +20,13 @@ BENCH_CXXFLAGS = -std=c++17 -O2 -g $(BENCH_WARN)
 
 .PHONY: bench bench-quick bench-deps bench-peers bench-engine
 
+# Beyond the engine's own: the peers' libraries, a C++ compiler, python3 for
+# the driver, gnuplot for the plots, xz for the combined dump, GNU time.
+BENCH_PKGS = build-essential g++ pkg-config libxapian-dev libsqlite3-dev \
+             libcjson-dev python3 gnuplot-nox xz-utils time
+
 bench-deps:
-	@sh bench/deps.sh
+	@sh tools/deps.sh $(BENCH_PKGS)
 
 $(BENCH_BIN)/jsonl.o: bench/peers/jsonl.c bench/peers/jsonl.h
 	@mkdir -p $(dir $@)

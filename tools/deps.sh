@@ -1,9 +1,12 @@
 #!/bin/sh
-# Installs the Debian packages the engine, its tests and its demo need,
-# when any of them is missing. Runs apt-get as root, or through sudo.
+# Installs Debian packages when any of them is missing: by default those the
+# engine, its tests and its demo need; with arguments, those named instead
+# (bench/bench.mk names the benchmark's). Runs apt-get as root, or through
+# sudo, and only when something is missing.
 set -e
 PKGS="build-essential pkg-config liblmdb-dev libstemmer-dev libutf8proc-dev \
 libstreamvbyte-dev libzstd-dev libcjson-dev libcriterion-dev"
+[ $# -gt 0 ] && PKGS="$*"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
