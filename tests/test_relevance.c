@@ -10,16 +10,16 @@
  * to "build"). Files live in a mkdtemp() folder; each program runs with
  * its standard input and output redirected to files there.
  */
-#define _XOPEN_SOURCE 700 /* nftw() and struct FTW */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "testutil.h"
 
 static char tmp[64];
 
@@ -134,16 +134,6 @@ ok(const char *prog, int rc)
     cr_assert_fail("%s: exit %d: %s", prog, rc, msg);
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static void
 setup(void)
 {
@@ -154,7 +144,7 @@ setup(void)
 static void
 teardown(void)
 {
-    nftw(tmp, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    tu_rm_tree(tmp);
 }
 
 TestSuite(relevance, .init = setup, .fini = teardown, .timeout = 60);
