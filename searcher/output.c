@@ -133,6 +133,32 @@ write_trec(FILE *f, const struct out_query *q, const char *tag)
     return ferror(f) ? SE_EIO : SE_OK;
 }
 
+/*
+ * Print a field of the document (id, title, date) on one line: its text
+ * comes from the input, and a control character in it (a newline, or an
+ * ESC starting a terminal sequence) would break the layout or drive the
+ * terminal. C0, DEL and C1 controls (U+0080-U+009F, bytes C2 80-9F)
+ * become spaces.
+ */
+static void
+put_field(FILE *f, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7f) {
+            fputc(' ', f);
+        } else if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 &&
+                   p[i + 1] <= 0x9f) {
+            fputc(' ', f);
+            i++;
+        } else {
+            fputc(p[i], f);
+        }
+    }
+}
+
 static int
 write_text(FILE *f, const struct out_query *q, int color)
 {
@@ -142,13 +168,20 @@ write_text(FILE *f, const struct out_query *q, int color)
 
     for (i = 0; i < q->nhits; i++) {
         const struct out_hit *h = &q->hits[i];
-        fprintf(f, "%3zu. %s%.*s%s  %s%.3f%s", q->offset + i + 1, bold,
-                (int)h->id_len, h->id, reset, dim, h->score, reset);
-        if (h->date_len)
-            fprintf(f, "  %s%.*s%s", dim, (int)h->date_len, h->date, reset);
+        fprintf(f, "%3zu. %s", q->offset + i + 1, bold);
+        put_field(f, h->id, h->id_len);
+        fprintf(f, "%s  %s%.3f%s", reset, dim, h->score, reset);
+        if (h->date_len) {
+            fprintf(f, "  %s", dim);
+            put_field(f, h->date, h->date_len);
+            fputs(reset, f);
+        }
         fputc('\n', f);
-        if (h->title_len)
-            fprintf(f, "     %.*s\n", (int)h->title_len, h->title);
+        if (h->title_len) {
+            fputs("     ", f);
+            put_field(f, h->title, h->title_len);
+            fputc('\n', f);
+        }
         if (h->snippet && h->snippet_len)
             fprintf(f, "     %.*s\n", (int)h->snippet_len, h->snippet);
     }

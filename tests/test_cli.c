@@ -932,6 +932,27 @@ Test(cli, help_and_version_print_usage_and_exit_0)
     }
 }
 
+Test(cli, text_output_never_prints_control_characters_of_the_input)
+{
+    const struct run *r;
+    const char *p;
+
+    write_str("esc.jsonl",
+               "{\"id\":\"e\\u001b[31m1\",\"title\":\"Bad\\u001b[2Jtitle\\nnext"
+               "\\u0085line\",\"date\":\"d\\u0007\",\"body\":\"cotton\"}\n");
+    r = INDEXER("-i", ix, at("esc.jsonl"));
+    expect_code(r, 0);
+    r = SEARCHER("-i", ix, "cotton");
+    expect_code(r, 0);
+    for (p = r->out; *p; p++)
+        cr_assert(*p == '\n' || ((unsigned char)*p >= 0x20 && *p != 0x7f),
+                  "control byte 0x%02x in: %s", (unsigned char)*p, r->out);
+    cr_assert_null(strstr(r->out, "\xc2\x85"), "C1 control in: %s", r->out);
+    cr_assert_not_null(strstr(r->out, "Bad [2Jtitle next line"), "%s",
+                       r->out);
+    cr_assert_eq(count_lines(r->out), 3, "one hit takes 3 lines: %s", r->out);
+}
+
 Test(cli, count_prints_the_number_of_matching_documents)
 {
     const struct run *r;
