@@ -99,6 +99,18 @@ doc_meta_load(struct idx_txn *txn, struct doc_meta *m)
     m->next_doc = get_le32((const unsigned char *)v + 16);
     if (m->docs > m->next_doc)
         return SE_ECORRUPT;
+    rc = meta_get(txn, "title_weight", &v, &n);
+    if (rc == SE_ENOTFOUND) {
+        m->title_weight = 1;
+        return SE_OK;
+    }
+    if (rc != SE_OK)
+        return rc;
+    if (n != 4)
+        return SE_ECORRUPT;
+    m->title_weight = get_le32(v);
+    if (m->title_weight < 1 || m->title_weight > DOC_TITLE_WEIGHT_MAX)
+        return SE_ECORRUPT;
     return SE_OK;
 }
 
@@ -117,6 +129,10 @@ doc_meta_save(struct idx_txn *txn, const struct doc_meta *m)
         return rc;
     rc = idx_put(txn, IDX_META, "language", 8, m->language,
                  strlen(m->language), 0);
+    if (rc != SE_OK)
+        return rc;
+    put_le32(fmt, m->title_weight ? m->title_weight : 1);
+    rc = idx_put(txn, IDX_META, "title_weight", 12, fmt, 4, 0);
     if (rc != SE_OK)
         return rc;
     put_le64(stats, m->docs);

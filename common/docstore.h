@@ -8,14 +8,16 @@
  *   IDX_META "magic"    "searchengine-index"
  *            "format"   u32 LE, DOC_FORMAT_VERSION
  *            "language" the stemmer's algorithm name, ASCII
- *            "stats"    u64 LE documents, u64 LE total length in tokens,
- *                       u32 LE next document id to assign
+ *            "stats"    u64 LE documents, u64 LE total length in tokens
+ *                       (scoring lengths, see doc_scoring_length), u32 LE
+ *                       next document id to assign
+ *            "title_weight" u32 LE, 1..DOC_TITLE_WEIGHT_MAX (absent: 1)
  *   IDX_DOCS  doc id -> varint len (tokens, title and body),
  *                       varint title tokens, then three strings each as
  *                       varint byte length + bytes: external id, title, date
  *   IDX_IDS   external id -> doc id, u32 LE
- *   IDX_LENS  chunk c -> DOC_LENS_CHUNK u32 LE, the length of documents
- *                       c*DOC_LENS_CHUNK...; 0 for no document
+ *   IDX_LENS  chunk c -> DOC_LENS_CHUNK u32 LE, the scoring length of
+ *                       documents c*DOC_LENS_CHUNK...; 0 for no document
  *   IDX_TEXT  doc id -> u8 method (0 raw, 1 zstd) + the body's bytes
  */
 #ifndef SE_DOCSTORE_H
@@ -30,6 +32,7 @@
 #define DOC_FORMAT_VERSION 1
 #define DOC_LENS_CHUNK 1024
 #define DOC_LANG_MAX 32
+#define DOC_TITLE_WEIGHT_MAX 16
 
 struct doc_meta {
     uint32_t format;
@@ -37,7 +40,18 @@ struct doc_meta {
     uint64_t docs;      /* live documents */
     uint64_t total_len; /* sum of their lengths, in tokens */
     uint32_t next_doc;  /* ids are never reused */
+    uint32_t title_weight; /* title occurrences count this many times */
 };
+
+/*
+ * The length BM25 sees for a document of `title` and `body` tokens: the
+ * title counted title_weight times, as its words are (IDX_LENS holds it).
+ */
+static inline uint32_t
+doc_scoring_length(const struct doc_meta *m, uint32_t title, uint32_t body)
+{
+    return m->title_weight * title + body;
+}
 
 /*
  * Load the metadata. SE_ENOTFOUND for a fresh, empty index; SE_ENOINDEX when

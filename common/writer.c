@@ -44,6 +44,7 @@ struct wr_term {
     uint32_t last_doc; /* last document appended to `post` */
     uint32_t last_pos; /* forms: last position in that document */
     uint32_t doc_tf;   /* tf in the current document */
+    uint32_t title_tf; /* forms: of those, occurrences in the title */
     uint32_t df;      /* documents in this batch */
     uint64_t cf;
     struct buf post;
@@ -235,6 +236,7 @@ wr_open(const char *dir, const struct wr_options *o, struct wr **out)
         w->meta.format = DOC_FORMAT_VERSION;
         snprintf(w->meta.language, sizeof w->meta.language, "%s",
                  stem_language(s));
+        w->meta.title_weight = o->title_weight ? o->title_weight : 1;
         w->stem = s;
         rc = doc_meta_save(w->txn, &w->meta);
     } else if (rc == SE_OK) {
@@ -247,11 +249,17 @@ wr_open(const char *dir, const struct wr_options *o, struct wr **out)
                 rc = SE_ELANG;
             stem_free(asked);
         }
+        if (rc == SE_OK && o->title_weight &&
+            o->title_weight != w->meta.title_weight)
+            rc = SE_EINVAL; /* fixed at creation, like the language */
     }
     if (rc == SE_OK)
         rc = tok_new(&w->tok);
     if (rc == SE_OK)
         rc = doc_text_new(&w->text);
+    if (rc == SE_OK && (w->meta.title_weight < 1 ||
+                        w->meta.title_weight > DOC_TITLE_WEIGHT_MAX))
+        rc = SE_EINVAL;
     if (rc != SE_OK)
         goto fail;
     w->batch_first = w->meta.next_doc;
@@ -304,7 +312,7 @@ push_touched(struct wr *w, uint32_t idx)
 /* Index the tokens of `text` for document `doc`, from position `first`. */
 static int
 invert_text(struct wr *w, uint32_t doc, const char *text, size_t len,
-            uint32_t first, uint32_t *ntokens)
+            uint32_t first, int title, uint32_t *ntokens)
 {
     struct tok_token t;
     int rc, added;
@@ -342,6 +350,7 @@ invert_text(struct wr *w, uint32_t doc, const char *text, size_t len,
             f->last_doc = doc;
             f->df++;
             f->doc_tf = 0;
+            f->title_tf = 0;
             f->last_pos = 0;
         }
         /* (position - previous position + 1): never 0, which ends a doc. */
@@ -350,6 +359,7 @@ invert_text(struct wr *w, uint32_t doc, const char *text, size_t len,
             return rc;
         f->last_pos = t.pos;
         f->doc_tf++;
+        f->title_tf += title != 0;
         f->cf++;
         w->used += f->post.cap - before;
         (*ntokens)++;
@@ -375,7 +385,8 @@ end_document(struct wr *w, uint32_t doc)
             if (rc != SE_OK)
                 return rc;
         }
-        s->doc_tf += f->doc_tf;
+        /* A title weight w counts each title occurrence w times. */
+        s->doc_tf += f->doc_tf + (w->meta.title_weight - 1) * f->title_tf;
     }
     for (i = nforms; i < w->ntouched; i++) {
         struct wr_term *s = &w->stems.terms[w->touched[i]];
@@ -794,7 +805,7 @@ remove_posting(struct wr *w, enum pl_kind kind, const char *term, size_t len,
 /* Tokens of `text` counted per form into `t` (doc_tf); from `first`. */
 static int
 count_forms(struct wr *w, struct wr_table *t, const char *text, size_t len,
-            uint32_t first, uint32_t *ntokens)
+            uint32_t first, int title, uint32_t *ntokens)
 {
     struct tok_token tk;
     size_t mem = 0;
@@ -808,6 +819,7 @@ count_forms(struct wr *w, struct wr_table *t, const char *text, size_t len,
         if (rc != SE_OK)
             return rc;
         t->terms[i].doc_tf++;
+        t->terms[i].title_tf += title != 0;
         (*ntokens)++;
     }
     return rc;
@@ -836,10 +848,10 @@ remove_doc(struct wr *w, uint32_t doc)
     }
     if (rc == SE_OK)
         rc = count_forms(w, &forms, (const char *)title.data, title.len, 0,
-                         &nt);
+                         1, &nt);
     if (rc == SE_OK)
         rc = count_forms(w, &forms, (const char *)body.data, body.len,
-                         nt ? nt + 1 : 0, &nb);
+                         nt ? nt + 1 : 0, 0, &nb);
     for (i = 0; rc == SE_OK && i < forms.nterms; i++) {
         struct wr_term *f = &forms.terms[i];
         const char *s;
@@ -850,7 +862,8 @@ remove_doc(struct wr *w, uint32_t doc)
             rc = table_intern(&stems, s, slen, &si, &added, &mem);
         if (rc != SE_OK)
             break;
-        stems.terms[si].doc_tf += f->doc_tf;
+        stems.terms[si].doc_tf +=
+            f->doc_tf + (w->meta.title_weight - 1) * f->title_tf;
         rc = remove_posting(w, PL_FORMS, term_str(&forms, f), f->len, doc,
                             f->doc_tf, term_str(&stems, &stems.terms[si]),
                             stems.terms[si].len);
@@ -864,6 +877,7 @@ remove_doc(struct wr *w, uint32_t doc)
         rc = SE_ECORRUPT; /* the stored text is not what was indexed */
     if (rc == SE_OK)
         rc = doc_remove(w->txn, doc);
+    len = doc_scoring_length(&w->meta, nt, nb);
     if (rc == SE_OK) {
         if (w->meta.docs == 0 || w->meta.total_len < len)
             rc = SE_ECORRUPT;
@@ -939,9 +953,10 @@ wr_add(struct wr *w, const struct wr_doc *d)
         w->lens = l;
         w->lens_cap = cap;
     }
-    rc = invert_text(w, doc, d->title, d->title_len, 0, &nt);
+    rc = invert_text(w, doc, d->title, d->title_len, 0, 1, &nt);
     if (rc == SE_OK)
-        rc = invert_text(w, doc, d->body, d->body_len, nt ? nt + 1 : 0, &nb);
+        rc = invert_text(w, doc, d->body, d->body_len, nt ? nt + 1 : 0, 0,
+                         &nb);
     if (rc == SE_OK)
         rc = end_document(w, doc);
     if (rc != SE_OK)
@@ -960,10 +975,10 @@ wr_add(struct wr *w, const struct wr_doc *d)
         rc = doc_text_put(w->text, w->txn, doc, d->body, d->body_len);
     if (rc != SE_OK)
         return rc;
-    w->lens[w->nlens++] = r.len;
+    w->lens[w->nlens++] = doc_scoring_length(&w->meta, nt, nb);
     w->meta.next_doc++;
     w->meta.docs++;
-    w->meta.total_len += r.len;
+    w->meta.total_len += doc_scoring_length(&w->meta, nt, nb);
     /* The record and the stored text sit in LMDB's dirty pages, in memory
      * until the commit: they count against the budget too. */
     w->used += sizeof(uint32_t) + d->id_len + d->title_len + d->date_len +

@@ -20,6 +20,10 @@
 struct wr_options {
     const char *language; /* NULL: the index's, or "english" for a new one */
     size_t memory;        /* budget for buffered postings, bytes */
+    /* How many times a title occurrence counts, in a word's frequency and in
+     * the document's length (a BM25F-like title weight), 1..16; 0: the
+     * index's, or 1 for a new one. Fixed when the index is created. */
+    unsigned title_weight;
 };
 
 struct wr_doc {
@@ -47,7 +51,7 @@ struct wr;
 /*
  * Open (creating when needed) the index in `dir` for writing. When the
  * index exists, its language wins: an explicit, different o->language gives
- * SE_ELANG. SE_ENOINDEX for a foreign directory, SE_EBUSY is never returned:
+ * SE_ELANG, and an explicit, different o->title_weight SE_EINVAL. SE_ENOINDEX for a foreign directory, SE_EBUSY is never returned:
  * a second writer waits for the first.
  */
 int wr_open(const char *dir, const struct wr_options *o, struct wr **out);

@@ -38,6 +38,8 @@ static const char usage[] =
     "      --language NAME  stemming language of a new index (default\n"
     "                       english; 'none' for no stemming)\n"
     "      --memory MB      memory for buffered postings (default 256)\n"
+    "      --title-weight N count title words N times (1 to 16, default 1;\n"
+    "                       fixed when the index is created)\n"
     "      --skip-bad       warn about a bad JSON line and go on\n"
     "  -q, --quiet          no progress and no summary\n"
     "      --stats          print the index's counts and sizes per table\n"
@@ -126,8 +128,9 @@ print_stats(const char *dir)
         idx_close(ix);
         return 2;
     }
-    printf("index        %s (format %u, language %s)\n", dir,
-           (unsigned)meta.format, meta.language);
+    printf("index        %s (format %u, language %s, title weight %u)\n",
+           dir, (unsigned)meta.format, meta.language,
+           (unsigned)meta.title_weight);
     printf("documents    %llu\n", (unsigned long long)meta.docs);
     printf("tokens       %llu (%.1f a document)\n",
            (unsigned long long)meta.total_len,
@@ -169,13 +172,14 @@ main(int argc, char **argv)
         {"language", required_argument, NULL, 'L'},
         {"memory", required_argument, NULL, 'M'},
         {"skip-bad", no_argument, NULL, 'S'},
+        {"title-weight", required_argument, NULL, 'W'},
         {"quiet", no_argument, NULL, 'q'},
         {"stats", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     const char *dir = "index";
-    struct wr_options wo = {NULL, WR_MEMORY_DEFAULT};
+    struct wr_options wo = {NULL, WR_MEMORY_DEFAULT, 0};
     struct rd_options ro = {0, 0};
     enum rd_format fmt = RD_AUTO;
     struct rd_reader *rd = NULL;
@@ -220,6 +224,22 @@ main(int argc, char **argv)
                 return 2;
             }
             wo.memory = (size_t)mb << 20;
+            break;
+        }
+        case 'W': {
+            char *end;
+            unsigned long tw;
+            errno = 0;
+            tw = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-' || tw < 1 ||
+                tw > DOC_TITLE_WEIGHT_MAX) {
+                fprintf(stderr,
+                        "indexer: --title-weight needs a whole number from 1 "
+                        "to %d\n",
+                        DOC_TITLE_WEIGHT_MAX);
+                return 2;
+            }
+            wo.title_weight = (unsigned)tw;
             break;
         }
         case 'S':
@@ -280,6 +300,12 @@ main(int argc, char **argv)
                 "indexer: %s: not an index, and not empty: refusing to write "
                 "there\n",
                 dir);
+        goto out;
+    } else if (rc == SE_EINVAL && wo.title_weight) {
+        fprintf(stderr,
+                "indexer: %s: --title-weight %u does not match the weight the "
+                "index was built with\n",
+                dir, wo.title_weight);
         goto out;
     } else if (rc == SE_ELANG) {
         fprintf(stderr,

@@ -291,7 +291,7 @@ small_model(struct small *s, const struct tdoc *docs, size_t n)
 static void
 write_docs(const char *dir, const struct tdoc *docs, size_t n)
 {
-    struct wr_options o = {"english", 0};
+    struct wr_options o = {"english", 0, 0};
     struct wr *w;
     size_t i;
     int rc;
@@ -676,7 +676,7 @@ Test(bm25, scores_follow_replacements_and_deletions)
     };
     struct tdoc now[NDOCS];
     struct small s;
-    struct wr_options o = {NULL, 0};
+    struct wr_options o = {NULL, 0, 0};
     struct wr *w;
     size_t i, n = 0;
     int rc;

@@ -1235,6 +1235,26 @@ Test(cli, unknown_language_is_refused_and_a_new_index_keeps_its_own)
     expect_code(r, 0);
 }
 
+Test(cli, title_weight_is_checked_and_fixed_at_creation)
+{
+    const struct run *r = INDEXER("-i", ix, "--title-weight", "0", SEED);
+
+    expect_code(r, 2);
+    ONE_LINE(r, "indexer", "--title-weight", "1 to 16");
+    cr_assert(!exists(ix), "an index was made");
+    r = INDEXER("-q", "-i", ix, "--title-weight", "2", SEED);
+    expect_code(r, 0);
+    r = INDEXER("-i", ix, "--stats");
+    cr_assert_not_null(strstr(r->out, "title weight 2"), "%s", r->out);
+    r = INDEXER("-q", "-i", ix, "--title-weight", "3", SEED);
+    expect_code(r, 2);
+    ONE_LINE(r, "indexer", ix, "--title-weight 3");
+    r = INDEXER("-q", "-i", ix, SEED); /* no option: the index's weight */
+    expect_code(r, 0);
+    r = SEARCHER("-i", ix, "-f", "trec", "\"Khorgos Jinyi\"");
+    expect_code(r, 0);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The index survives failures and re-runs.                               */
 

@@ -174,7 +174,7 @@ as_wr(const struct cdoc *d)
 static struct wr *
 wr_open_ok(const char *dir, size_t memory)
 {
-    struct wr_options o = {NULL, memory};
+    struct wr_options o = {NULL, memory, 0};
     struct wr *w = NULL;
     int rc = wr_open(dir, &o, &w);
 
@@ -1585,7 +1585,7 @@ Test(writer, killed_writer_leaves_its_last_commit_and_reruns_cleanly)
     if (pid == 0) {
         /* The child indexes with a tiny budget and is killed after its
          * second automatic commit plus a few more documents. */
-        struct wr_options o = {NULL, WR_MEMORY_MIN};
+        struct wr_options o = {NULL, WR_MEMORY_MIN, 0};
         struct wr *cw;
         size_t extra = 0;
         if (wr_open(dir, &o, &cw) != SE_OK)
@@ -1667,7 +1667,7 @@ Test(writer, bad_ids_and_foreign_dirs_are_refused)
     sub_dir("foreign", dir, sizeof dir);
     w = (struct wr *)&w;
     {
-        struct wr_options o = {NULL, 0};
+        struct wr_options o = {NULL, 0, 0};
         rc = wr_open(dir, &o, &w);
     }
     cr_assert_eq(rc, SE_ENOINDEX, "foreign dir: %s", se_strerror(rc));
@@ -1677,7 +1677,7 @@ Test(writer, bad_ids_and_foreign_dirs_are_refused)
 
 Test(writer, the_language_is_fixed_at_creation)
 {
-    struct wr_options o = {"french", 0};
+    struct wr_options o = {"french", 0, 0};
     struct cdoc d;
     struct pl_stats st;
     struct idx_txn *txn;
@@ -1733,4 +1733,132 @@ Test(writer, the_language_is_fixed_at_creation)
     idx_txn_abort(txn);
     idx_close(ix);
     cdoc_release(&d);
+}
+
+/* ---------------------------------------------------------------- */
+/* Title weight                                                      */
+/* ---------------------------------------------------------------- */
+
+static const char *const tw_docs[][3] = {
+    {"a", "Cotton harvest in Xinjiang", "The cotton harvest began early."},
+    {"b", "Oil prices", "Cotton and oil prices fell; the harvest was poor."},
+    {"c", "", "Xinjiang exports cotton, cotton and more cotton."},
+    {"d", "Harvesting machines", "Machines harvest wheat and cotton."},
+};
+
+/* Index tw_docs into `dir`, each title written `copies` times. */
+static void
+tw_index(const char *dir, unsigned weight, int copies)
+{
+    struct wr_options o = {NULL, 0, weight};
+    struct wr *w;
+    size_t i;
+    int rc, k;
+
+    rc = wr_open(dir, &o, &w);
+    cr_assert_eq(rc, SE_OK, "wr_open: %s", se_strerror(rc));
+    for (i = 0; i < sizeof tw_docs / sizeof tw_docs[0]; i++) {
+        char title[256] = "";
+        for (k = 0; k < copies && tw_docs[i][1][0]; k++) {
+            strcat(title, k ? " " : "");
+            strcat(title, tw_docs[i][1]);
+        }
+        struct wr_doc d = {tw_docs[i][0], 1, title, strlen(title), "", 0,
+                           tw_docs[i][2], strlen(tw_docs[i][2])};
+        rc = wr_add(w, &d);
+        cr_assert_eq(rc, SE_OK, "wr_add %s: %s", tw_docs[i][0],
+                     se_strerror(rc));
+    }
+    rc = wr_commit(w);
+    cr_assert_eq(rc, SE_OK, "wr_commit: %s", se_strerror(rc));
+    wr_close(w);
+}
+
+/* Every stem's df, cf and postings (doc, tf), every length, the meta. */
+static void
+tw_dump(const char *dir, struct buf *out)
+{
+    struct idx *ix;
+    struct idx_txn *txn;
+    struct idx_cursor *c;
+    struct doc_meta m;
+    struct doc_lens dl;
+    uint32_t doc, len;
+    int rc, r;
+
+    rc = idx_open(dir, IDX_RDONLY, &ix);
+    cr_assert_eq(rc, SE_OK, "idx_open: %s", se_strerror(rc));
+    idx_txn_begin(ix, 0, &txn);
+    rc = doc_meta_load(txn, &m);
+    cr_assert_eq(rc, SE_OK, "meta: %s", se_strerror(rc));
+    buf_printf(out, "docs %llu total %llu\n", (unsigned long long)m.docs,
+               (unsigned long long)m.total_len);
+    doc_lens_init(&dl, txn);
+    for (doc = 0; doc < m.next_doc; doc++) {
+        doc_lens_get(&dl, doc, &len);
+        buf_printf(out, "len %u %u\n", doc, len);
+    }
+    idx_cursor_open(txn, IDX_SDICT, &c);
+    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
+        const void *k, *v;
+        size_t kn, vn;
+        struct pl *p;
+        idx_cursor_get(c, &k, &kn, &v, &vn);
+        rc = pl_open(txn, PL_STEMS, k, kn, &p);
+        cr_assert_eq(rc, SE_OK, "pl_open: %s", se_strerror(rc));
+        buf_printf(out, "%.*s df %u cf %llu:", (int)kn, (const char *)k,
+                   pl_stats(p)->df, (unsigned long long)pl_stats(p)->cf);
+        while (pl_next(p) == 1) {
+            uint32_t tf;
+            pl_tf(p, &tf);
+            buf_printf(out, " %u/%u", pl_doc(p), tf);
+        }
+        buf_putc(out, '\n');
+        pl_close(p);
+    }
+    idx_cursor_close(c);
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
+Test(writer, title_weight_counts_the_title_as_if_written_that_many_times)
+{
+    char a[128], b[128], c[128];
+    struct buf da = BUF_INIT, db = BUF_INIT, dc = BUF_INIT;
+    struct wr_options o = {NULL, 0, 3};
+    struct wr *w;
+    int rc;
+
+    /* Weight 2 gives the stem frequencies and lengths of titles written
+     * twice (positions differ, so forms are not compared). */
+    tw_index(sub_dir("w2", a, sizeof a), 2, 1);
+    tw_index(sub_dir("copies", b, sizeof b), 1, 2);
+    tw_dump(a, &da);
+    tw_dump(b, &db);
+    cr_assert_str_eq(buf_cstr(&da), buf_cstr(&db),
+                     "weight 2:\n%s\ntitle twice:\n%s", buf_cstr(&da),
+                     buf_cstr(&db));
+    /* Replacing every document by itself removes exactly what was added:
+     * the same as a second run into a fresh weight-2 index, and the same
+     * totals as the single run. */
+    tw_index(a, 0, 1);
+    buf_clear(&da);
+    tw_dump(a, &da);
+    tw_index(sub_dir("w2again", c, sizeof c), 2, 1);
+    tw_index(c, 2, 1);
+    tw_dump(c, &dc);
+    cr_assert_str_eq(buf_cstr(&da), buf_cstr(&dc),
+                     "replaced:\n%s\ntwo runs:\n%s", buf_cstr(&da),
+                     buf_cstr(&dc));
+    cr_assert(strncmp(buf_cstr(&da), buf_cstr(&db),
+                      strcspn(buf_cstr(&db), "\n")) == 0,
+              "totals after replacing: %.40s, first run: %.40s",
+              buf_cstr(&da), buf_cstr(&db));
+    /* The weight is fixed at creation: another one is refused. */
+    rc = wr_open(a, &o, &w);
+    cr_assert_eq(rc, SE_EINVAL, "weight 3 on a weight-2 index: %s",
+                 se_strerror(rc));
+    buf_release(&da);
+    buf_release(&db);
+    buf_release(&dc);
 }
