@@ -95,28 +95,6 @@ at(const char *rel)
     return p[i];
 }
 
-static void
-write_bytes(const char *rel, const void *data, size_t len)
-{
-    FILE *f = fopen(at(rel), "wb");
-
-    cr_assert_not_null(f, "fopen %s: %s", rel, strerror(errno));
-    cr_assert_eq(fwrite(data, 1, len, f), len, "fwrite %s", rel);
-    cr_assert_eq(fclose(f), 0, "fclose %s", rel);
-}
-
-static void
-write_str(const char *rel, const char *s)
-{
-    write_bytes(rel, s, strlen(s));
-}
-
-static void
-make_dir(const char *rel)
-{
-    cr_assert_eq(mkdir(at(rel), 0755), 0, "mkdir %s: %s", rel, strerror(errno));
-}
-
 static int
 exists(const char *path)
 {
@@ -416,7 +394,7 @@ index_seed_and_animals(void)
     const struct run *r;
 
     if (!exists(at("animals.jsonl")))
-        write_str("animals.jsonl", animals);
+        tu_write_str(tmp, "animals.jsonl", animals);
     r = INDEXER("-i", ix, SEED, at("animals.jsonl"));
     expect_code(r, 0);
     return r;
@@ -636,7 +614,7 @@ Test(cli, json_scores_are_bm25_and_ranked_best_first)
     size_t q;
     int t;
 
-    write_str("animals.jsonl", animals);
+    tu_write_str(tmp, "animals.jsonl", animals);
     r = INDEXER("-q", "-i", ix, at("animals.jsonl"));
     expect_code(r, 0);
     for (q = 0; q < sizeof queries / sizeof *queries; q++) {
@@ -824,7 +802,7 @@ Test(cli, batch_reads_qid_tab_query_lines_and_goes_on_after_an_error)
 
 Test(cli, all_makes_every_bare_word_required)
 {
-    write_str("animals.jsonl", animals);
+    tu_write_str(tmp, "animals.jsonl", animals);
     expect_code(INDEXER("-q", "-i", ix, at("animals.jsonl")), 0);
     expect_hits("cat fish", NONE, 0, ARGS("d1", "d3", "d2"), 3);
     expect_hits("cat fish", ARGS("--all"), 0, NONE, 0);
@@ -834,7 +812,7 @@ Test(cli, all_makes_every_bare_word_required)
 
 Test(cli, plus_requires_and_minus_excludes)
 {
-    write_str("animals.jsonl", animals);
+    tu_write_str(tmp, "animals.jsonl", animals);
     expect_code(INDEXER("-q", "-i", ix, at("animals.jsonl")), 0);
     expect_hits("+dog -cat", NONE, 0, ARGS("d2"), 1);
     expect_hits("+fish bird", NONE, 0, ARGS("d3", "d2"), 2);
@@ -860,7 +838,7 @@ Test(cli, limit_and_offset_page_through_the_ranking)
     };
     size_t i, k;
 
-    write_str("animals.jsonl", animals);
+    tu_write_str(tmp, "animals.jsonl", animals);
     expect_code(INDEXER("-q", "-i", ix, at("animals.jsonl")), 0);
     expect_hits("dog fish", NONE, 0, all, 3);
     for (i = 0; i < sizeof pages / sizeof *pages; i++) {
@@ -937,7 +915,7 @@ Test(cli, text_output_never_prints_control_characters_of_the_input)
     const struct run *r;
     const char *p;
 
-    write_str("esc.jsonl",
+    tu_write_str(tmp, "esc.jsonl",
                "{\"id\":\"e\\u001b[31m1\",\"title\":\"Bad\\u001b[2Jtitle\\nnext"
                "\\u0085line\",\"date\":\"d\\u0007\",\"body\":\"cotton\"}\n");
     r = INDEXER("-i", ix, at("esc.jsonl"));
@@ -1036,11 +1014,11 @@ Test(cli, indexer_unreadable_file_fails_and_is_skipped_in_a_folder)
     snprintf(secret, sizeof secret, "%s", at("docs/secret.txt"));
 
     cr_assert_eq(chmod(tmp, 0755), 0, "chmod: %s", strerror(errno));
-    make_dir("docs");
-    make_dir("w");
+    tu_make_dir(tmp, "docs");
+    tu_make_dir(tmp, "w");
     cr_assert_eq(chmod(w, 0777), 0, "chmod: %s", strerror(errno));
-    write_str("docs/a.txt", "Apple\nalpha words\n");
-    write_str("docs/secret.txt", "Secret\nzebra words\n");
+    tu_write_str(tmp, "docs/a.txt", "Apple\nalpha words\n");
+    tu_write_str(tmp, "docs/secret.txt", "Secret\nzebra words\n");
     cr_assert_eq(chmod(secret, 0), 0, "chmod: %s", strerror(errno));
 
     snprintf(ix2, sizeof ix2, "%s", at("w/index1"));
@@ -1064,9 +1042,9 @@ Test(cli, indexer_skips_a_binary_file_with_a_warning)
     static const char bin[] = "Gamma\ndelta\0epsilon\n";
     const struct run *r;
 
-    make_dir("docs");
-    write_str("docs/a.txt", "Apple\nalpha words\n");
-    write_bytes("docs/b.txt", bin, sizeof bin - 1);
+    tu_make_dir(tmp, "docs");
+    tu_write_str(tmp, "docs/a.txt", "Apple\nalpha words\n");
+    tu_write_bytes(tmp, "docs/b.txt", bin, sizeof bin - 1);
     r = INDEXER("-q", "-i", ix, at("docs"));
     expect_code(r, 0);
     ONE_LINE(r, "indexer", "warning", at("docs/b.txt"), "binary");
@@ -1083,7 +1061,7 @@ Test(cli, indexer_malformed_json_line_names_file_and_line)
     const char *bad = at("bad.jsonl");
     const struct run *r;
 
-    write_str("bad.jsonl", "{\"id\":\"j1\",\"body\":\"alpha one\"}\n"
+    tu_write_str(tmp, "bad.jsonl", "{\"id\":\"j1\",\"body\":\"alpha one\"}\n"
                            "{\"id\":\"j2\",\"body\":\"alpha two\"}\n"
                            "{\"id\":\"j3\",\"body\": alpha three}\n"
                            "{\"id\":\"j4\",\"body\":\"alpha four\"}\n");
@@ -1114,7 +1092,7 @@ Test(cli, searcher_missing_index_is_an_error_and_made_by_nobody)
     ONE_LINE(r, "searcher", missing, "not an index");
     cr_assert(!exists(missing), "the searcher made %s", missing);
     /* An empty folder is no index either, and stays empty. */
-    make_dir("empty");
+    tu_make_dir(tmp, "empty");
     r = SEARCHER("-i", at("empty"), "cotton");
     expect_code(r, 2);
     ONE_LINE(r, "searcher", at("empty"), "not an index");
@@ -1134,11 +1112,11 @@ Test(cli, foreign_folder_is_refused_and_left_untouched)
     const struct run *r;
     int k;
 
-    make_dir("foreign");
-    write_str("foreign/notes.txt", "my notes\n");
-    make_dir("foreign/sub");
-    write_str("foreign/sub/x", "x");
-    write_str("file", "just a file\n");
+    tu_make_dir(tmp, "foreign");
+    tu_write_str(tmp, "foreign/notes.txt", "my notes\n");
+    tu_make_dir(tmp, "foreign/sub");
+    tu_write_str(tmp, "foreign/sub/x", "x");
+    tu_write_str(tmp, "file", "just a file\n");
     for (k = 0; k < 2; k++) {
         const char *dir = at(dirs[k]);
         buf_clear(&before);
@@ -1289,7 +1267,7 @@ Test(cli, failed_indexer_run_leaves_the_index_answers_byte_identical)
     answers(&before);
     expect_code(SEARCHER("-i", ix, "elephant"), 1);
     /* Valid new documents (one replacing d2), then a bad line 3. */
-    write_str("more.jsonl", "{\"id\":\"n1\",\"body\":\"elephant dog\"}\n"
+    tu_write_str(tmp, "more.jsonl", "{\"id\":\"n1\",\"body\":\"elephant dog\"}\n"
                             "{\"id\":\"d2\",\"body\":\"elephant seal\"}\n"
                             "{\"id\":\"n3\", \"body\" \"no colon\"}\n"
                             "{\"id\":\"n4\",\"body\":\"elephant four\"}\n");

@@ -104,19 +104,6 @@ struct strtab {
     size_t nslots;
 };
 
-static uint64_t
-hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 14695981039346656037ULL;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 static uint32_t
 strtab_find(const struct strtab *t, const char *s, size_t n)
 {
@@ -124,7 +111,7 @@ strtab_find(const struct strtab *t, const char *s, size_t n)
 
     if (t->nslots == 0)
         return NONE;
-    for (j = hash_bytes(s, n) & (t->nslots - 1); t->slots[j];
+    for (j = tu_hash(s, n) & (t->nslots - 1); t->slots[j];
          j = (j + 1) & (t->nslots - 1)) {
         uint32_t id = t->slots[j] - 1;
         if (t->len[id] == n && memcmp(t->s[id], s, n) == 0)
@@ -146,7 +133,7 @@ strtab_add(struct strtab *t, const char *s, size_t n)
         uint32_t *sl = calloc(ns, sizeof *sl);
         cr_assert_not_null(sl, "out of memory");
         for (i = 0; i < t->n; i++) {
-            for (j = hash_bytes(t->s[i], t->len[i]) & (ns - 1); sl[j];
+            for (j = tu_hash(t->s[i], t->len[i]) & (ns - 1); sl[j];
                  j = (j + 1) & (ns - 1))
                 ;
             sl[j] = (uint32_t)i + 1;
@@ -167,7 +154,7 @@ strtab_add(struct strtab *t, const char *s, size_t n)
     memcpy(t->s[id], s, n);
     t->s[id][n] = '\0';
     t->len[id] = n;
-    for (j = hash_bytes(s, n) & (t->nslots - 1); t->slots[j];
+    for (j = tu_hash(s, n) & (t->nslots - 1); t->slots[j];
          j = (j + 1) & (t->nslots - 1))
         ;
     t->slots[j] = id + 1;

@@ -60,28 +60,6 @@ at(const char *rel)
 }
 
 static void
-write_bytes(const char *rel, const void *data, size_t len)
-{
-    FILE *f = fopen(at(rel), "wb");
-
-    cr_assert_not_null(f, "fopen %s: %s", rel, strerror(errno));
-    cr_assert_eq(fwrite(data, 1, len, f), len, "fwrite %s", rel);
-    cr_assert_eq(fclose(f), 0, "fclose %s", rel);
-}
-
-static void
-write_str(const char *rel, const char *s)
-{
-    write_bytes(rel, s, strlen(s));
-}
-
-static void
-make_dir(const char *rel)
-{
-    cr_assert_eq(mkdir(at(rel), 0755), 0, "mkdir %s: %s", rel, strerror(errno));
-}
-
-static void
 make_link(const char *target, const char *rel)
 {
     cr_assert_eq(symlink(target, at(rel)), 0, "symlink %s: %s", rel,
@@ -316,7 +294,7 @@ Test(reader, text_title_and_body_rules)
     size_t i;
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        write_str("t", cases[i].text);
+        tu_write_str(tmp, "t", cases[i].text);
         expect("t", RD_TEXT, NULL, cases[i].want);
     }
 }
@@ -329,7 +307,7 @@ Test(reader, text_first_line_too_long_for_a_title_stays_in_body)
 
     memset(text, 'x', RD_TITLE_MAX + 1);
     strcpy(text + RD_TITLE_MAX + 1, "\nnext");
-    write_str("long.txt", text);
+    tu_write_str(tmp, "long.txt", text);
     add(r, "long.txt", RD_AUTO);
     cr_assert_eq(rd_next(r, &d), 1, "%s", rd_error(r));
     cr_assert_eq(d.title_len, 0, "no title");
@@ -337,7 +315,7 @@ Test(reader, text_first_line_too_long_for_a_title_stays_in_body)
     rd_free(r);
 
     text[RD_TITLE_MAX] = '\n'; /* exactly RD_TITLE_MAX: a title */
-    write_str("long.txt", text);
+    tu_write_str(tmp, "long.txt", text);
     r = reader(NULL);
     add(r, "long.txt", RD_AUTO);
     cr_assert_eq(rd_next(r, &d), 1, "%s", rd_error(r));
@@ -353,11 +331,11 @@ Test(reader, binary_file_is_skipped_with_a_warning_and_reading_goes_on)
 
     memset(bin, 'a', sizeof bin);
     bin[8191] = '\0'; /* last byte of the probe */
-    write_bytes("x.bin", bin, sizeof bin);
+    tu_write_bytes(tmp, "x.bin", bin, sizeof bin);
     memset(bin, 'a', sizeof bin);
     bin[8192] = '\0'; /* past the probe: text */
-    write_bytes("late.txt", bin, sizeof bin);
-    write_str("ok.txt", "Fine\ntext");
+    tu_write_bytes(tmp, "late.txt", bin, sizeof bin);
+    tu_write_str(tmp, "ok.txt", "Fine\ntext");
     add(r, "x.bin", RD_AUTO);
     add(r, "ok.txt", RD_AUTO);
     got = transcript(r);
@@ -380,10 +358,10 @@ Test(reader, text_file_over_max_doc_is_skipped_with_a_warning)
     char big[101];
 
     memset(big, 'w', sizeof big);
-    write_bytes("big.txt", big, sizeof big);
+    tu_write_bytes(tmp, "big.txt", big, sizeof big);
     expect("big.txt", RD_AUTO, &opt,
            "warn: big.txt: file larger than 100 bytes skipped\n");
-    write_bytes("big.txt", big, 100);
+    tu_write_bytes(tmp, "big.txt", big, 100);
     {
         struct rd_reader *r = reader(&opt);
         struct rd_doc d;
@@ -415,18 +393,18 @@ Test(reader, text_file_over_max_doc_is_skipped_with_a_warning)
 static void
 make_tree(void)
 {
-    make_dir("d");
-    make_dir("d/sub");
-    make_dir("d/sub/deeper");
-    make_dir("d/.hdir");
-    make_dir("d/zz");
-    write_str("d/b.txt", "B\nbee");
-    write_str("d/a.txt", "A\nay");
-    write_str("d/.hidden.txt", "H\nhidden");
-    write_str("d/.hdir/x.txt", "X\nhidden too");
-    write_str("d/sub/c.txt", "C\nsee");
-    write_str("d/sub/deeper/e.txt", "E\neee");
-    write_str("d/data.jsonl", "{\"id\":\"j1\",\"body\":\"one\"}\n"
+    tu_make_dir(tmp, "d");
+    tu_make_dir(tmp, "d/sub");
+    tu_make_dir(tmp, "d/sub/deeper");
+    tu_make_dir(tmp, "d/.hdir");
+    tu_make_dir(tmp, "d/zz");
+    tu_write_str(tmp, "d/b.txt", "B\nbee");
+    tu_write_str(tmp, "d/a.txt", "A\nay");
+    tu_write_str(tmp, "d/.hidden.txt", "H\nhidden");
+    tu_write_str(tmp, "d/.hdir/x.txt", "X\nhidden too");
+    tu_write_str(tmp, "d/sub/c.txt", "C\nsee");
+    tu_write_str(tmp, "d/sub/deeper/e.txt", "E\neee");
+    tu_write_str(tmp, "d/data.jsonl", "{\"id\":\"j1\",\"body\":\"one\"}\n"
                               "{\"title\":\"two\"}\n");
     make_link("..", "d/sub/loop"); /* back to d */
     make_link(".", "d/sub/self");  /* itself */
@@ -464,8 +442,8 @@ Test(reader, folder_named_twice_or_through_a_link_is_read_once)
     struct rd_reader *r = reader(NULL);
     char *got;
 
-    make_dir("d");
-    write_str("d/a.txt", "A\nay");
+    tu_make_dir(tmp, "d");
+    tu_write_str(tmp, "d/a.txt", "A\nay");
     make_link("d", "alias");
     add(r, "d/", RD_AUTO); /* trailing slash: no "//" in ids */
     add(r, "alias", RD_AUTO);
@@ -487,9 +465,9 @@ Test(reader, unreadable_file_warns_in_a_walk_and_fails_when_named)
         drop_tmp(); /* .fini does not run after a skip */
         cr_skip_test("root reads files whatever their mode");
     }
-    make_dir("d");
-    write_str("d/a.txt", "A\nay");
-    write_str("d/b.txt", "B\nbee");
+    tu_make_dir(tmp, "d");
+    tu_write_str(tmp, "d/a.txt", "A\nay");
+    tu_write_str(tmp, "d/b.txt", "B\nbee");
     chmod(at("d/a.txt"), 0);
     r = reader(NULL);
     add(r, "d", RD_AUTO);
@@ -523,7 +501,7 @@ Test(reader, path_gone_before_reading_is_fatal)
     struct rd_reader *r = reader(NULL);
     struct rd_doc d;
 
-    write_str("gone.txt", "G\n");
+    tu_write_str(tmp, "gone.txt", "G\n");
     add(r, "gone.txt", RD_AUTO);
     unlink(at("gone.txt"));
     cr_assert_eq(rd_next(r, &d), SE_EIO);
@@ -539,7 +517,7 @@ Test(reader, path_gone_before_reading_is_fatal)
 
 Test(reader, json_ids_given_numeric_or_generated)
 {
-    write_str("f.jsonl", "{\"title\":\"no id\"}\n"
+    tu_write_str(tmp, "f.jsonl", "{\"title\":\"no id\"}\n"
                          "{\"id\":null}\n"
                          "{\"id\":\"\"}\n"
                          "{\"id\":\"abc\",\"id\":\"second\"}\n"
@@ -589,7 +567,7 @@ Test(reader, json_wrong_types_are_errors_naming_the_field)
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(line, sizeof line, "{\"id\":\"before\"}\n\n%s\n{}\n",
                  cases[i].line);
-        write_str("w.jsonl", line);
+        tu_write_str(tmp, "w.jsonl", line);
         snprintf(want, sizeof want, "before|||1\nerror: w.jsonl:3: %s\n",
                  cases[i].msg);
         expect("w.jsonl", RD_AUTO, NULL, want);
@@ -601,7 +579,7 @@ Test(reader, malformed_line_is_fatal_and_sticks)
     struct rd_reader *r = reader(NULL);
     struct rd_doc d;
 
-    write_str("bad.jsonl", "{\"id\":\"1\"}\n{\"id\" \"2\"}\n{\"id\":\"3\"}\n");
+    tu_write_str(tmp, "bad.jsonl", "{\"id\":\"1\"}\n{\"id\" \"2\"}\n{\"id\":\"3\"}\n");
     add(r, "bad.jsonl", RD_AUTO);
     cr_assert_eq(rd_next(r, &d), 1);
     cr_assert_eq(rd_next(r, &d), SE_EINVAL);
@@ -617,7 +595,7 @@ Test(reader, skip_bad_turns_bad_lines_into_warnings)
 {
     struct rd_options opt = {.skip_bad = 1};
 
-    write_str("s.jsonl", "{\"id\":\"1\"}\n"
+    tu_write_str(tmp, "s.jsonl", "{\"id\":\"1\"}\n"
                          "not json\n"
                          "{\"id\":\"3\",\"body\":7}\n"
                          "\n"
@@ -633,18 +611,18 @@ Test(reader, skip_bad_turns_bad_lines_into_warnings)
 
 Test(reader, json_crlf_blank_lines_bom_and_empty_files)
 {
-    write_str("c.jsonl", "\xEF\xBB\xBF{\"id\":1,\"title\":\"a\"}\r\n\r\n"
+    tu_write_str(tmp, "c.jsonl", "\xEF\xBB\xBF{\"id\":1,\"title\":\"a\"}\r\n\r\n"
                          "  \t \r\n{\"id\":\"2\",\"body\":\"x\\r\\ny\"}\r\n");
     expect("c.jsonl", RD_AUTO, NULL, "1|a||1\n2||x\\r\\ny|4\n");
-    write_str("e.jsonl", "");
+    tu_write_str(tmp, "e.jsonl", "");
     expect("e.jsonl", RD_AUTO, NULL, "");
-    write_str("e.jsonl", "\n\n  \r\n");
+    tu_write_str(tmp, "e.jsonl", "\n\n  \r\n");
     expect("e.jsonl", RD_AUTO, NULL, "");
 }
 
 Test(reader, json_unicode_escapes_and_surrogates)
 {
-    write_str("u.jsonl",
+    tu_write_str(tmp, "u.jsonl",
               "{\"id\":\"pair\",\"body\":\"\\ud83d\\ude00\"}\n"
               "{\"id\":\"lone high\",\"body\":\"a\\ud83db\"}\n"
               "{\"id\":\"lone low\",\"body\":\"\\uDE00\"}\n"
@@ -674,7 +652,7 @@ Test(reader, fifty_megabyte_line_is_read_whole)
         line[len + i] = "word "[i % 5];
     len += n;
     len += (size_t)sprintf(line + len, "\"}\n{\"id\":\"after\"}\n");
-    write_bytes("big.jsonl", line, len);
+    tu_write_bytes(tmp, "big.jsonl", line, len);
     add(r, "big.jsonl", RD_AUTO);
     cr_assert_eq(rd_next(r, &d), 1, "%s", rd_error(r));
     cr_assert_str_eq(d.id, "big");
@@ -700,7 +678,7 @@ Test(reader, over_long_line_is_an_error_or_skipped_with_skip_bad)
     memset(s + len, 'z', n);
     len += n;
     len += (size_t)sprintf(s + len, "\"}\n{\"id\":\"3\"}\n");
-    write_bytes("l.jsonl", s, len);
+    tu_write_bytes(tmp, "l.jsonl", s, len);
     expect("l.jsonl", RD_AUTO, &opt,
            "1|||1\nerror: l.jsonl:2: line longer than 1000 bytes\n");
     opt.skip_bad = 1;
@@ -711,7 +689,7 @@ Test(reader, over_long_line_is_an_error_or_skipped_with_skip_bad)
     memset(s + len, 'z', 990);
     len += 990;
     len += (size_t)sprintf(s + len, "\"}\n{\"id\":\"3\"}");
-    write_bytes("l.jsonl", s, len);
+    tu_write_bytes(tmp, "l.jsonl", s, len);
     expect("l.jsonl", RD_AUTO, &opt,
            "1|||1\nwarn: l.jsonl:2: line longer than 1000 bytes\n3|||3\n");
     free(s);
@@ -737,7 +715,7 @@ Test(reader, deep_nesting_is_a_clean_error_never_a_crash)
     for (i = 0; i < 500; i++)
         s[len++] = ']';
     len += (size_t)sprintf(s + len, ",\"body\":\"b\"}\n");
-    write_bytes("n.jsonl", s, len);
+    tu_write_bytes(tmp, "n.jsonl", s, len);
     r = reader(&opt);
     add(r, "n.jsonl", RD_AUTO);
     cr_assert_eq(rd_next(r, &d), SE_EINVAL);
@@ -754,13 +732,13 @@ Test(reader, deep_nesting_is_a_clean_error_never_a_crash)
 
 Test(reader, format_can_be_forced_either_way)
 {
-    write_str("x.jsonl", "{\"id\":\"1\"}\n{\"id\":\"2\"}\n");
+    tu_write_str(tmp, "x.jsonl", "{\"id\":\"1\"}\n{\"id\":\"2\"}\n");
     expect("x.jsonl", RD_TEXT, NULL,
            "x.jsonl|{\"id\":\"1\"}|{\"id\":\"2\"}\\n|0\n");
-    write_str("x.txt", "{\"id\":\"1\"}\n");
+    tu_write_str(tmp, "x.txt", "{\"id\":\"1\"}\n");
     expect("x.txt", RD_AUTO, NULL, "x.txt|{\"id\":\"1\"}||0\n");
     expect("x.txt", RD_JSONL, NULL, "1|||1\n");
-    write_str("y.NDJSON", "{\"id\":\"n\"}\n");
+    tu_write_str(tmp, "y.NDJSON", "{\"id\":\"n\"}\n");
     expect("y.NDJSON", RD_AUTO, NULL, "n|||1\n");
 }
 
@@ -790,19 +768,19 @@ Test(reader, stdin_is_sniffed_jsonl_or_text)
 {
     char *got;
 
-    write_str("in", "\n  {\"id\":\"s1\"}\n{\"title\":\"t\"}\n");
+    tu_write_str(tmp, "in", "\n  {\"id\":\"s1\"}\n{\"title\":\"t\"}\n");
     got = read_stdin_from("in", RD_AUTO);
     cr_assert_str_eq(got, "s1|||2\n-:3|t||3\n");
     free(got);
-    write_str("in", "\xEF\xBB\xBF  Text on stdin\nbody {\n");
+    tu_write_str(tmp, "in", "\xEF\xBB\xBF  Text on stdin\nbody {\n");
     got = read_stdin_from("in", RD_AUTO);
     cr_assert_str_eq(got, "-|Text on stdin|body {\\n|0\n");
     free(got);
-    write_str("in", "{not json at all}\n");
+    tu_write_str(tmp, "in", "{not json at all}\n");
     got = read_stdin_from("in", RD_TEXT);
     cr_assert_str_eq(got, "-|{not json at all}||0\n");
     free(got);
-    write_str("in", "");
+    tu_write_str(tmp, "in", "");
     got = read_stdin_from("in", RD_AUTO);
     cr_assert_str_eq(got, "");
     free(got);

@@ -253,23 +253,10 @@ struct model {
     struct stem *stem;
 };
 
-static uint64_t
-fnv(const char *s, size_t n)
-{
-    uint64_t h = 14695981039346656037ULL;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 static const struct mterm *
 intern(struct model *m, const char *s, size_t n)
 {
-    uint64_t h = fnv(s, n);
+    uint64_t h = tu_hash(s, n);
     struct mterm *t;
     size_t j;
 
