@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,19 @@ unknown_language(const char *name)
     fprintf(stderr, ")\n");
 }
 
+/* Remove an index this run created and never committed to. */
+static void
+remove_new_index(const char *dir)
+{
+    char path[PATH_MAX];
+
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    unlink(path);
+    rmdir(dir); /* fails, harmlessly, if anything else is in it */
+}
+
 /* --stats: counts and the bytes each table takes. Returns the exit status. */
 static int
 print_stats(const char *dir)
@@ -186,6 +200,7 @@ main(int argc, char **argv)
     struct wr *w = NULL;
     struct rd_doc d;
     int opt, rc, quiet = 0, stats = 0, progress, status = 2, i;
+    int created = 0, committed = 0;
     double t0 = now_s(), last = t0;
     uint64_t total;
 
@@ -294,6 +309,7 @@ main(int argc, char **argv)
         fprintf(stderr, "indexer: %s\n", errstr(rc));
         goto out;
     }
+    created = access(dir, F_OK) != 0;
     rc = wr_open(dir, &wo, &w);
     if (rc == SE_ENOINDEX) {
         fprintf(stderr,
@@ -383,7 +399,12 @@ main(int argc, char **argv)
                 secs > 0 ? mb / secs : 0.0);
     }
 out:
+    committed = w && wr_stats(w)->commits > 0;
     wr_close(w);
     rd_free(rd);
+    /* A run that made the index and failed before its first commit leaves
+     * no empty index behind: only the two files LMDB made, then the folder. */
+    if (status != 0 && created && !committed)
+        remove_new_index(dir);
     return status;
 }
