@@ -31,7 +31,6 @@ import heapq
 import json
 import math
 import os
-import platform
 import random
 import re
 import shutil
@@ -42,6 +41,10 @@ import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import run as bench_run  # noqa: E402  (machine, commit, tool versions)
+
 CORPORA = os.path.normpath(os.path.join(TOP, "..", "shared", "corpora",
                                         "relevance"))
 
@@ -599,40 +602,15 @@ def f4(v):
 
 
 def machine():
-    cpu = "unknown"
-    with open("/proc/cpuinfo") as fp:
-        for line in fp:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    osname = platform.platform()
-    if os.path.exists("/etc/os-release"):
-        with open("/etc/os-release") as fp:
-            for line in fp:
-                if line.startswith("PRETTY_NAME="):
-                    osname = line.split("=", 1)[1].strip().strip('"')
-    return "%s, %d cores, %s" % (cpu, os.cpu_count(), osname)
+    m = bench_run.machine()
+    return "%s, %d cores, %s" % (m["cpu"], m["cores"], m["os"])
 
 
 def git_commit():
-    try:
-        c = subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
-                           capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", TOP, "status", "--porcelain",
-                                "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
-        return (c or "unknown") + (" (with uncommitted changes)"
-                                   if dirty else "")
-    except OSError:
-        return "unknown"
+    return bench_run.git_commit(" (with uncommitted changes)")
 
 
-def version(cmd):
-    try:
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        return (r.stdout or r.stderr).strip().splitlines()[0]
-    except (OSError, IndexError):
-        return "unknown"
+version = bench_run.tool_version
 
 
 NAMES = {"ours": "ours", "ours-clean": "ours (clean)", "xapian": "Xapian",

@@ -759,14 +759,15 @@ def machine():
             "python": platform.python_version()}
 
 
-def git_commit():
+def git_commit(dirty_mark="+dirty"):
+    """Short HEAD, with `dirty_mark` when tracked files have changes."""
     try:
         c = subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
                            capture_output=True, text=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", TOP, "status", "--porcelain",
                                 "--untracked-files=no"],
                                capture_output=True, text=True).stdout.strip()
-        return c + ("+dirty" if dirty else "")
+        return (c or "unknown") + (dirty_mark if dirty else "")
     except OSError:
         return "unknown"
 
