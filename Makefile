@@ -9,7 +9,8 @@ CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(SAN) \
           -Icommon -Iindexer -Isearcher -MMD -MP \
           -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           $(if $(CI),-Werror)
-LDLIBS  = -llmdb -lstemmer -lutf8proc -lstreamvbyte -lzstd -lcjson -lm
+LDLIBS  = -llmdb -lstemmer -lutf8proc -lstreamvbyte -lzstd -lcjson -lz -llzma \
+          -ledit -lpthread -lm
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -75,9 +76,13 @@ unit: all $(TEST_BIN)
 	    END { printf "%d passed, %d failed\n", p, f; exit f > 0 }' || status=1; \
 	rm -f $$log $$out; exit $$status
 
+# In CI (CI is set) the suite runs a second time under ASan and UBSan, and
+# every fuzz target runs for FUZZ_TIME seconds (tests/fuzz/fuzz.mk).
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
+	@if [ -n "$(CI)" ]; then $(MAKE) --no-print-directory asan && \
+	    $(MAKE) --no-print-directory fuzz-ci; fi
 
 asan: export ASAN_OPTIONS = abort_on_error=1:detect_leaks=1
 asan: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
@@ -104,3 +109,4 @@ clean:
 # Benchmarks and relevance evaluation keep their rules beside their code.
 -include bench/bench.mk
 -include bench/eval.mk
+-include tests/fuzz/fuzz.mk
