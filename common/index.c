@@ -2,11 +2,13 @@
  * index.c - the index's tables in LMDB.
  *
  * One LMDB environment per index directory (data.mdb + lock.mdb), with a
- * named database per table of index.h. The map is reserved large up front
- * (address space only: without MDB_WRITEMAP the file grows with its data,
- * not with the map), so a growing index does not meet MDB_MAP_FULL before
- * the disk is full. LMDB's own error codes are turned into SE_* here and
- * nowhere else.
+ * named database per table of index.h. The map is address space only
+ * (without MDB_WRITEMAP the file grows with its data, not with the map), and
+ * it grows by itself: before each write transaction it is enlarged to hold
+ * twice the pages in use plus the writer's reserve, so a writer meets
+ * MDB_MAP_FULL only when one transaction writes more than that. Readers
+ * adopt a map grown by a writer (MDB_MAP_RESIZED). LMDB's own error codes
+ * are turned into SE_* here and nowhere else.
  */
 #include "index.h"
 
@@ -23,8 +25,13 @@
 
 #include "error.h"
 
-/* 256 GiB of address space for the map: far above any corpus in sight. */
-#define IDX_MAP_BYTES ((size_t)256 << 30)
+/*
+ * The map starts at 1 GiB of address space (or twice the data file), and
+ * the environment variable SE_MAP_MIN (bytes) sets a smaller start so that
+ * tests can watch it grow.
+ */
+#define IDX_MAP_MIN ((size_t)1 << 30)
+#define IDX_MAP_FLOOR ((size_t)1 << 20)
 
 static const char *const table_names[IDX_NTABLES] = {
     "meta", "docs", "ids", "lens", "text",
@@ -35,7 +42,66 @@ struct idx {
     MDB_env *env;
     MDB_dbi dbi[IDX_NTABLES];
     int rdonly;
+    size_t reserve; /* bytes a write transaction may add (idx_reserve) */
+    unsigned grows; /* times the map was enlarged */
 };
+
+/* The map size to start with: SE_MAP_MIN or IDX_MAP_MIN. */
+static size_t
+map_min(void)
+{
+    const char *s = getenv("SE_MAP_MIN");
+    char *end;
+    unsigned long long v;
+
+    if (s == NULL || *s == '\0')
+        return IDX_MAP_MIN;
+    v = strtoull(s, &end, 10);
+    if (*end != '\0' || v < IDX_MAP_FLOOR)
+        return IDX_MAP_FLOOR;
+    return (size_t)v;
+}
+
+/* Pages in use and the page size, from the environment's last commit. */
+static int
+map_used(MDB_env *env, size_t *used, size_t *mapsize)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    int rc = mdb_env_info(env, &info);
+
+    if (rc == 0)
+        rc = mdb_env_stat(env, &st);
+    if (rc != 0)
+        return rc;
+    *used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+    *mapsize = info.me_mapsize;
+    return 0;
+}
+
+/*
+ * Enlarge the map, with no transaction of ours active, so that it holds
+ * twice what is in use (copy-on-write may rewrite every page once) plus the
+ * writer's reserve. Doubling keeps the number of resizes logarithmic.
+ */
+static int
+map_grow(struct idx *ix)
+{
+    size_t used, size, want;
+    int rc = map_used(ix->env, &used, &size);
+
+    if (rc != 0)
+        return rc;
+    want = 2 * used + ix->reserve;
+    if (want <= size)
+        return 0;
+    while (size < want)
+        size *= 2;
+    rc = mdb_env_set_mapsize(ix->env, size);
+    if (rc == 0)
+        ix->grows++;
+    return rc;
+}
 
 struct idx_txn {
     struct idx *ix;
@@ -192,12 +258,18 @@ idx_open(const char *dir, int flags, struct idx **out)
     rc = mdb_env_set_maxdbs(ix->env, IDX_NTABLES + 2);
     if (rc != 0)
         goto fail;
-    rc = mdb_env_set_mapsize(ix->env, IDX_MAP_BYTES);
+    rc = mdb_env_set_mapsize(ix->env, map_min());
     if (rc != 0)
         goto fail;
     rc = mdb_env_open(ix->env, dir, envflags, 0666);
     if (rc != 0)
         goto fail;
+    /* LMDB adopts a larger size recorded in the file; grow from there. */
+    if (!ix->rdonly) {
+        rc = map_grow(ix);
+        if (rc != 0)
+            goto fail;
+    }
     rc = mdb_txn_begin(ix->env, NULL, ix->rdonly ? MDB_RDONLY : 0, &txn);
     if (rc != 0)
         goto fail;
@@ -278,12 +350,40 @@ idx_txn_begin(struct idx *ix, int write, struct idx_txn **out)
     if (t == NULL)
         return SE_ENOMEM;
     t->ix = ix;
-    rc = mdb_txn_begin(ix->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    rc = write ? map_grow(ix) : 0;
+    if (rc == 0)
+        rc = mdb_txn_begin(ix->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* Another process grew the map: adopt its size and try again. */
+        rc = mdb_env_set_mapsize(ix->env, 0);
+        if (rc == 0)
+            rc = mdb_txn_begin(ix->env, NULL, write ? 0 : MDB_RDONLY,
+                               &t->txn);
+    }
     if (rc != 0) {
         free(t);
         return idx_err(rc);
     }
     *out = t;
+    return SE_OK;
+}
+
+void
+idx_reserve(struct idx *ix, size_t bytes)
+{
+    ix->reserve = bytes;
+}
+
+int
+idx_map_info(struct idx *ix, uint64_t *mapsize, unsigned *grows)
+{
+    MDB_envinfo info;
+    int rc = mdb_env_info(ix->env, &info);
+
+    if (rc != 0)
+        return idx_err(rc);
+    *mapsize = info.me_mapsize;
+    *grows = ix->grows;
     return SE_OK;
 }
 

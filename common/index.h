@@ -70,6 +70,13 @@ int idx_size(struct idx *ix, uint64_t *bytes);
 
 /* Begin a transaction; `write` != 0 for the one writer. */
 int idx_txn_begin(struct idx *ix, int write, struct idx_txn **out);
+/*
+ * How many bytes one write transaction may add beyond rewriting the pages
+ * in use; the map is grown to make room before each write transaction.
+ */
+void idx_reserve(struct idx *ix, size_t bytes);
+/* The map's current size and how many times this handle has grown it. */
+int idx_map_info(struct idx *ix, uint64_t *mapsize, unsigned *grows);
 /* Commit and free. On failure the transaction is aborted all the same. */
 int idx_txn_commit(struct idx_txn *txn);
 /* Abort and free; NULL does nothing. */

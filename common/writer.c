@@ -67,6 +67,7 @@ struct wr {
     struct doc_text *text;
     size_t memory;
     size_t used; /* estimate of the batch's memory */
+    size_t reserve; /* map room asked for each transaction (idx_reserve) */
     struct wr_table forms, stems;
     uint32_t batch_first; /* first document id of the batch */
     uint32_t *lens;       /* lengths of the batch's documents */
@@ -220,8 +221,13 @@ wr_open(const char *dir, const struct wr_options *o, struct wr **out)
     if (w->memory < WR_MEMORY_MIN)
         w->memory = WR_MEMORY_MIN;
     rc = idx_open(dir, IDX_CREATE, &w->ix);
-    if (rc == SE_OK)
+    if (rc == SE_OK) {
+        /* Between commits: the buffered postings, the stored text and the
+         * records of as many documents; four times the budget covers them. */
+        w->reserve = 4 * w->memory + ((size_t)64 << 20);
+        idx_reserve(w->ix, w->reserve);
         rc = idx_txn_begin(w->ix, 1, &w->txn);
+    }
     if (rc != SE_OK)
         goto fail;
     rc = doc_meta_load(w->txn, &w->meta);
@@ -929,10 +935,24 @@ wr_add(struct wr *w, const struct wr_doc *d)
 {
     struct doc_record r;
     uint32_t doc, old, nt, nb;
+    size_t need;
     int rc;
 
     if (d->id_len == 0 || d->id_len > PL_TERM_MAX)
         return SE_EINVAL;
+    /*
+     * LMDB cannot grow the map inside a transaction. A document that could
+     * outgrow the room asked for (its text, postings and positions, within
+     * three times its bytes) gets a transaction begun with room for it.
+     */
+    need = 3 * (d->title_len + d->body_len) + w->memory;
+    if (need > w->reserve / 2) {
+        w->reserve = 2 * need + 4 * w->memory + ((size_t)64 << 20);
+        idx_reserve(w->ix, w->reserve);
+        rc = wr_commit(w);
+        if (rc != SE_OK)
+            return rc;
+    }
     rc = doc_lookup(w->txn, d->id, d->id_len, &old);
     if (rc == SE_OK) {
         rc = remove_existing(w, old);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -602,6 +603,78 @@ Test(index, size_grows_with_data)
     cr_assert_geq(s1, s0 + sizeof big, "size %llu after 100 kB, was %llu",
                   (unsigned long long)s1, (unsigned long long)s0);
     idx_close(ix);
+}
+
+/*
+ * The map starts at 1 MiB (SE_MAP_MIN) and a child process writes 24 MB in
+ * 12 transactions: the map must grow under it, never reporting full. A
+ * reader opened before the growth then adopts the grown map and sees all.
+ */
+Test(index, map_grows_by_itself_and_readers_follow)
+{
+    static char chunk[1 << 20];
+    struct idx *reader;
+    struct idx_txn *txn;
+    uint64_t mapsize;
+    unsigned grows;
+    char key[16];
+    int i, j, status, rc;
+    pid_t pid;
+
+    make_tmp();
+    cr_assert_eq(setenv("SE_MAP_MIN", "1048576", 1), 0);
+    idx_close(open_ok(tmp, IDX_CREATE));
+    reader = open_ok(tmp, IDX_RDONLY);
+    pid = fork();
+    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        /* The child writes; LMDB forbids one process opening an env twice. */
+        struct idx *w = NULL;
+        if (idx_open(tmp, IDX_CREATE, &w) != SE_OK)
+            _exit(10);
+        idx_reserve(w, 4u << 20); /* what one transaction adds, at most */
+        for (i = 0; i < 12; i++) {
+            if (idx_txn_begin(w, 1, &txn) != SE_OK)
+                _exit(11);
+            for (j = 0; j < 2; j++) {
+                memset(chunk, 'a' + i, sizeof chunk);
+                snprintf(key, sizeof key, "k%02d-%d", i, j);
+                rc = idx_put(txn, IDX_TEXT, key, strlen(key), chunk,
+                             sizeof chunk, 0);
+                if (rc != SE_OK)
+                    _exit(rc == SE_EFULL ? 12 : 13);
+            }
+            if (idx_txn_commit(txn) != SE_OK)
+                _exit(14);
+        }
+        if (idx_map_info(w, &mapsize, &grows) != SE_OK || grows < 3 ||
+            mapsize < 24u << 20)
+            _exit(15);
+        idx_close(w);
+        _exit(0);
+    }
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "writer child failed with status %d (12: map full, 15: the "
+              "map did not grow at least 3 times to 24 MiB)",
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    unsetenv("SE_MAP_MIN");
+
+    txn = begin(reader, 0);
+    for (i = 0; i < 12; i++) {
+        const void *v;
+        size_t n;
+        snprintf(key, sizeof key, "k%02d-1", i);
+        rc = idx_get(txn, IDX_TEXT, key, strlen(key), &v, &n);
+        cr_assert_eq(rc, SE_OK, "%s: %s", key, se_strerror(rc));
+        cr_assert_eq(n, sizeof chunk, "%s: %zu bytes", key, n);
+        cr_assert_eq(((const char *)v)[n - 1], 'a' + i, "%s: wrong bytes", key);
+    }
+    idx_txn_abort(txn);
+    cr_assert_eq(idx_map_info(reader, &mapsize, &grows), SE_OK);
+    cr_assert_geq(mapsize, 24u << 20, "the reader's map: %llu bytes",
+                  (unsigned long long)mapsize);
+    idx_close(reader);
 }
 
 /* ---------------------------------------------------------------- */
