@@ -383,34 +383,50 @@ doc_text_free(struct doc_text *dt)
 }
 
 int
-doc_text_put(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
-             const char *body, size_t len)
+doc_text_encode(struct doc_text *dt, const char *body, size_t len,
+                struct buf *out)
 {
-    unsigned char key[4];
-    struct buf *s = &dt->scratch;
     int rc;
 
-    idx_put_be32(key, doc);
-    buf_clear(s);
+    buf_clear(out);
     if (len < DOC_ZSTD_MIN) {
-        rc = buf_putc(s, 0);
+        rc = buf_putc(out, 0);
         if (rc == SE_OK)
-            rc = buf_append(s, body, len);
+            rc = buf_append(out, body, len);
     } else {
         size_t bound = ZSTD_compressBound(len), z;
-        rc = buf_reserve(s, bound + 1);
+        rc = buf_reserve(out, bound + 1);
         if (rc != SE_OK)
             return rc;
-        s->data[0] = 1;
-        z = ZSTD_compressCCtx(dt->cctx, s->data + 1, bound, body, len,
+        out->data[0] = 1;
+        z = ZSTD_compressCCtx(dt->cctx, out->data + 1, bound, body, len,
                               DOC_ZSTD_LEVEL);
         if (ZSTD_isError(z))
             return SE_ENOMEM;
-        s->len = z + 1;
+        out->len = z + 1;
     }
+    return rc;
+}
+
+int
+doc_text_put_encoded(struct idx_txn *txn, uint32_t doc, const void *val,
+                     size_t len)
+{
+    unsigned char key[4];
+
+    idx_put_be32(key, doc);
+    return idx_put(txn, IDX_TEXT, key, 4, val, len, 0);
+}
+
+int
+doc_text_put(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
+             const char *body, size_t len)
+{
+    int rc = doc_text_encode(dt, body, len, &dt->scratch);
+
     if (rc != SE_OK)
         return rc;
-    return idx_put(txn, IDX_TEXT, key, 4, s->data, s->len, 0);
+    return doc_text_put_encoded(txn, doc, dt->scratch.data, dt->scratch.len);
 }
 
 int

@@ -21,6 +21,7 @@
  */
 #include "writer.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include "index.h"
 #include "plist.h"
 #include "posting.h"
+#include "prepare.h"
 #include "stemmer.h"
 #include "tokenizer.h"
 
@@ -42,7 +44,6 @@ struct wr_term {
                        /* and then the arena (a cache miss) is not read */
     uint32_t stem;     /* forms: entry index of the stem */
     uint32_t last_doc; /* last document appended to `post` */
-    uint32_t last_pos; /* forms: last position in that document */
     uint32_t doc_tf;   /* tf in the current document */
     uint32_t title_tf; /* forms: of those, occurrences in the title */
     uint32_t df;      /* documents in this batch */
@@ -65,6 +66,10 @@ struct wr {
     struct stem *stem;
     struct tok *tok;
     struct doc_text *text;
+    struct prep *prep;    /* documents prepared inline (no pool) */
+    struct prep_doc one;  /* the document prepared inline */
+    struct wr_pool *pool; /* worker threads, with --threads > 1 */
+    int failed;           /* an error that ended the transaction */
     size_t memory;
     size_t used; /* estimate of the batch's memory */
     size_t reserve; /* map room asked for each transaction (idx_reserve) */
@@ -82,20 +87,6 @@ struct wr {
 };
 
 /* ---------------------------------------------------------------- tables */
-
-static uint64_t
-hash_bytes(const char *s, size_t n)
-{
-    /* FNV-1a, 64 bits: terms are short, and this is not under attack. */
-    uint64_t h = 14695981039346656037ULL;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 static void
 table_release(struct wr_table *t)
@@ -135,10 +126,10 @@ table_grow_slots(struct wr_table *t)
  * `mem` grows by what a new entry costs.
  */
 static int
-table_intern(struct wr_table *t, const char *s, size_t n, uint32_t *idx,
-             int *added, size_t *mem)
+table_intern(struct wr_table *t, const char *s, size_t n, uint64_t h,
+             uint32_t *idx, int *added, size_t *mem)
 {
-    uint64_t h = hash_bytes(s, n), head = 0;
+    uint64_t head = 0;
     size_t j;
     int rc;
 
@@ -191,6 +182,10 @@ term_str(const struct wr_table *t, const struct wr_term *e)
 {
     return (const char *)t->arena.data + e->str;
 }
+
+struct wr_pool;
+static int pool_new(size_t nworkers, struct wr_pool **out);
+static void pool_free(struct wr_pool *p);
 
 /* ---------------------------------------------------------------- open */
 
@@ -263,6 +258,10 @@ wr_open(const char *dir, const struct wr_options *o, struct wr **out)
         rc = tok_new(&w->tok);
     if (rc == SE_OK)
         rc = doc_text_new(&w->text);
+    if (rc == SE_OK)
+        rc = prep_new(&w->prep);
+    if (rc == SE_OK && o->threads > 1)
+        rc = pool_new(o->threads - 1, &w->pool);
     if (rc == SE_OK && (w->meta.title_weight < 1 ||
                         w->meta.title_weight > DOC_TITLE_WEIGHT_MAX))
         rc = SE_EINVAL;
@@ -281,6 +280,9 @@ wr_close(struct wr *w)
 {
     if (w == NULL)
         return;
+    pool_free(w->pool); /* queued documents are dropped, not committed */
+    prep_free(w->prep);
+    prep_doc_release(&w->one);
     idx_txn_abort(w->txn);
     idx_close(w->ix);
     stem_free(w->stem);
@@ -315,21 +317,21 @@ push_touched(struct wr *w, uint32_t idx)
     return SE_OK;
 }
 
-/* Index the tokens of `text` for document `doc`, from position `first`. */
+/* Add the forms of prepared document `d` as document `doc`. */
 static int
-invert_text(struct wr *w, uint32_t doc, const char *text, size_t len,
-            uint32_t first, int title, uint32_t *ntokens)
+invert_forms(struct wr *w, uint32_t doc, const struct prep_doc *d)
 {
-    struct tok_token t;
+    size_t i;
     int rc, added;
 
-    *ntokens = 0;
-    tok_reset(w->tok, text, len, first);
-    while ((rc = tok_next(w->tok, &t)) == 1) {
-        uint32_t fi;
+    for (i = 0; i < d->nforms; i++) {
+        const struct prep_form *pf = &d->forms[i];
+        const char *text = (const char *)d->arena.data + pf->off;
         struct wr_term *f;
         size_t before;
-        rc = table_intern(&w->forms, t.text, t.len, &fi, &added, &w->used);
+        uint32_t fi, gap;
+        rc = table_intern(&w->forms, text, pf->len, pf->hash, &fi, &added,
+                          &w->used);
         if (rc != SE_OK)
             return rc;
         if (added) {
@@ -337,40 +339,32 @@ invert_text(struct wr *w, uint32_t doc, const char *text, size_t len,
             size_t slen;
             uint32_t si;
             int sadded;
-            rc = stem_word(w->stem, t.text, t.len, &s, &slen);
+            rc = stem_word(w->stem, text, pf->len, &s, &slen);
             if (rc == SE_OK)
-                rc = table_intern(&w->stems, s, slen, &si, &sadded, &w->used);
+                rc = table_intern(&w->stems, s, slen, prep_hash(s, slen), &si,
+                                  &sadded, &w->used);
             if (rc != SE_OK)
                 return rc;
             w->forms.terms[fi].stem = si;
         }
         f = &w->forms.terms[fi];
         before = f->post.cap;
-        if (f->last_doc != doc) {
-            uint32_t gap = f->df ? doc - f->last_doc : doc - w->batch_first;
-            rc = push_touched(w, fi);
-            if (rc == SE_OK)
-                rc = buf_put_varint(&f->post, gap);
-            if (rc != SE_OK)
-                return rc;
-            f->last_doc = doc;
-            f->df++;
-            f->doc_tf = 0;
-            f->title_tf = 0;
-            f->last_pos = 0;
-        }
-        /* (position - previous position + 1): never 0, which ends a doc. */
-        rc = buf_put_varint(&f->post, t.pos - f->last_pos + 1);
+        gap = f->df ? doc - f->last_doc : doc - w->batch_first;
+        rc = push_touched(w, fi);
+        if (rc == SE_OK)
+            rc = buf_put_varint(&f->post, gap);
+        if (rc == SE_OK)
+            rc = buf_append(&f->post, d->pos.data + pf->pos_off, pf->pos_len);
         if (rc != SE_OK)
             return rc;
-        f->last_pos = t.pos;
-        f->doc_tf++;
-        f->title_tf += title != 0;
-        f->cf++;
+        f->last_doc = doc;
+        f->df++;
+        f->doc_tf = pf->tf;
+        f->title_tf = pf->title_tf;
+        f->cf += pf->tf;
         w->used += f->post.cap - before;
-        (*ntokens)++;
     }
-    return rc;
+    return SE_OK;
 }
 
 /* Close the document's form postings and add its stem postings. */
@@ -728,8 +722,8 @@ flush(struct wr *w)
     return SE_OK;
 }
 
-int
-wr_commit(struct wr *w)
+static int
+commit(struct wr *w)
 {
     int rc = flush(w);
 
@@ -741,6 +735,20 @@ wr_commit(struct wr *w)
         return rc;
     w->stats.commits++;
     return idx_txn_begin(w->ix, 1, &w->txn);
+}
+
+static int drain(struct wr *w);
+
+int
+wr_commit(struct wr *w)
+{
+    int rc = w->failed ? w->failed : drain(w);
+
+    if (rc == SE_OK)
+        rc = commit(w);
+    if (rc != SE_OK)
+        w->failed = rc;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- delete */
@@ -821,7 +829,8 @@ count_forms(struct wr *w, struct wr_table *t, const char *text, size_t len,
     *ntokens = 0;
     while ((rc = tok_next(w->tok, &tk)) == 1) {
         uint32_t i;
-        rc = table_intern(t, tk.text, tk.len, &i, &added, &mem);
+        rc = table_intern(t, tk.text, tk.len, prep_hash(tk.text, tk.len), &i,
+                          &added, &mem);
         if (rc != SE_OK)
             return rc;
         t->terms[i].doc_tf++;
@@ -865,7 +874,8 @@ remove_doc(struct wr *w, uint32_t doc)
         uint32_t si;
         rc = stem_word(w->stem, term_str(&forms, f), f->len, &s, &slen);
         if (rc == SE_OK)
-            rc = table_intern(&stems, s, slen, &si, &added, &mem);
+            rc = table_intern(&stems, s, slen, prep_hash(s, slen), &si, &added,
+                              &mem);
         if (rc != SE_OK)
             break;
         stems.terms[si].doc_tf +=
@@ -919,8 +929,10 @@ int
 wr_delete(struct wr *w, const char *id, size_t len)
 {
     uint32_t doc;
-    int rc = doc_lookup(w->txn, id, len, &doc);
+    int rc = w->failed ? w->failed : drain(w); /* deletes follow the adds */
 
+    if (rc == SE_OK)
+        rc = doc_lookup(w->txn, id, len, &doc);
     if (rc == SE_OK)
         rc = remove_existing(w, doc);
     if (rc == SE_OK)
@@ -930,16 +942,19 @@ wr_delete(struct wr *w, const char *id, size_t len)
 
 /* ---------------------------------------------------------------- add */
 
-int
-wr_add(struct wr *w, const struct wr_doc *d)
+/*
+ * Invert prepared document `d`, in input order: replace the document with
+ * its id, add its postings, record and stored text, and commit when the
+ * budget is spent.
+ */
+static int
+consume(struct wr *w, const struct prep_doc *d)
 {
     struct doc_record r;
-    uint32_t doc, old, nt, nb;
+    uint32_t doc, old, nt = d->title_tokens, nb = d->body_tokens;
     size_t need;
     int rc;
 
-    if (d->id_len == 0 || d->id_len > PL_TERM_MAX)
-        return SE_EINVAL;
     /*
      * LMDB cannot grow the map inside a transaction. A document that could
      * outgrow the room asked for (its text, postings and positions, within
@@ -949,11 +964,11 @@ wr_add(struct wr *w, const struct wr_doc *d)
     if (need > w->reserve / 2) {
         w->reserve = 2 * need + 4 * w->memory + ((size_t)64 << 20);
         idx_reserve(w->ix, w->reserve);
-        rc = wr_commit(w);
+        rc = commit(w);
         if (rc != SE_OK)
             return rc;
     }
-    rc = doc_lookup(w->txn, d->id, d->id_len, &old);
+    rc = doc_lookup(w->txn, prep_doc_id(d), d->id_len, &old);
     if (rc == SE_OK) {
         rc = remove_existing(w, old);
         if (rc != SE_OK)
@@ -973,26 +988,23 @@ wr_add(struct wr *w, const struct wr_doc *d)
         w->lens = l;
         w->lens_cap = cap;
     }
-    rc = invert_text(w, doc, d->title, d->title_len, 0, 1, &nt);
-    if (rc == SE_OK)
-        rc = invert_text(w, doc, d->body, d->body_len, nt ? nt + 1 : 0, 0,
-                         &nb);
+    rc = invert_forms(w, doc, d);
     if (rc == SE_OK)
         rc = end_document(w, doc);
     if (rc != SE_OK)
         return rc;
     memset(&r, 0, sizeof r);
-    r.id = d->id;
+    r.id = prep_doc_id(d);
     r.id_len = d->id_len;
-    r.title = d->title;
+    r.title = prep_doc_title(d);
     r.title_len = d->title_len;
-    r.date = d->date;
+    r.date = prep_doc_date(d);
     r.date_len = d->date_len;
     r.len = nt + nb;
     r.title_tokens = nt;
     rc = doc_put(w->txn, doc, &r, &w->scratch);
     if (rc == SE_OK)
-        rc = doc_text_put(w->text, w->txn, doc, d->body, d->body_len);
+        rc = doc_text_put_encoded(w->txn, doc, d->text.data, d->text.len);
     if (rc != SE_OK)
         return rc;
     w->lens[w->nlens++] = doc_scoring_length(&w->meta, nt, nb);
@@ -1002,11 +1014,203 @@ wr_add(struct wr *w, const struct wr_doc *d)
     /* The record and the stored text sit in LMDB's dirty pages, in memory
      * until the commit: they count against the budget too. */
     w->used += sizeof(uint32_t) + d->id_len + d->title_len + d->date_len +
-               d->body_len / 2 + 64;
+               d->text.len + 64;
     w->stats.added++;
     w->stats.tokens += r.len;
     w->stats.bytes += d->title_len + d->body_len;
     if (w->used >= w->memory)
-        return wr_commit(w);
+        return commit(w);
+    return SE_OK;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+/*
+ * With --threads N, N - 1 workers prepare documents (tokenize, gather
+ * forms, compress) in a ring of jobs while the caller's thread inverts
+ * them in input order, so the index is the same whatever N is.
+ */
+struct wr_pool {
+    pthread_t *threads;
+    size_t nthreads;
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a job was queued, or stop */
+    pthread_cond_t done; /* a job was prepared */
+    struct prep_doc *jobs;
+    int *state; /* per job: 0 free, 1 queued, 2 taken, 3 prepared */
+    int *result;
+    size_t njobs;
+    uint64_t head; /* next job to consume */
+    uint64_t take; /* next job for a worker */
+    uint64_t tail; /* next free job */
+    int stop;
+};
+
+struct worker_arg {
+    struct wr_pool *pool;
+    struct prep *prep;
+};
+
+static void *
+worker_main(void *arg)
+{
+    struct worker_arg *a = arg;
+    struct wr_pool *p = a->pool;
+
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->take == p->tail)
+            pthread_cond_wait(&p->work, &p->mu);
+        if (p->stop)
+            break;
+        size_t j = p->take++ % p->njobs;
+        p->state[j] = 2;
+        pthread_mutex_unlock(&p->mu);
+        int rc = prep_run(a->prep, &p->jobs[j]);
+        pthread_mutex_lock(&p->mu);
+        p->result[j] = rc;
+        p->state[j] = 3;
+        pthread_cond_broadcast(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    prep_free(a->prep);
+    free(a);
+    return NULL;
+}
+
+static void
+pool_free(struct wr_pool *p)
+{
+    size_t i;
+
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    for (i = 0; i < p->njobs; i++)
+        prep_doc_release(&p->jobs[i]);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
+    free(p->threads);
+    free(p->jobs);
+    free(p->state);
+    free(p->result);
+    free(p);
+}
+
+static int
+pool_new(size_t nworkers, struct wr_pool **out)
+{
+    struct wr_pool *p = calloc(1, sizeof *p);
+    size_t i;
+
+    *out = NULL;
+    if (p == NULL)
+        return SE_ENOMEM;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    p->njobs = 64 * nworkers;
+    p->jobs = calloc(p->njobs, sizeof *p->jobs);
+    p->state = calloc(p->njobs, sizeof *p->state);
+    p->result = calloc(p->njobs, sizeof *p->result);
+    p->threads = calloc(nworkers, sizeof *p->threads);
+    if (!p->jobs || !p->state || !p->result || !p->threads) {
+        pool_free(p);
+        return SE_ENOMEM;
+    }
+    for (i = 0; i < nworkers; i++) {
+        struct worker_arg *a = calloc(1, sizeof *a);
+        if (a == NULL || prep_new(&a->prep) != SE_OK) {
+            free(a);
+            pool_free(p);
+            return SE_ENOMEM;
+        }
+        a->pool = p;
+        if (pthread_create(&p->threads[i], NULL, worker_main, a) != 0) {
+            prep_free(a->prep);
+            free(a);
+            pool_free(p);
+            return SE_ENOMEM;
+        }
+        p->nthreads++;
+    }
+    *out = p;
+    return SE_OK;
+}
+
+/* Consume the oldest queued document, waiting for it to be prepared. */
+static int
+pool_consume_one(struct wr *w)
+{
+    struct wr_pool *p = w->pool;
+    size_t j = p->head % p->njobs;
+    int rc;
+
+    pthread_mutex_lock(&p->mu);
+    while (p->state[j] != 3)
+        pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    rc = p->result[j];
+    if (rc == SE_OK)
+        rc = consume(w, &p->jobs[j]);
+    pthread_mutex_lock(&p->mu);
+    p->state[j] = 0;
+    p->head++;
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+/* Invert every queued document: before a commit, a delete or the end. */
+static int
+drain(struct wr *w)
+{
+    int rc = SE_OK;
+
+    while (w->pool && rc == SE_OK && w->pool->head != w->pool->tail)
+        rc = pool_consume_one(w);
+    return rc;
+}
+
+int
+wr_add(struct wr *w, const struct wr_doc *d)
+{
+    struct wr_pool *p = w->pool;
+    int rc;
+
+    if (d->id_len == 0 || d->id_len > PL_TERM_MAX)
+        return SE_EINVAL;
+    if (w->failed)
+        return w->failed;
+    if (p == NULL) {
+        rc = prep_doc_set(&w->one, d->id, d->id_len, d->title, d->title_len,
+                          d->date, d->date_len, d->body, d->body_len);
+        if (rc == SE_OK)
+            rc = prep_run(w->prep, &w->one);
+        if (rc == SE_OK)
+            rc = consume(w, &w->one);
+        return rc;
+    }
+    /* A full ring: invert the oldest first. */
+    while (p->tail - p->head == p->njobs) {
+        rc = pool_consume_one(w);
+        if (rc != SE_OK)
+            return w->failed = rc;
+    }
+    size_t j = p->tail % p->njobs;
+    rc = prep_doc_set(&p->jobs[j], d->id, d->id_len, d->title, d->title_len,
+                      d->date, d->date_len, d->body, d->body_len);
+    if (rc != SE_OK)
+        return rc;
+    pthread_mutex_lock(&p->mu);
+    p->state[j] = 1;
+    p->tail++;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
     return SE_OK;
 }

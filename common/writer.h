@@ -24,6 +24,10 @@ struct wr_options {
      * the document's length (a BM25F-like title weight), 1..16; 0: the
      * index's, or 1 for a new one. Fixed when the index is created. */
     unsigned title_weight;
+    /* Threads in all: 0 or 1 prepares documents in the caller's thread;
+     * N > 1 adds N - 1 workers that tokenize and compress ahead of it. The
+     * index is the same whatever the number. */
+    unsigned threads;
 };
 
 struct wr_doc {

@@ -41,6 +41,8 @@ static const char usage[] =
     "      --memory MB      memory for buffered postings (default 256)\n"
     "      --title-weight N count title words N times (1 to 16, default 1;\n"
     "                       fixed when the index is created)\n"
+    "      --threads N      threads in all (default 1); N - 1 workers\n"
+    "                       tokenize and compress ahead of the inverter\n"
     "      --skip-bad       warn about a bad JSON line and go on\n"
     "  -q, --quiet          no progress and no summary\n"
     "      --stats          print the index's counts and sizes per table\n"
@@ -187,13 +189,14 @@ main(int argc, char **argv)
         {"memory", required_argument, NULL, 'M'},
         {"skip-bad", no_argument, NULL, 'S'},
         {"title-weight", required_argument, NULL, 'W'},
+        {"threads", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"stats", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     const char *dir = "index";
-    struct wr_options wo = {NULL, WR_MEMORY_DEFAULT, 0};
+    struct wr_options wo = {NULL, WR_MEMORY_DEFAULT, 0, 1};
     struct rd_options ro = {0, 0};
     enum rd_format fmt = RD_AUTO;
     struct rd_reader *rd = NULL;
@@ -255,6 +258,21 @@ main(int argc, char **argv)
                 return 2;
             }
             wo.title_weight = (unsigned)tw;
+            break;
+        }
+        case 'j': {
+            char *end;
+            unsigned long nt;
+            errno = 0;
+            nt = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-' || nt < 1 ||
+                nt > 64) {
+                fprintf(stderr,
+                        "indexer: --threads needs a whole number from 1 to "
+                        "64\n");
+                return 2;
+            }
+            wo.threads = (unsigned)nt;
             break;
         }
         case 'S':

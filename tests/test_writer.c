@@ -174,7 +174,7 @@ as_wr(const struct cdoc *d)
 static struct wr *
 wr_open_ok(const char *dir, size_t memory)
 {
-    struct wr_options o = {NULL, memory, 0};
+    struct wr_options o = {NULL, memory, 0, 1};
     struct wr *w = NULL;
     int rc = wr_open(dir, &o, &w);
 
@@ -1198,6 +1198,51 @@ Test(writer, sessions_and_flushes_give_what_one_run_gives)
     corpus_free(docs, NDOCS);
 }
 
+/*
+ * Worker threads prepare documents ahead of the inverter: with 2, 3 or 8
+ * threads, small budgets (commits while jobs are queued), replacements and
+ * deletes (which must wait for the queue), the index is the one a single
+ * thread makes.
+ */
+Test(writer, threads_give_what_one_thread_gives)
+{
+    enum { N = 3000 };
+    static const unsigned counts[] = {1, 2, 3, 8};
+    struct cdoc *docs = corpus_load(N);
+    struct buf one = BUF_INIT, other = BUF_INIT;
+    char dir[128], name[16];
+    size_t c, i;
+
+    for (c = 0; c < sizeof counts / sizeof *counts; c++) {
+        struct wr_options o = {NULL, WR_MEMORY_MIN, 0, counts[c]};
+        struct wr *w = NULL;
+        int rc;
+        snprintf(name, sizeof name, "t%u", counts[c]);
+        rc = wr_open(sub_dir(name, dir, sizeof dir), &o, &w);
+        cr_assert_eq(rc, SE_OK, "wr_open: %s", se_strerror(rc));
+        for (i = 0; i < N; i++) {
+            add_ok(w, &docs[i]);
+            /* Re-add an earlier document: a replacement in the queue. */
+            if (i % 211 == 0 && i > 0)
+                add_ok(w, &docs[i / 2]);
+            if (i % 500 == 499) {
+                rc = wr_delete(w, docs[i - 3].id, docs[i - 3].id_len);
+                cr_assert_eq(rc, SE_OK, "wr_delete: %s", se_strerror(rc));
+            }
+        }
+        commit_ok(w);
+        cr_assert_geq(wr_stats(w)->commits, 3, "too few commits");
+        cr_assert_eq(wr_stats(w)->deleted, N / 500, "deletes counted");
+        wr_close(w);
+        dump_index(dir, c == 0 ? &one : &other);
+        if (c > 0)
+            assert_same_dump(&one, &other, name);
+    }
+    buf_release(&one);
+    buf_release(&other);
+    corpus_free(docs, N);
+}
+
 Test(writer, many_small_sessions_give_what_one_run_gives)
 {
     enum { N = 700 };
@@ -1572,7 +1617,7 @@ Test(writer, killed_writer_leaves_its_last_commit_and_reruns_cleanly)
     if (pid == 0) {
         /* The child indexes with a tiny budget and is killed after its
          * second automatic commit plus a few more documents. */
-        struct wr_options o = {NULL, WR_MEMORY_MIN, 0};
+        struct wr_options o = {NULL, WR_MEMORY_MIN, 0, 1};
         struct wr *cw;
         size_t extra = 0;
         if (wr_open(dir, &o, &cw) != SE_OK)
@@ -1654,7 +1699,7 @@ Test(writer, bad_ids_and_foreign_dirs_are_refused)
     sub_dir("foreign", dir, sizeof dir);
     w = (struct wr *)&w;
     {
-        struct wr_options o = {NULL, 0, 0};
+        struct wr_options o = {NULL, 0, 0, 1};
         rc = wr_open(dir, &o, &w);
     }
     cr_assert_eq(rc, SE_ENOINDEX, "foreign dir: %s", se_strerror(rc));
@@ -1664,7 +1709,7 @@ Test(writer, bad_ids_and_foreign_dirs_are_refused)
 
 Test(writer, the_language_is_fixed_at_creation)
 {
-    struct wr_options o = {"french", 0, 0};
+    struct wr_options o = {"french", 0, 0, 1};
     struct cdoc d;
     struct pl_stats st;
     struct idx_txn *txn;
@@ -1737,7 +1782,7 @@ static const char *const tw_docs[][3] = {
 static void
 tw_index(const char *dir, unsigned weight, int copies)
 {
-    struct wr_options o = {NULL, 0, weight};
+    struct wr_options o = {NULL, 0, weight, 1};
     struct wr *w;
     size_t i;
     int rc, k;
@@ -1812,7 +1857,7 @@ Test(writer, title_weight_counts_the_title_as_if_written_that_many_times)
 {
     char a[128], b[128], c[128];
     struct buf da = BUF_INIT, db = BUF_INIT, dc = BUF_INIT;
-    struct wr_options o = {NULL, 0, 3};
+    struct wr_options o = {NULL, 0, 3, 1};
     struct wr *w;
     int rc;
 
