@@ -143,6 +143,13 @@ def markdown(res, plots):
             L.append(head + " %.1f | %.2f | %.0f | %.1f | %.2f | %s | %s |" % (
                 r["wall_s"], r["mb_s"], r["peak_rss_kb"] / 1024,
                 r["bytes"] / 1e6, r["ratio"], without, with_))
+            t2 = c.get("index_threads", {}).get(e)
+            if t2:
+                L.append("| %s | %s | %.1f | %s --threads 2 | %.1f | %.2f | "
+                         "%.0f | | | | |" % (
+                             c["name"], "{:,}".format(c["docs"]),
+                             c["text_bytes"] / 1e6, LABEL[e], t2["wall_s"],
+                             t2["mb_s"], t2["peak_rss_kb"] / 1024))
     L.append("")
 
     # Latency on the real corpora.
@@ -234,6 +241,9 @@ def ratios_section(L, c, eng):
     ix = c["index"]
     row("indexing MB/s (>1: ours faster)",
         lambda p: ratio(get(ix, "ours", "mb_s"), get(ix, p, "mb_s")))
+    row("indexing MB/s, ours with --threads 2",
+        lambda p: ratio(get(c, "index_threads", "ours", "mb_s"),
+                        get(ix, p, "mb_s")))
     row("peak RSS while indexing",
         lambda p: ratio(get(ix, "ours", "peak_rss_kb"),
                         get(ix, p, "peak_rss_kb")))

@@ -210,11 +210,11 @@ class Ours(Engine):
         """True when build/ holds other binaries than those measured."""
         return binaries_digest(self.built) != self.digest
 
-    def index(self, corpus_file, path, errfile):
+    def index(self, corpus_file, path, errfile, threads=1):
         shutil.rmtree(path, ignore_errors=True)
         os.makedirs(path)
         return run([self.indexer, "-i", path, "--format", "jsonl",
-                    corpus_file], errfile=errfile)
+                    "--threads", str(threads), corpus_file], errfile=errfile)
 
     def query(self, path, qfile, runfile, timfile, errfile, count=False):
         if os.path.exists(timfile):
@@ -532,6 +532,23 @@ class Bench:
                         "bytes": alloc, "ratio": alloc / text_bytes,
                         "wall_s": p.wall}
                 shutil.rmtree(path, ignore_errors=True)
+
+        # Ours again with two threads (the machine's cores): time only.
+        res["index_threads"] = {}
+        for e in self.order():
+            if not e.stores_text or e.missing:
+                continue
+            path = e.index_path(name, "-threads2")
+            log("%s: indexing with %s --threads 2" % (name, e.name))
+            p = e.index(cfile, path, self.logf(name, e.name, "threads2"),
+                        threads=2)
+            if p.code == 0:
+                res["index_threads"][e.name] = {
+                    "threads": 2, "wall_s": p.wall,
+                    "mb_s": text_bytes / 1e6 / p.wall,
+                    "peak_rss_kb": p.maxrss_kb}
+                log("  %.1f s, %.2f MB/s" % (p.wall, text_bytes / 1e6 / p.wall))
+            shutil.rmtree(path, ignore_errors=True)
 
         live = [e for e in self.engines
                 if not e.missing and "error" not in res["index"].get(
