@@ -243,6 +243,16 @@ pl_block(const struct pl *p, uint32_t *last, uint32_t *max_tf,
     *min_len = p->v.min_len;
 }
 
+void
+pl_block_impacts(const struct pl *p, uint32_t *last, uint32_t *n,
+                 const uint32_t **tf, const uint32_t **len)
+{
+    *last = p->last;
+    *n = p->v.nimpacts;
+    *tf = p->v.impact_tf;
+    *len = p->v.impact_len;
+}
+
 uint32_t
 pl_doc(const struct pl *p)
 {

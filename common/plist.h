@@ -69,6 +69,14 @@ int pl_seek(struct pl *p, uint32_t target);
  */
 void pl_block(const struct pl *p, uint32_t *last, uint32_t *max_tf,
               uint32_t *min_len);
+/*
+ * The current block's last document and its impacts: n (tf, length) pairs
+ * such that every document of the block has a tf at most and a length at
+ * least those of one pair (posting.h). The best pair's BM25 score bounds
+ * the block's, tightly. Valid as pl_block().
+ */
+void pl_block_impacts(const struct pl *p, uint32_t *last, uint32_t *n,
+                      const uint32_t **tf, const uint32_t **len);
 /* The current document (valid after pl_next/pl_seek returned 1). */
 uint32_t pl_doc(const struct pl *p);
 /* Its term frequency. SE_OK or SE_ECORRUPT. */

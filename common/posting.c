@@ -8,6 +8,11 @@
  *   varint  first_doc   docs[0]; first_doc + n - 1 fits in 32 bits
  *   varint  max_tf      max(tfs), >= 1
  *   varint  min_len     min(lens), 0 when the encoder got no lengths
+ *   [impacts]           only with POST_F_IMPACTS: varint k, 2..POST_MAX_IMPACTS,
+ *                       then k pairs (tf, len) as varints: the first
+ *                       absolute, the others as increases over the previous
+ *                       pair, each >= 1 (tf) and >= 0 (len); the first len is
+ *                       min_len, the last tf is max_tf
  *   varint  docs_bytes  0 when n = 1
  *   varint  tfs_bytes
  *   varint  pos_count   only with POST_F_POSITIONS: sum(tfs), < 2^32
@@ -327,6 +332,63 @@ post_put_positions(struct buf *out, const uint32_t *tfs, const uint32_t *pos,
     return SE_OK;
 }
 
+/* (tf, len) pairs, by tf descending then len ascending. */
+static int
+cmp_impact(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b;
+
+    if (x[0] != y[0])
+        return x[0] < y[0] ? 1 : -1;
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/*
+ * The block's impacts: the (tf, len) pairs no other document beats with
+ * both a tf as high and a length as short (BM25 grows with tf and falls
+ * with length, so the best score of the block is at one of them; Lucene
+ * keeps the same "competitive impacts"). More than POST_MAX_IMPACTS are
+ * merged in runs into (highest tf, shortest len), which still bounds every
+ * document of the run. Written in increasing tf (and len); returns k.
+ */
+static uint32_t
+impacts(const uint32_t *tfs, const uint32_t *lens, uint32_t n, uint32_t *tf,
+        uint32_t *len)
+{
+    uint32_t pairs[POST_BLOCK_DOCS][2], k = 0, i, g, out;
+
+    for (i = 0; i < n; i++) {
+        pairs[i][0] = tfs[i];
+        pairs[i][1] = lens[i];
+    }
+    qsort(pairs, n, sizeof pairs[0], cmp_impact);
+    /* Keep a pair when it is shorter than every pair of higher tf. */
+    for (i = 0; i < n; i++)
+        if (k == 0 || pairs[i][1] < len[k - 1]) {
+            tf[k] = pairs[i][0];
+            len[k] = pairs[i][1];
+            k++;
+        }
+    /* Now tf descending, len descending: turn it around. */
+    for (i = 0; i < k / 2; i++) {
+        uint32_t t = tf[i], l = len[i];
+        tf[i] = tf[k - 1 - i];
+        len[i] = len[k - 1 - i];
+        tf[k - 1 - i] = t;
+        len[k - 1 - i] = l;
+    }
+    if (k <= POST_MAX_IMPACTS)
+        return k;
+    /* Runs of ceil(k / max) pairs: each becomes its last tf, first len. */
+    g = (k + POST_MAX_IMPACTS - 1) / POST_MAX_IMPACTS;
+    for (i = 0, out = 0; i < k; i += g, out++) {
+        uint32_t last = i + g < k ? i + g - 1 : k - 1;
+        tf[out] = tf[last];
+        len[out] = len[i];
+    }
+    return out;
+}
+
 int
 post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
             const uint32_t *pos, uint32_t n, struct buf *out)
@@ -334,7 +396,8 @@ post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
     uint32_t tfm1[POST_BLOCK_DOCS];
     unsigned char dstream[SVB_MAX_BYTES(POST_BLOCK_DOCS - 1)];
     unsigned char tstream[SVB_MAX_BYTES(POST_BLOCK_DOCS)];
-    uint32_t max_tf = 0, min_len = UINT32_MAX, i, j;
+    uint32_t max_tf = 0, min_len = UINT32_MAX, i, j, nimp;
+    uint32_t imp_tf[POST_BLOCK_DOCS], imp_len[POST_BLOCK_DOCS];
     uint64_t pos_count = 0;
     size_t dbytes, tbytes, base;
     const uint32_t *p;
@@ -364,10 +427,12 @@ post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
                     return SE_EINVAL;
     }
 
+    nimp = lens != NULL ? impacts(tfs, lens, n, imp_tf, imp_len) : 1;
     dbytes = streamvbyte_delta_encode(docs + 1, n - 1, dstream, docs[0]);
     tbytes = streamvbyte_encode_0124(tfm1, n, tstream);
     base = out->len;
-    rc = buf_putc(out, pos != NULL ? POST_F_POSITIONS : 0);
+    rc = buf_putc(out, (pos != NULL ? POST_F_POSITIONS : 0) |
+                           (nimp > 1 ? POST_F_IMPACTS : 0));
     if (rc == SE_OK)
         rc = buf_put_varint(out, n);
     if (rc == SE_OK)
@@ -376,6 +441,15 @@ post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
         rc = buf_put_varint(out, max_tf);
     if (rc == SE_OK)
         rc = buf_put_varint(out, min_len);
+    if (rc == SE_OK && nimp > 1) {
+        rc = buf_put_varint(out, nimp);
+        for (i = 0; rc == SE_OK && i < nimp; i++) {
+            rc = buf_put_varint(out, imp_tf[i] - (i ? imp_tf[i - 1] : 0));
+            if (rc == SE_OK)
+                rc = buf_put_varint(out,
+                                    imp_len[i] - (i ? imp_len[i - 1] : 0));
+        }
+    }
     if (rc == SE_OK)
         rc = buf_put_varint(out, (uint32_t)dbytes);
     if (rc == SE_OK)
@@ -420,6 +494,36 @@ svb_max_bytes(uint64_t c)
  * pos_count positions costs at most 4 bytes per byte of the value.
  * Decoding then checks the streams themselves.
  */
+/*
+ * The impact pairs after min_len: increasing in tf and not decreasing in
+ * len, from (., min_len) to (max_tf, .), or the block is corrupt.
+ */
+static int
+parse_impacts(const unsigned char **p, const unsigned char *end,
+              struct post_view *w)
+{
+    uint32_t k, i, tf = 0, len = 0, dtf, dlen;
+
+    if (buf_get_varint(p, end, &k) != SE_OK || k < 2 || k > POST_MAX_IMPACTS ||
+        k > w->n)
+        return SE_ECORRUPT;
+    for (i = 0; i < k; i++) {
+        if (buf_get_varint(p, end, &dtf) != SE_OK ||
+            buf_get_varint(p, end, &dlen) != SE_OK)
+            return SE_ECORRUPT;
+        if (dtf == 0 || dtf > w->max_tf - tf || dlen > UINT32_MAX - len)
+            return SE_ECORRUPT;
+        tf += dtf;
+        len += dlen;
+        w->impact_tf[i] = tf;
+        w->impact_len[i] = len;
+    }
+    if (w->impact_len[0] != w->min_len || tf != w->max_tf)
+        return SE_ECORRUPT;
+    w->nimpacts = k;
+    return SE_OK;
+}
+
 int
 post_parse(const void *val, size_t len, struct post_view *v)
 {
@@ -434,13 +538,19 @@ post_parse(const void *val, size_t len, struct post_view *v)
         return SE_ECORRUPT;
     end = p + len;
     w.flags = *p++;
-    if (w.flags & ~(uint32_t)POST_F_POSITIONS)
+    if (w.flags & ~(uint32_t)(POST_F_POSITIONS | POST_F_IMPACTS))
         return SE_ECORRUPT;
     if (buf_get_varint(&p, end, &w.n) != SE_OK ||
         buf_get_varint(&p, end, &w.first_doc) != SE_OK ||
         buf_get_varint(&p, end, &w.max_tf) != SE_OK ||
-        buf_get_varint(&p, end, &w.min_len) != SE_OK ||
-        buf_get_varint(&p, end, &dbytes) != SE_OK ||
+        buf_get_varint(&p, end, &w.min_len) != SE_OK)
+        return SE_ECORRUPT;
+    w.nimpacts = 1;
+    w.impact_tf[0] = w.max_tf;
+    w.impact_len[0] = w.min_len;
+    if ((w.flags & POST_F_IMPACTS) && parse_impacts(&p, end, &w) != SE_OK)
+        return SE_ECORRUPT;
+    if (buf_get_varint(&p, end, &dbytes) != SE_OK ||
         buf_get_varint(&p, end, &tbytes) != SE_OK)
         return SE_ECORRUPT;
     if ((w.flags & POST_F_POSITIONS) &&

@@ -15,6 +15,9 @@
  *   varint  first_doc    first document id, absolute
  *   varint  max_tf       largest tf in the block       } block-max bounds
  *   varint  min_len      smallest document length      } for dynamic pruning
+ *   [impacts]            with POST_F_IMPACTS: the (tf, length) pairs of
+ *                        the block that no other document dominates, so a
+ *                        reader bounds the block's best BM25 score tightly
  *   varint  docs_bytes   size of the doc id stream
  *   varint  tfs_bytes    size of the tf stream
  *   [varint pos_count]   total positions (= sum of tf), with POST_F_POSITIONS
@@ -37,6 +40,8 @@
 
 #define POST_BLOCK_DOCS 128
 #define POST_F_POSITIONS 0x01
+#define POST_F_IMPACTS 0x02 /* the header lists the block's impacts */
+#define POST_MAX_IMPACTS 8
 
 /* A block's header and where its streams are; points into the value. */
 struct post_view {
@@ -46,6 +51,13 @@ struct post_view {
     uint32_t max_tf;
     uint32_t min_len;
     uint32_t pos_count;
+    /* The block's impacts, increasing in tf and in length: every document
+     * has tf <= impact_tf[i] and length >= impact_len[i] for some i, so the
+     * best of the pairs' scores bounds the block's. Without POST_F_IMPACTS
+     * the one pair is (max_tf, min_len). */
+    uint32_t nimpacts;
+    uint32_t impact_tf[POST_MAX_IMPACTS];
+    uint32_t impact_len[POST_MAX_IMPACTS];
     const unsigned char *docs;
     size_t docs_bytes;
     const unsigned char *tfs;

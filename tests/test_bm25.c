@@ -291,7 +291,7 @@ small_model(struct small *s, const struct tdoc *docs, size_t n)
 static void
 write_docs(const char *dir, const struct tdoc *docs, size_t n)
 {
-    struct wr_options o = {"english", 0, 0};
+    struct wr_options o = {"english", 0, 0, 1};
     struct wr *w;
     size_t i;
     int rc;
@@ -476,7 +476,7 @@ check(struct small *s, const char *text, int flags, double k1, double b)
 {
     struct qry_node *q;
     struct qry_error qe;
-    struct match_options o = {k1, b, 100, 0};
+    struct match_options o = {.k1 = k1, .b = b, .limit = 100};
     struct match_result res;
     double want[16];
     size_t i, j, count = 0;
@@ -610,7 +610,7 @@ score_of(struct small *s, const char *text, const char *id)
 {
     struct qry_node *q;
     struct qry_error qe;
-    struct match_options o = {BM25_K1, BM25_B, 100, 0};
+    struct match_options o = {.k1 = BM25_K1, .b = BM25_B, .limit = 100};
     struct match_result res;
     uint32_t doc;
     double sc = -1;
@@ -676,7 +676,7 @@ Test(bm25, scores_follow_replacements_and_deletions)
     };
     struct tdoc now[NDOCS];
     struct small s;
-    struct wr_options o = {NULL, 0, 0};
+    struct wr_options o = {NULL, 0, 0, 1};
     struct wr *w;
     size_t i, n = 0;
     int rc;

@@ -190,7 +190,7 @@ word_list(const char *word, struct list *l)
 static void
 setup(void)
 {
-    struct wr_options o = {"english", 0, 0};
+    struct wr_options o = {"english", 0, 0, 1};
     char title[64], body[1024], id[16];
     struct wr *w;
     uint32_t i;

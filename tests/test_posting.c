@@ -295,6 +295,64 @@ check_with_library(const struct post_view *v, const struct blk *b)
     free(rpos);
 }
 
+/* The BM25 tf and length factor, k1 = 1.2, b = 0.75, average length 100. */
+static double
+factor(uint32_t tf, uint32_t len)
+{
+    return tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len / 100.0));
+}
+
+/*
+ * The impacts of a block encoded with lengths: pairs increasing in tf and
+ * length, from min_len to max_tf, each document dominated by one of them,
+ * and (when no run was merged, k < n capped) the best pair scoring exactly
+ * the best document: the bound is tight.
+ */
+static void
+check_impacts(const struct post_view *v, const struct blk *b)
+{
+    double best_doc = 0, best_pair = 0;
+    uint32_t i, j, frontier = 0;
+
+    cr_assert_geq(v->nimpacts, 1, "no impacts");
+    cr_assert_leq(v->nimpacts, POST_MAX_IMPACTS, "%u impacts", v->nimpacts);
+    cr_assert_eq(!!(v->flags & POST_F_IMPACTS), v->nimpacts > 1,
+                 "flag and %u impacts", v->nimpacts);
+    if (!b->has_lens) {
+        cr_assert_eq(v->nimpacts, 1, "impacts without lengths");
+        return;
+    }
+    cr_assert_eq(v->impact_len[0], v->min_len, "first impact length");
+    cr_assert_eq(v->impact_tf[v->nimpacts - 1], v->max_tf, "last impact tf");
+    for (i = 1; i < v->nimpacts; i++) {
+        cr_assert_gt(v->impact_tf[i], v->impact_tf[i - 1], "impact tf order");
+        cr_assert_geq(v->impact_len[i], v->impact_len[i - 1], "length order");
+    }
+    for (i = 0; i < b->n; i++) {
+        int dominated = 0, beaten = 0;
+        for (j = 0; j < v->nimpacts; j++)
+            dominated |= b->tfs[i] <= v->impact_tf[j] &&
+                         b->lens[i] >= v->impact_len[j];
+        cr_assert(dominated, "doc %u (tf %u, len %u) above every impact", i,
+                  b->tfs[i], b->lens[i]);
+        /* Count the documents no other document dominates strictly. */
+        for (j = 0; j < b->n && !beaten; j++)
+            beaten = (b->tfs[j] > b->tfs[i] && b->lens[j] <= b->lens[i]) ||
+                     (b->tfs[j] >= b->tfs[i] && b->lens[j] < b->lens[i]);
+        frontier += !beaten;
+        if (factor(b->tfs[i], b->lens[i]) > best_doc)
+            best_doc = factor(b->tfs[i], b->lens[i]);
+    }
+    for (j = 0; j < v->nimpacts; j++)
+        if (factor(v->impact_tf[j], v->impact_len[j]) > best_pair)
+            best_pair = factor(v->impact_tf[j], v->impact_len[j]);
+    cr_assert_geq(best_pair, best_doc * (1 - 1e-12), "bound below a doc");
+    if (frontier <= POST_MAX_IMPACTS)
+        cr_assert_leq(best_pair, best_doc * (1 + 1e-12),
+                      "bound %g not tight: best document %g", best_pair,
+                      best_doc);
+}
+
 /* Decode `val` and compare with the block it was encoded from. */
 static void
 check_block(const void *val, size_t len, const struct blk *b)
@@ -306,8 +364,9 @@ check_block(const void *val, size_t len, const struct blk *b)
     rc = decode_all(val, len, &d);
     cr_assert_eq(rc, SE_OK, "decode n=%u: %s", b->n, se_strerror(rc));
     cr_assert_eq(d.v.n, b->n, "n: %u, want %u", d.v.n, b->n);
-    cr_assert_eq(d.v.flags, b->pos ? POST_F_POSITIONS : 0, "flags %u",
-                 d.v.flags);
+    cr_assert_eq(d.v.flags & POST_F_POSITIONS, b->pos ? POST_F_POSITIONS : 0,
+                 "flags %u", d.v.flags);
+    check_impacts(&d.v, b);
     for (i = 0; i < b->n; i++) {
         cr_assert_eq(d.docs[i], b->docs[i], "doc %u: %u, want %u", i, d.docs[i],
                      b->docs[i]);
