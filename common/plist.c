@@ -27,8 +27,9 @@ struct pl {
     int started, ended, have_tfs, have_pos;
     uint32_t docs[POST_BLOCK_DOCS];
     uint32_t tfs[POST_BLOCK_DOCS];
-    uint32_t pos_off[POST_BLOCK_DOCS + 1];
-    uint32_t *pos;
+    struct post_pos_cursor pc; /* valid with have_pos */
+    uint32_t pos_i;            /* index of the document `pos` holds, */
+    uint32_t *pos;             /* valid with have_pos: its positions */
     size_t pos_cap;
 };
 
@@ -200,6 +201,36 @@ pl_next(struct pl *p)
     return load_block(p, idx_cursor_next(p->cur));
 }
 
+/*
+ * Step the cursor to the next block: 1 when it is the term's and its last
+ * document >= target (load it), 0 when it is the term's but ends before
+ * target (seek instead), 0 with p->ended when the term has no more blocks.
+ */
+static int
+next_block_holds(struct pl *p, uint32_t target)
+{
+    const unsigned char *key;
+    const void *k, *val;
+    size_t klen, vlen;
+    int rc = idx_cursor_next(p->cur);
+
+    if (rc <= 0) {
+        if (rc == 0)
+            load_block(p, 0); /* no next key: the list is over */
+        return rc;
+    }
+    rc = idx_cursor_get(p->cur, &k, &klen, &val, &vlen);
+    if (rc != SE_OK)
+        return rc;
+    key = k;
+    if (klen != p->len + 5 || memcmp(key, p->term, p->len) != 0 ||
+        key[p->len] != 0) {
+        load_block(p, 0); /* another term's block: the list is over */
+        return 0;
+    }
+    return idx_get_be32(key + p->len + 1) >= target;
+}
+
 int
 pl_seek(struct pl *p, uint32_t target)
 {
@@ -207,6 +238,21 @@ pl_seek(struct pl *p, uint32_t target)
 
     if (p->ended)
         return 0;
+    if (p->started && target > p->last) {
+        /* Often the next block holds the target: a step along the leaf is
+         * cheaper than a search from the root. */
+        int rc = next_block_holds(p, target);
+        if (rc < 0)
+            return rc;
+        if (rc > 0) {
+            rc = load_block(p, rc);
+            if (rc <= 0)
+                return rc;
+            goto search;
+        }
+        if (p->ended)
+            return 0;
+    }
     if (!p->started || target > p->last) {
         /* The B-tree finds the one block whose last doc >= target. */
         unsigned char key[PL_KEY_MAX];
@@ -220,6 +266,7 @@ pl_seek(struct pl *p, uint32_t target)
     } else if (p->docs[p->i] >= target) {
         return 1;
     }
+search:
     /* Binary search in the block: the first doc >= target. */
     lo = p->i;
     hi = p->n - 1; /* docs[hi] = last >= target */
@@ -277,7 +324,7 @@ pl_tf(struct pl *p, uint32_t *tf)
 int
 pl_positions(struct pl *p, const uint32_t **pos, uint32_t *n)
 {
-    uint32_t tf, k;
+    uint32_t tf;
     int rc;
 
     *pos = NULL;
@@ -287,26 +334,27 @@ pl_positions(struct pl *p, const uint32_t **pos, uint32_t *n)
     rc = pl_tf(p, &tf);
     if (rc != SE_OK)
         return rc;
+    /* One document's positions at a time: a phrase of frequent words
+     * needs them in few of a block's documents. */
+    if (tf > p->pos_cap) {
+        uint32_t *np = realloc(p->pos, (size_t)tf * sizeof *np);
+        if (np == NULL)
+            return SE_ENOMEM;
+        p->pos = np;
+        p->pos_cap = tf;
+    }
     if (!p->have_pos) {
-        uint64_t sum = 0;
-        if (p->v.pos_count > p->pos_cap) {
-            uint32_t *np = realloc(p->pos, (size_t)p->v.pos_count * 4);
-            if (np == NULL)
-                return SE_ENOMEM;
-            p->pos = np;
-            p->pos_cap = p->v.pos_count;
-        }
-        rc = post_decode_positions(&p->v, p->tfs, p->pos);
-        if (rc != SE_OK)
-            return rc;
-        for (k = 0; k < p->n; k++) {
-            p->pos_off[k] = (uint32_t)sum;
-            sum += p->tfs[k];
-        }
-        p->pos_off[p->n] = (uint32_t)sum;
+        post_pos_cursor_init(&p->pc);
+        p->pos_i = UINT32_MAX;
         p->have_pos = 1;
     }
-    *pos = p->pos + p->pos_off[p->i];
+    if (p->pos_i != p->i) {
+        rc = post_decode_doc_positions(&p->v, p->tfs, &p->pc, p->i, p->pos);
+        if (rc != SE_OK)
+            return rc;
+        p->pos_i = p->i;
+    }
+    *pos = p->pos;
     *n = tf;
     return SE_OK;
 }

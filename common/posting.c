@@ -586,6 +586,76 @@ post_parse(const void *val, size_t len, struct post_view *v)
     return SE_OK;
 }
 
+void
+post_pos_cursor_init(struct post_pos_cursor *c)
+{
+    c->doc = 0;
+    c->value = 0;
+    c->data = 0;
+}
+
+int
+post_decode_doc_positions(const struct post_view *v, const uint32_t *tfs,
+                          struct post_pos_cursor *c, uint32_t i,
+                          uint32_t *out)
+{
+    const unsigned char *keys = v->pos, *data;
+    uint64_t want;
+    size_t nkeys, size, at;
+    uint32_t j, k, tf, prev = 0;
+
+    if (!(v->flags & POST_F_POSITIONS) || v->pos == NULL || i >= v->n)
+        return SE_ECORRUPT;
+    nkeys = ((size_t)v->pos_count + 3) / 4;
+    if (nkeys > v->pos_bytes)
+        return SE_ECORRUPT;
+    data = keys + nkeys;
+    size = v->pos_bytes - nkeys;
+    if (i < c->doc)
+        post_pos_cursor_init(c); /* asked again for an earlier document */
+    /* The value index of document i's first position. */
+    want = c->value;
+    for (; c->doc < i; c->doc++)
+        want += tfs[c->doc];
+    tf = tfs[i];
+    if (tf == 0 || want + tf > v->pos_count)
+        return SE_ECORRUPT;
+    /* Skip the data of the values in between: one table lookup per whole
+     * control byte, two bits per value at the ends. */
+    at = c->data;
+    j = c->value;
+    while (j < want && (j & 3) != 0) {
+        at += (keys[j >> 2] >> (2 * (j & 3)) & 3) + 1;
+        j++;
+    }
+    while (want - j >= 4) {
+        at += svb_len[SVB_1234][keys[j >> 2]];
+        j += 4;
+    }
+    while (j < want) {
+        at += (keys[j >> 2] >> (2 * (j & 3)) & 3) + 1;
+        j++;
+    }
+    c->value = (uint32_t)want;
+    c->data = at;
+    /* Document i's gaps, as running sums that must increase. */
+    for (k = 0; k < tf; k++, j++) {
+        unsigned len = (keys[j >> 2] >> (2 * (j & 3)) & 3) + 1;
+        uint32_t x;
+        if (at > size || size - at < len)
+            return SE_ECORRUPT;
+        x = svb_get(data + at, len);
+        at += len;
+        if (k > 0) {
+            if (x == 0 || x > UINT32_MAX - prev)
+                return SE_ECORRUPT;
+            x += prev;
+        }
+        out[k] = prev = x;
+    }
+    return SE_OK;
+}
+
 /* Positions post_decode_positions() marks at a time: its stack array. */
 #define POS_CHUNK 1024
 

@@ -95,4 +95,26 @@ int post_decode_tfs(const struct post_view *v, uint32_t *tfs);
 int post_decode_positions(const struct post_view *v, const uint32_t *tfs,
                           uint32_t *pos);
 
+/*
+ * Where a reader is in a block's positions stream, so that it can decode
+ * the positions of one document at a time (a phrase needs them only where
+ * all its words meet) without decoding those before it.
+ */
+struct post_pos_cursor {
+    uint32_t doc;   /* the document whose first value `value` is */
+    uint32_t value; /* index of that value in the stream */
+    size_t data;    /* offset of its bytes from the start of the data */
+};
+
+void post_pos_cursor_init(struct post_pos_cursor *c);
+/*
+ * Decode document i's tfs[i] positions into out, as absolute positions;
+ * `tfs` as decoded by post_decode_tfs(). Cheapest for increasing i (the
+ * cursor moves forward); an earlier i restarts from the block's start.
+ * SE_OK or SE_ECORRUPT; never reads outside the positions stream.
+ */
+int post_decode_doc_positions(const struct post_view *v, const uint32_t *tfs,
+                              struct post_pos_cursor *c, uint32_t i,
+                              uint32_t *out);
+
 #endif
