@@ -1,35 +1,113 @@
 /*
  * match.c - document-at-a-time evaluation of a query tree.
  *
- * Each leaf of the tree becomes a clause, an iterator over the documents it
- * matches: a bare word iterates its stem's postings; a phrase intersects its
- * words' form postings (rarest word leading, seeking the others) and checks
- * positions only where all words meet. Required clauses are intersected the
- * same way; optional ones are merged. Scores are summed per document and the
- * best `offset + limit` kept in a min-heap.
+ * Each node of the tree becomes a clause, an iterator over the documents it
+ * matches with seek, score and a score bound (Lucene's scorers):
+ *   CL_TERM    a bare word: its stem's postings;
+ *   CL_PHRASE  an exact phrase: its words' form postings intersected (rarest
+ *              word leading, seeking the others), positions checked only
+ *              where all words meet;
+ *   CL_POS     what else needs positions (stemmed, sloppy and field-scoped
+ *              phrases, NEAR, field-scoped words, prefix*): each word is a
+ *              slot, the union of the form lists it stands for (the stem's
+ *              forms, the prefix's expansions, or one form); slots are
+ *              intersected like phrase words, then positions checked;
+ *   CL_BOOL    a nested group: required kids leapfrogged, optional ones
+ *              merged, excluded ones removing documents.
+ * The root's kids are run as before: required clauses intersected, or the
+ * optional ones merged with MaxScore and block-max pruning, so flat queries
+ * keep their fast paths and only the new shapes pay for general iterators.
+ * Scores are summed per document and the best `offset + limit` kept in a
+ * min-heap (ordered by sort_key first when there is one).
+ *
+ * Scoring of CL_POS: the sum over its words of BM25(idf, tf, length), with
+ * the document's whole scoring length; idf is global (the stem's df for a
+ * word matched by stem, the form's df for an exact word, and for a prefix
+ * the sum of its forms' dfs, at most N, so never above the true union's
+ * idf); tf counts the word's positions in the field the clause is scoped
+ * to (all positions when none), a title position counting title_weight
+ * times as in stem lists. So title:x in a document with x only in its title
+ * scores as x does.
  */
 #include "match.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "expand.h"
 #include "plist.h"
 
+/* What every clause of one evaluation shares. */
+struct ctx {
+    struct idx_txn *txn;
+    const struct doc_meta *meta;
+    struct stem *stem;
+    const struct bm25 *m;
+    size_t max_expansions;
+    struct match_result *res; /* for the expansion warning; may be NULL */
+    uint32_t tt_doc;          /* document whose title_tokens is cached */
+    uint32_t tt;
+    int tt_valid;
+};
+
+enum cl_type { CL_TERM, CL_PHRASE, CL_POS, CL_BOOL };
+
+enum pl_state { PL_FRESH, PL_ACTIVE, PL_ENDED };
+
+/* One word of a CL_POS: the union of its forms' lists. */
+struct slot {
+    struct pl **pls;
+    unsigned char *state; /* enum pl_state of each list */
+    size_t n;
+    uint64_t df;
+    double idf;
+    uint32_t doc;
+    int started, ended;
+    uint32_t *pos; /* the positions of all its forms in pos_doc */
+    size_t npos, cap;
+    uint32_t pos_doc;
+    int pos_valid;
+};
+
 struct clause {
+    enum cl_type type;
     enum qry_kind kind;
     enum qry_occur occur;
+    const char *label; /* the query's, for match_explain */
+    struct ctx *cx;
     size_t nw;
-    struct pl **pls;  /* one per word (TERM: the stem's list) */
-    size_t *order;    /* pls by increasing df: the order to seek them in */
-    double *idf;      /* one per word */
-    double weight;    /* how many times the query repeats this clause */
-    char *stem;       /* TERM: the stem, to merge repeated words */
-    uint32_t doc;     /* current document when started and not ended */
+    struct pl **pls; /* TERM, PHRASE: one per word (TERM: the stem's list) */
+    size_t *order;   /* words (slots) by increasing df: the seek order */
+    double *idf;     /* TERM, PHRASE: one per word */
+    double weight;   /* how many times the query repeats this clause */
+    char *stem;      /* TERM: the stem, to merge repeated words */
+    uint32_t doc;    /* current document when started and not ended */
     int started, ended;
-    int absent;   /* a word is not in the index: matches nothing */
+    int absent;   /* matches nothing (a word is not in the index) */
     double bound; /* no document scores more on this clause */
     double score; /* its score in `doc`, once computed (MaxScore) */
+    /* TERM: the bound of its current block, kept while doc <= bb_last */
+    double bb;
+    uint32_t bb_last;
+    int bb_valid;
+    /* CL_POS */
+    struct slot *slots;
+    enum qry_field field;
+    unsigned slop;
+    uint32_t *cand; /* phrase scratch: candidate start positions */
+    size_t cand_cap;
+    uint32_t *mpos; /* NEAR scratch: merged positions and slot masks */
+    uint64_t *mmask;
+    int *owner;
+    unsigned char *seen;
+    size_t mcap;
+    /* CL_BOOL */
+    struct clause *kids;
+    size_t nkids;
+    struct clause **req, **opt, **neg;
+    size_t nreq, nopt, nneg;
 };
 
 struct heap {
@@ -37,10 +115,12 @@ struct heap {
     size_t n, cap;
 };
 
-/* 1 when hit a ranks below hit b: lower score, or same score, later doc. */
+/* 1 when hit a ranks below hit b: lower key, lower score, later doc. */
 static int
 worse(const struct match_hit *a, const struct match_hit *b)
 {
+    if (a->key != b->key)
+        return a->key < b->key;
     if (a->score != b->score)
         return a->score < b->score;
     return a->doc > b->doc;
@@ -66,9 +146,9 @@ heap_sift_down(struct heap *hp, size_t i)
 
 /* Offer a hit to a heap that keeps the `cap` best; the worst on top. */
 static void
-heap_offer(struct heap *hp, uint32_t doc, double score)
+heap_offer(struct heap *hp, uint32_t doc, double score, int64_t key)
 {
-    struct match_hit x = {doc, score};
+    struct match_hit x = {doc, score, key};
 
     if (hp->cap == 0)
         return;
@@ -102,6 +182,130 @@ cmp_hits(const void *a, const void *b)
     return 0;
 }
 
+/* ---------------------------------------------------------------- slots */
+
+static void
+slot_free(struct slot *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        pl_close(s->pls[i]);
+    free(s->pls);
+    free(s->state);
+    free(s->pos);
+}
+
+/* Open the lists of `forms` into the slot; absent forms are skipped. */
+static int
+slot_open(struct slot *s, struct idx_txn *txn, char *const *forms, size_t n)
+{
+    size_t i;
+
+    s->pls = calloc(n ? n : 1, sizeof *s->pls);
+    s->state = calloc(n ? n : 1, 1);
+    if (s->pls == NULL || s->state == NULL)
+        return SE_ENOMEM;
+    for (i = 0; i < n; i++) {
+        int rc =
+            pl_open(txn, PL_FORMS, forms[i], strlen(forms[i]), &s->pls[s->n]);
+        if (rc == SE_ENOTFOUND)
+            continue;
+        if (rc != SE_OK)
+            return rc;
+        s->n++;
+    }
+    return SE_OK;
+}
+
+/* Move the union to its first document >= target: 1, 0 at the end, <0. */
+static int
+slot_seek(struct slot *s, uint32_t target)
+{
+    uint32_t min = UINT32_MAX;
+    size_t i;
+    int any = 0;
+
+    if (s->ended)
+        return 0;
+    if (s->started && s->doc >= target)
+        return 1;
+    s->started = 1;
+    for (i = 0; i < s->n; i++) {
+        if (s->state[i] == PL_ENDED)
+            continue;
+        if (s->state[i] == PL_FRESH || pl_doc(s->pls[i]) < target) {
+            int rc = pl_seek(s->pls[i], target);
+            if (rc < 0)
+                return rc;
+            if (rc == 0) {
+                s->state[i] = PL_ENDED;
+                continue;
+            }
+            s->state[i] = PL_ACTIVE;
+        }
+        if (pl_doc(s->pls[i]) <= min) {
+            min = pl_doc(s->pls[i]);
+            any = 1;
+        }
+    }
+    if (!any) {
+        s->ended = 1;
+        return 0;
+    }
+    s->doc = min;
+    s->pos_valid = 0;
+    return 1;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* The positions of the slot's forms in its current document, increasing. */
+static int
+slot_positions(struct slot *s, const uint32_t **pos, size_t *n)
+{
+    size_t i, lists = 0;
+
+    if (!s->pos_valid || s->pos_doc != s->doc) {
+        s->npos = 0;
+        for (i = 0; i < s->n; i++) {
+            const uint32_t *p;
+            uint32_t k;
+            int rc;
+            if (s->state[i] != PL_ACTIVE || pl_doc(s->pls[i]) != s->doc)
+                continue;
+            rc = pl_positions(s->pls[i], &p, &k);
+            if (rc != SE_OK)
+                return rc;
+            if (s->npos + k > s->cap) {
+                size_t cap = (s->npos + k) * 2;
+                uint32_t *np = realloc(s->pos, cap * sizeof *np);
+                if (np == NULL)
+                    return SE_ENOMEM;
+                s->pos = np;
+                s->cap = cap;
+            }
+            memcpy(s->pos + s->npos, p, k * sizeof *p);
+            s->npos += k;
+            lists++;
+        }
+        /* Forms never share a position: merging is sorting. */
+        if (lists > 1)
+            qsort(s->pos, s->npos, sizeof *s->pos, cmp_u32);
+        s->pos_doc = s->doc;
+        s->pos_valid = 1;
+    }
+    *pos = s->pos;
+    *n = s->npos;
+    return SE_OK;
+}
+
 /* ---------------------------------------------------------------- clauses */
 
 static void
@@ -109,38 +313,87 @@ clause_free(struct clause *c)
 {
     size_t i;
 
-    for (i = 0; i < c->nw; i++)
+    for (i = 0; c->pls && i < c->nw; i++)
         pl_close(c->pls[i]);
+    for (i = 0; c->slots && i < c->nw; i++)
+        slot_free(&c->slots[i]);
+    for (i = 0; c->kids && i < c->nkids; i++)
+        clause_free(&c->kids[i]);
     free(c->pls);
     free(c->order);
     free(c->idf);
     free(c->stem);
+    free(c->slots);
+    free(c->cand);
+    free(c->mpos);
+    free(c->mmask);
+    free(c->owner);
+    free(c->seen);
+    free(c->kids);
+    free(c->req);
+    free(c->opt);
+    free(c->neg);
 }
 
-/* Set up the clause of leaf `q`; a missing word marks it absent. */
+/* The title's token count of `doc` (cached for the last document). */
 static int
-clause_init(struct clause *c, struct idx_txn *txn, struct stem *stem,
-            const struct bm25 *m, const struct qry_node *q)
+title_tokens(struct ctx *cx, uint32_t doc, uint32_t *t)
 {
-    size_t i, j;
+    struct doc_record r;
     int rc;
 
-    memset(c, 0, sizeof *c);
-    c->kind = q->kind;
-    c->occur = q->occur;
-    c->weight = 1.0;
-    c->nw = q->nwords;
+    if (!cx->tt_valid || cx->tt_doc != doc) {
+        rc = doc_get(cx->txn, doc, &r);
+        if (rc == SE_ENOTFOUND)
+            return SE_ECORRUPT; /* postings of a document that is not */
+        if (rc != SE_OK)
+            return rc;
+        cx->tt_doc = doc;
+        cx->tt = r.title_tokens;
+        cx->tt_valid = 1;
+    }
+    *t = cx->tt;
+    return SE_OK;
+}
+
+/* Order the clause's words (or slots) by increasing df. */
+static void
+order_by_df(struct clause *c)
+{
+    size_t i, j;
+
+    for (i = 0; i < c->nw; i++) {
+        uint64_t df = c->slots ? c->slots[i].df : pl_stats(c->pls[i])->df;
+        for (j = i; j > 0; j--) {
+            size_t o = c->order[j - 1];
+            uint64_t dfo = c->slots ? c->slots[o].df : pl_stats(c->pls[o])->df;
+            if (dfo <= df)
+                break;
+            c->order[j] = o;
+        }
+        c->order[j] = i;
+    }
+}
+
+/* A bare word or an exact phrase; a missing word marks it absent. */
+static int
+list_init(struct clause *c, const struct qry_node *q)
+{
+    struct ctx *cx = c->cx;
+    size_t i;
+    int rc;
+
+    c->type = q->kind == QRY_TERM ? CL_TERM : CL_PHRASE;
     c->pls = calloc(c->nw, sizeof *c->pls);
-    c->order = calloc(c->nw, sizeof *c->order);
     c->idf = calloc(c->nw, sizeof *c->idf);
-    if (!c->pls || !c->order || !c->idf)
+    if (!c->pls || !c->idf)
         return SE_ENOMEM;
     for (i = 0; i < c->nw; i++) {
         const char *w = q->words[i];
         size_t wlen = strlen(w);
         enum pl_kind kind = PL_FORMS;
         if (q->kind == QRY_TERM) {
-            rc = stem_word(stem, w, wlen, &w, &wlen);
+            rc = stem_word(cx->stem, w, wlen, &w, &wlen);
             if (rc != SE_OK)
                 return rc;
             c->stem = strdup(w);
@@ -148,86 +401,551 @@ clause_init(struct clause *c, struct idx_txn *txn, struct stem *stem,
                 return SE_ENOMEM;
             kind = PL_STEMS;
         }
-        rc = pl_open(txn, kind, w, wlen, &c->pls[i]);
+        rc = pl_open(cx->txn, kind, w, wlen, &c->pls[i]);
         if (rc == SE_ENOTFOUND) {
             c->absent = 1;
             continue;
         }
         if (rc != SE_OK)
             return rc;
-        c->idf[i] = bm25_idf(m, pl_stats(c->pls[i])->df);
+        c->idf[i] = bm25_idf(cx->m, pl_stats(c->pls[i])->df);
     }
-    if (c->absent)
-        return SE_OK;
-    /* Seek the rarest word first: it rules out the most documents. */
-    for (i = 0; i < c->nw; i++) {
-        uint32_t df = pl_stats(c->pls[i])->df;
-        for (j = i; j > 0 && pl_stats(c->pls[c->order[j - 1]])->df > df; j--)
-            c->order[j] = c->order[j - 1];
-        c->order[j] = i;
-    }
+    if (!c->absent)
+        order_by_df(c); /* the rarest word rules out the most documents */
     return SE_OK;
 }
 
-static uint32_t
-clause_df(const struct clause *c)
+/* Note a prefix that matched more forms than the limit. */
+static void
+warn_truncated(struct ctx *cx, const char *prefix)
 {
-    return c->absent ? 0 : pl_stats(c->pls[c->order[0]])->df;
+    struct match_result *res = cx->res;
+
+    if (res == NULL || res->truncated_expansion)
+        return;
+    res->truncated_expansion = 1;
+    snprintf(res->warning, sizeof res->warning,
+             "%.80s* matches more than %zu words; only the first %zu are "
+             "searched",
+             prefix, cx->max_expansions, cx->max_expansions);
 }
 
-/* 1 when the words' positions hold the phrase in the current document. */
+/* Word `w` of leaf `q` as slot `s`: its forms' lists, its df and idf. */
+static int
+slot_init(struct clause *c, struct slot *s, const struct qry_node *q, size_t w)
+{
+    struct ctx *cx = c->cx;
+    const char *word = q->words[w], *st;
+    size_t wlen = strlen(word), sl, i;
+    struct exp_forms f = {0};
+    struct pl_stats ps;
+    int rc;
+
+    switch (q->modes[w]) {
+    case QRY_W_FORM:
+        rc = slot_open(s, cx->txn, (char *const *)&q->words[w], 1);
+        if (rc == SE_OK && s->n)
+            s->df = pl_stats(s->pls[0])->df;
+        break;
+    case QRY_W_STEM:
+        rc = stem_word(cx->stem, word, wlen, &st, &sl);
+        if (rc != SE_OK)
+            return rc;
+        rc = pl_stats_get(cx->txn, PL_STEMS, st, sl, &ps);
+        if (rc == SE_ENOTFOUND) {
+            c->absent = 1;
+            return SE_OK;
+        }
+        if (rc != SE_OK)
+            return rc;
+        s->df = ps.df;
+        rc = exp_stem_forms(cx->txn, st, sl, &f);
+        if (rc == SE_OK)
+            rc = slot_open(s, cx->txn, f.forms, f.n);
+        break;
+    case QRY_W_PREFIX:
+    default:
+        rc = exp_prefix(cx->txn, word, wlen, cx->max_expansions, &f);
+        if (rc != SE_OK)
+            return rc;
+        if (f.truncated)
+            warn_truncated(cx, word);
+        rc = slot_open(s, cx->txn, f.forms, f.n);
+        for (i = 0; rc == SE_OK && i < s->n; i++)
+            s->df += pl_stats(s->pls[i])->df;
+        if (s->df > cx->meta->docs)
+            s->df = cx->meta->docs;
+        break;
+    }
+    exp_forms_release(&f);
+    if (rc != SE_OK)
+        return rc;
+    if (s->n == 0)
+        c->absent = 1;
+    s->idf = bm25_idf(cx->m, s->df);
+    return SE_OK;
+}
+
+/* A clause over positions (see the top of the file). */
+static int
+pos_init(struct clause *c, const struct qry_node *q)
+{
+    size_t i;
+    int rc;
+
+    c->type = CL_POS;
+    c->field = q->field;
+    c->slop = q->slop;
+    c->slots = calloc(c->nw, sizeof *c->slots);
+    if (c->slots == NULL)
+        return SE_ENOMEM;
+    for (i = 0; i < c->nw; i++) {
+        rc = slot_init(c, &c->slots[i], q, i);
+        if (rc != SE_OK)
+            return rc;
+    }
+    if (!c->absent)
+        order_by_df(c);
+    return SE_OK;
+}
+
+static int clause_init(struct clause *c, struct ctx *cx,
+                       const struct qry_node *q);
+
+static uint64_t
+clause_df(const struct clause *c)
+{
+    size_t i;
+    uint64_t df = 0;
+
+    if (c->absent)
+        return 0;
+    switch (c->type) {
+    case CL_TERM:
+    case CL_PHRASE:
+        return pl_stats(c->pls[c->order[0]])->df;
+    case CL_POS:
+        return c->slots[c->order[0]].df;
+    case CL_BOOL:
+    default:
+        if (c->nreq)
+            return clause_df(c->req[0]);
+        for (i = 0; i < c->nopt; i++)
+            df += clause_df(c->opt[i]);
+        return df;
+    }
+}
+
+static int
+cmp_by_df(const void *a, const void *b)
+{
+    uint64_t x = clause_df(*(struct clause *const *)a);
+    uint64_t y = clause_df(*(struct clause *const *)b);
+
+    return (x > y) - (x < y);
+}
+
+/*
+ * A group: its kids, sorted into required (rarest first), optional and
+ * excluded. A repeated bare word weighs more, as if its clause were there
+ * twice. Absent when a required kid is, or no positive kid is left.
+ */
+static int
+bool_init(struct clause *c, const struct qry_node *q)
+{
+    size_t i, j, n = q->nkids ? q->nkids : 1;
+    int rc;
+
+    c->type = CL_BOOL;
+    c->kids = calloc(n, sizeof *c->kids);
+    c->req = calloc(n, sizeof *c->req);
+    c->opt = calloc(n, sizeof *c->opt);
+    c->neg = calloc(n, sizeof *c->neg);
+    if (!c->kids || !c->req || !c->opt || !c->neg)
+        return SE_ENOMEM;
+    for (i = 0; i < q->nkids; i++) {
+        struct clause *k = &c->kids[c->nkids++];
+        rc = clause_init(k, c->cx, q->kids[i]);
+        if (rc != SE_OK)
+            return rc;
+        for (j = 0; k->type == CL_TERM && j + 1 < c->nkids; j++)
+            if (c->kids[j].type == CL_TERM && c->kids[j].occur == k->occur &&
+                c->kids[j].stem && strcmp(c->kids[j].stem, k->stem) == 0)
+                break;
+        if (k->type == CL_TERM && j + 1 < c->nkids) {
+            c->kids[j].weight += 1.0;
+            clause_free(k);
+            memset(k, 0, sizeof *k);
+            c->nkids--;
+            continue;
+        }
+    }
+    /* Pointers only now: the merging above moves no kid. */
+    for (i = 0; i < c->nkids; i++) {
+        struct clause *k = &c->kids[i];
+        if (k->occur == QRY_MUST) {
+            if (k->absent)
+                c->absent = 1;
+            c->req[c->nreq++] = k;
+        } else if (k->occur == QRY_MUST_NOT) {
+            if (!k->absent)
+                c->neg[c->nneg++] = k;
+        } else if (!k->absent) {
+            c->opt[c->nopt++] = k;
+        }
+    }
+    if (c->nreq == 0 && c->nopt == 0)
+        c->absent = 1;
+    if (!c->absent)
+        qsort(c->req, c->nreq, sizeof *c->req, cmp_by_df);
+    return SE_OK;
+}
+
+/* Set up the clause of node `q` (cleared first; free with clause_free). */
+static int
+clause_init(struct clause *c, struct ctx *cx, const struct qry_node *q)
+{
+    size_t i;
+    int plain = q->field == QRY_ANY;
+
+    memset(c, 0, sizeof *c);
+    c->cx = cx;
+    c->kind = q->kind;
+    c->occur = q->occur;
+    c->label = q->label ? q->label : "";
+    c->weight = 1.0;
+    if (q->kind == QRY_BOOL)
+        return bool_init(c, q);
+    c->nw = q->nwords;
+    if (c->nw == 0 || q->modes == NULL)
+        return SE_EINVAL;
+    c->order = calloc(c->nw, sizeof *c->order);
+    if (c->order == NULL)
+        return SE_ENOMEM;
+    if (q->kind == QRY_TERM)
+        plain = plain && q->modes[0] == QRY_W_STEM;
+    else if (q->kind == QRY_PHRASE)
+        for (i = 0; i < c->nw; i++)
+            plain = plain && q->modes[i] == QRY_W_FORM &&
+                    (q->slop == 0 || c->nw == 1);
+    else
+        plain = 0;
+    /* The old fast paths: a bare word, an exact phrase. */
+    return plain ? list_init(c, q) : pos_init(c, q);
+}
+
+/* ---------------------------------------------------------------- positions */
+
+/* 1 when the words' positions hold the exact phrase in the current doc. */
 static int
 phrase_holds(struct clause *c, int *err)
 {
-    const uint32_t *p0, *pi;
-    uint32_t n0, ni, k;
-    size_t i, at[QRY_MAX_PHRASE] = {0};
+    const uint32_t *p;
+    uint32_t tf[QRY_MAX_PHRASE], n, k, keep, at;
+    size_t order[QRY_MAX_PHRASE], i, j, w;
     int rc;
 
-    rc = pl_positions(c->pls[0], &p0, &n0);
+    /*
+     * Start from the word with the fewest occurrences in this document:
+     * its positions give the candidate phrase starts, and each further
+     * word, in increasing tf, keeps those it continues. The most frequent
+     * words are often never decoded, the candidates being gone first.
+     */
+    for (i = 0; i < c->nw; i++) {
+        rc = pl_tf(c->pls[i], &tf[i]);
+        if (rc != SE_OK) {
+            *err = rc;
+            return 0;
+        }
+        for (j = i; j > 0 && tf[order[j - 1]] > tf[i]; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    w = order[0];
+    if (tf[w] > c->cand_cap) {
+        uint32_t *nc = realloc(c->cand, (size_t)tf[w] * sizeof *nc);
+        if (nc == NULL) {
+            *err = SE_ENOMEM;
+            return 0;
+        }
+        c->cand = nc;
+        c->cand_cap = tf[w];
+    }
+    rc = pl_positions(c->pls[w], &p, &n);
     if (rc != SE_OK) {
         *err = rc;
         return 0;
     }
-    for (k = 0; k < n0; k++) {
-        uint64_t x = p0[k];
-        for (i = 1; i < c->nw; i++) {
-            rc = pl_positions(c->pls[i], &pi, &ni);
-            if (rc != SE_OK) {
-                *err = rc;
-                return 0;
-            }
-            while (at[i] < ni && pi[at[i]] < x + i)
-                at[i]++;
-            if (at[i] == ni)
-                return 0; /* word i has no position left past x */
-            if (pi[at[i]] != x + i)
-                break;
+    for (k = 0, keep = 0; k < n; k++)
+        if (p[k] >= w)
+            c->cand[keep++] = p[k] - (uint32_t)w; /* where the phrase starts */
+    for (j = 1; j < c->nw && keep > 0; j++) {
+        uint32_t left = keep;
+        w = order[j];
+        rc = pl_positions(c->pls[w], &p, &n);
+        if (rc != SE_OK) {
+            *err = rc;
+            return 0;
         }
-        if (i == c->nw)
+        /* Both increasing: a merge keeps the starts word w continues. */
+        for (k = 0, at = 0, keep = 0; k < left; k++) {
+            uint64_t want = (uint64_t)c->cand[k] + w;
+            while (at < n && p[at] < want)
+                at++;
+            if (at == n)
+                break;
+            if (p[at] == want)
+                c->cand[keep++] = c->cand[k];
+        }
+    }
+    return keep > 0;
+}
+
+/*
+ * Words in order, each past the one before, the last at most n - 1 + slop
+ * after the first. Taking each word's earliest position past the previous
+ * gives the earliest possible last word for a first, so it is enough; and
+ * these choices only move forward as the first does.
+ */
+static int
+ordered_holds(const uint32_t *const *pos, const size_t *cnt, size_t n,
+              unsigned slop)
+{
+    size_t at[QRY_MAX_PHRASE] = {0}, k, i;
+
+    for (k = 0; k < cnt[0]; k++) {
+        uint32_t prev = pos[0][k];
+        for (i = 1; i < n; i++) {
+            while (at[i] < cnt[i] && pos[i][at[i]] <= prev)
+                at[i]++;
+            if (at[i] == cnt[i])
+                return 0;
+            prev = pos[i][at[i]];
+        }
+        if ((uint64_t)prev - pos[0][k] <= (uint64_t)n - 1 + slop)
             return 1;
     }
     return 0;
 }
 
+/* Kuhn's augmenting path: give slot s an entry of the window [l, r). */
+static int
+augment(struct clause *c, size_t l, size_t r, int s)
+{
+    size_t e;
+
+    for (e = l; e < r; e++) {
+        if (!(c->mmask[e] >> s & 1) || c->seen[e - l])
+            continue;
+        c->seen[e - l] = 1;
+        if (c->owner[e - l] < 0 || augment(c, l, r, c->owner[e - l])) {
+            c->owner[e - l] = s;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Can the n slots take distinct positions among the window [l, r)? */
+static int
+window_matches(struct clause *c, size_t l, size_t r, size_t n)
+{
+    size_t s;
+
+    for (s = 0; s < r - l; s++)
+        c->owner[s] = -1;
+    for (s = 0; s < n; s++) {
+        memset(c->seen, 0, r - l);
+        if (!augment(c, l, r, (int)s))
+            return 0;
+    }
+    return 1;
+}
+
+static int
+popcount_above_one(uint64_t m)
+{
+    return (m & (m - 1)) != 0;
+}
+
 /*
- * Move the clause to its first document >= target: 1 there, 0 at the end,
- * <0 on error.
+ * NEAR: one distinct position per word, all within `dist` of each other.
+ * The positions of all words merged, each with the mask of words there,
+ * and a window slid over them; when every word is in the window and a
+ * position serves several words (the same word twice, shared forms), a
+ * bipartite matching decides.
  */
 static int
-clause_seek(struct clause *c, uint32_t target)
+near_holds(struct clause *c, const uint32_t *const *pos, const size_t *cnt,
+           size_t n, unsigned dist)
+{
+    size_t total = 0, m = 0, at[QRY_MAX_PHRASE] = {0}, counts[QRY_MAX_PHRASE],
+           covered = 0, multi = 0, l, r = 0, s;
+
+    for (s = 0; s < n; s++)
+        total += cnt[s];
+    if (total > c->mcap) {
+        free(c->mpos);
+        free(c->mmask);
+        free(c->owner);
+        free(c->seen);
+        c->mcap = total * 2;
+        c->mpos = malloc(c->mcap * sizeof *c->mpos);
+        c->mmask = malloc(c->mcap * sizeof *c->mmask);
+        c->owner = malloc(c->mcap * sizeof *c->owner);
+        c->seen = malloc(c->mcap);
+        if (!c->mpos || !c->mmask || !c->owner || !c->seen) {
+            c->mcap = 0;
+            return SE_ENOMEM;
+        }
+    }
+    for (;;) {
+        uint32_t p = UINT32_MAX;
+        uint64_t mask = 0;
+        int any = 0;
+        for (s = 0; s < n; s++)
+            if (at[s] < cnt[s] && pos[s][at[s]] <= p) {
+                p = pos[s][at[s]];
+                any = 1;
+            }
+        if (!any)
+            break;
+        for (s = 0; s < n; s++)
+            if (at[s] < cnt[s] && pos[s][at[s]] == p) {
+                mask |= (uint64_t)1 << s;
+                at[s]++;
+            }
+        c->mpos[m] = p;
+        c->mmask[m++] = mask;
+    }
+    memset(counts, 0, sizeof counts);
+    for (l = 0; l < m; l++) {
+        for (; r < m && c->mpos[r] - c->mpos[l] <= dist; r++) {
+            for (s = 0; s < n; s++)
+                if (c->mmask[r] >> s & 1 && counts[s]++ == 0)
+                    covered++;
+            multi += popcount_above_one(c->mmask[r]);
+        }
+        if (covered == n && (multi == 0 || window_matches(c, l, r, n)))
+            return 1;
+        for (s = 0; s < n; s++)
+            if (c->mmask[l] >> s & 1 && --counts[s] == 0)
+                covered--;
+        multi -= popcount_above_one(c->mmask[l]);
+    }
+    return 0;
+}
+
+/* First index of pos[0, n) at or past `from`. */
+static size_t
+lower_bound(const uint32_t *pos, size_t n, uint32_t from)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pos[mid] < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/*
+ * Does the CL_POS clause hold in `doc` (every slot is on it)? Checked in
+ * the title [0, t) and the body [t, ...) separately, so that no match
+ * spans the two; a field keeps one of them.
+ */
+static int
+pos_holds(struct clause *c, uint32_t doc)
+{
+    const uint32_t *all[QRY_MAX_PHRASE], *part[QRY_MAX_PHRASE];
+    size_t nall[QRY_MAX_PHRASE], npart[QRY_MAX_PHRASE], s;
+    uint32_t t = 0, lo, hi;
+    int rc, range;
+
+    if (c->nw == 1 && c->field == QRY_ANY)
+        return 1; /* a slot on the document has a position in it */
+    rc = title_tokens(c->cx, doc, &t);
+    if (rc != SE_OK)
+        return rc;
+    for (s = 0; s < c->nw; s++) {
+        rc = slot_positions(&c->slots[s], &all[s], &nall[s]);
+        if (rc != SE_OK)
+            return rc;
+    }
+    for (range = 0; range < 2; range++) {
+        int empty = 0;
+        if ((range == 0 && c->field == QRY_BODY) ||
+            (range == 1 && c->field == QRY_TITLE))
+            continue;
+        lo = range == 0 ? 0 : t;
+        hi = range == 0 ? t : UINT32_MAX;
+        for (s = 0; s < c->nw; s++) {
+            size_t a = lower_bound(all[s], nall[s], lo);
+            size_t b = range == 0 ? lower_bound(all[s], nall[s], hi) : nall[s];
+            part[s] = all[s] + a;
+            npart[s] = b - a;
+            empty |= npart[s] == 0;
+        }
+        if (empty)
+            continue;
+        if (c->nw == 1)
+            return 1;
+        rc = c->kind == QRY_NEAR
+                 ? near_holds(c, part, npart, c->nw, c->slop)
+                 : ordered_holds(part, npart, c->nw,
+                                 c->kind == QRY_PHRASE ? c->slop : 0);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* The tf of slot s in the clause's field: title positions count more. */
+static int
+slot_tf(struct clause *c, struct slot *s, uint32_t *tf)
+{
+    const struct doc_meta *meta = c->cx->meta;
+    const uint32_t *pos;
+    size_t n, in_title;
+    uint32_t t;
+    int rc;
+
+    rc = slot_positions(s, &pos, &n);
+    if (rc != SE_OK)
+        return rc;
+    if (c->field == QRY_ANY && meta->title_weight <= 1) {
+        *tf = (uint32_t)n;
+        return SE_OK;
+    }
+    rc = title_tokens(c->cx, s->doc, &t);
+    if (rc != SE_OK)
+        return rc;
+    in_title = lower_bound(pos, n, t);
+    n -= in_title; /* now the body's */
+    if (c->field == QRY_TITLE)
+        n = 0;
+    else if (c->field == QRY_BODY)
+        in_title = 0;
+    *tf = (uint32_t)(n + in_title * meta->title_weight);
+    return SE_OK;
+}
+
+/* ---------------------------------------------------------------- seeking */
+
+static int clause_seek(struct clause *c, uint32_t target);
+
+/* Leapfrog: the first document >= target that every list is on. */
+static int
+list_seek(struct clause *c, uint32_t target)
 {
     int rc;
 
-    if (c->ended || c->absent)
-        return 0;
-    if (c->started && c->doc >= target)
-        return 1;
-    c->started = 1;
     for (;;) {
         uint32_t d = target;
         size_t i = 0, agreed = 0;
-        /* Leapfrog: seek each list to d; a list past d raises d. */
         while (agreed < c->nw) {
             struct pl *p = c->pls[c->order[i]];
             rc = pl_seek(p, d);
@@ -262,165 +980,43 @@ clause_seek(struct clause *c, uint32_t target)
     }
 }
 
+/* The same over slots, then positions. */
 static int
-clause_next(struct clause *c)
+pos_seek(struct clause *c, uint32_t target)
 {
-    if (!c->started)
-        return clause_seek(c, 0);
-    if (c->doc == UINT32_MAX) {
-        c->ended = 1;
-        return 0;
-    }
-    return clause_seek(c, c->doc + 1);
-}
-
-/* Score of the clause in its current document, of length `len`. */
-static int
-clause_score(struct clause *c, const struct bm25 *m, uint32_t len,
-             double *score)
-{
-    double s = 0;
-    size_t i;
-
-    for (i = 0; i < c->nw; i++) {
-        uint32_t tf;
-        int rc = pl_tf(c->pls[i], &tf);
-        if (rc != SE_OK)
-            return rc;
-        s += bm25_score(m, c->idf[i], tf, len);
-    }
-    *score = s * c->weight;
-    return SE_OK;
-}
-
-/* ---------------------------------------------------------------- run */
-
-static int
-cmp_by_df(const void *a, const void *b)
-{
-    uint32_t x = clause_df(*(struct clause *const *)a);
-    uint32_t y = clause_df(*(struct clause *const *)b);
-
-    return (x > y) - (x < y);
-}
-
-/* Score document `doc` if no excluded clause has it; offer it to the heap. */
-static int
-consider(uint32_t doc, struct clause **req, size_t nreq, struct clause **opt,
-         size_t nopt, struct clause **neg, size_t nneg, const struct bm25 *m,
-         struct doc_lens *dl, struct heap *hp, uint64_t *total)
-{
-    double score = 0, s;
-    uint32_t len;
-    size_t i;
     int rc;
 
-    for (i = 0; i < nneg; i++) {
-        rc = clause_seek(neg[i], doc);
-        if (rc < 0)
-            return rc;
-        if (rc == 1 && neg[i]->doc == doc)
-            return SE_OK;
-    }
-    rc = doc_lens_get(dl, doc, &len);
-    if (rc != SE_OK)
-        return rc;
-    for (i = 0; i < nreq; i++) {
-        rc = clause_score(req[i], m, len, &s);
-        if (rc != SE_OK)
-            return rc;
-        score += s;
-    }
-    for (i = 0; i < nopt; i++) {
-        if (opt[i]->ended || opt[i]->absent)
-            continue;
-        if (nreq) {
-            rc = clause_seek(opt[i], doc);
-            if (rc < 0)
-                return rc;
-        }
-        if (!opt[i]->ended && opt[i]->started && opt[i]->doc == doc) {
-            rc = clause_score(opt[i], m, len, &s);
-            if (rc != SE_OK)
-                return rc;
-            score += s;
-        }
-    }
-    (*total)++;
-    heap_offer(hp, doc, score);
-    return SE_OK;
-}
-
-/* Intersect the required clauses; optional ones only add to the score. */
-static int
-run_required(struct clause **req, size_t nreq, struct clause **opt,
-             size_t nopt, struct clause **neg, size_t nneg,
-             const struct bm25 *m, struct doc_lens *dl, struct heap *hp,
-             uint64_t *total)
-{
-    uint32_t d = 0;
-    int rc;
-
-    qsort(req, nreq, sizeof *req, cmp_by_df);
     for (;;) {
+        uint32_t d = target;
         size_t i = 0, agreed = 0;
-        while (agreed < nreq) {
-            rc = clause_seek(req[i], d);
-            if (rc <= 0)
+        while (agreed < c->nw) {
+            struct slot *s = &c->slots[c->order[i]];
+            rc = slot_seek(s, d);
+            if (rc <= 0) {
+                c->ended = 1;
                 return rc;
-            if (req[i]->doc > d) {
-                d = req[i]->doc;
+            }
+            if (s->doc > d) {
+                d = s->doc;
                 agreed = 1;
             } else {
                 agreed++;
             }
-            i = (i + 1) % nreq;
+            i = (i + 1) % c->nw;
         }
-        rc = consider(d, req, nreq, opt, nopt, neg, nneg, m, dl, hp, total);
-        if (rc != SE_OK)
+        rc = pos_holds(c, d);
+        if (rc < 0)
             return rc;
-        if (d == UINT32_MAX)
-            return SE_OK;
-        d++;
+        if (rc == 1) {
+            c->doc = d;
+            return 1;
+        }
+        if (d == UINT32_MAX) {
+            c->ended = 1;
+            return 0;
+        }
+        target = d + 1;
     }
-}
-
-/*
- * Bounds, with a hair of slack: a bound is compared with sums of scores
- * added in another order, and must never fall below them by rounding.
- */
-#define BOUND_SLACK (1.0 + 1e-9)
-
-/* The clause's largest possible score: tf -> infinity in every word. */
-static double
-clause_bound(const struct clause *c, const struct bm25 *m)
-{
-    double s = 0;
-    size_t i;
-
-    for (i = 0; i < c->nw; i++)
-        s += c->idf[i] * (m->k1 + 1.0);
-    return s * c->weight * BOUND_SLACK;
-}
-
-/* A bare word's bound in its current block: block-max tf and length. */
-static double
-block_bound(const struct clause *c, const struct bm25 *m, uint32_t *last)
-{
-    uint32_t max_tf, min_len;
-
-    pl_block(c->pls[0], last, &max_tf, &min_len);
-    return bm25_score(m, c->idf[0], max_tf, min_len) * c->weight *
-           BOUND_SLACK;
-}
-
-static int
-cmp_by_bound(const void *a, const void *b)
-{
-    const struct clause *x = *(struct clause *const *)a;
-    const struct clause *y = *(struct clause *const *)b;
-
-    return (x->bound > y->bound) - (x->bound < y->bound);
 }
 
 /* 1 when an excluded clause matches `doc`, 0 if none does, <0 on error. */
@@ -439,6 +1035,359 @@ excluded(uint32_t doc, struct clause **neg, size_t nneg)
     return 0;
 }
 
+/* A group: its required kids' intersection, or its optional kids' union. */
+static int
+bool_seek(struct clause *c, uint32_t target)
+{
+    int rc;
+
+    for (;;) {
+        uint32_t d = target;
+        size_t i;
+        if (c->nreq) {
+            size_t agreed = 0;
+            for (i = 0; agreed < c->nreq; i = (i + 1) % c->nreq) {
+                rc = clause_seek(c->req[i], d);
+                if (rc <= 0) {
+                    c->ended = 1;
+                    return rc;
+                }
+                if (c->req[i]->doc > d) {
+                    d = c->req[i]->doc;
+                    agreed = 1;
+                } else {
+                    agreed++;
+                }
+            }
+        } else {
+            int any = 0;
+            d = UINT32_MAX;
+            for (i = 0; i < c->nopt; i++) {
+                rc = clause_seek(c->opt[i], target);
+                if (rc < 0)
+                    return rc;
+                if (rc == 1 && c->opt[i]->doc <= d) {
+                    d = c->opt[i]->doc;
+                    any = 1;
+                }
+            }
+            if (!any) {
+                c->ended = 1;
+                return 0;
+            }
+        }
+        rc = excluded(d, c->neg, c->nneg);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            c->doc = d;
+            return 1;
+        }
+        if (d == UINT32_MAX) {
+            c->ended = 1;
+            return 0;
+        }
+        target = d + 1;
+    }
+}
+
+/*
+ * Move the clause to its first document >= target: 1 there, 0 at the end,
+ * <0 on error.
+ */
+static int
+clause_seek(struct clause *c, uint32_t target)
+{
+    if (c->ended || c->absent)
+        return 0;
+    if (c->started && c->doc >= target)
+        return 1;
+    c->started = 1;
+    switch (c->type) {
+    case CL_TERM:
+    case CL_PHRASE:
+        return list_seek(c, target);
+    case CL_POS:
+        return pos_seek(c, target);
+    case CL_BOOL:
+    default:
+        return bool_seek(c, target);
+    }
+}
+
+static int
+clause_next(struct clause *c)
+{
+    if (!c->started)
+        return clause_seek(c, 0);
+    if (c->doc == UINT32_MAX) {
+        c->ended = 1;
+        return 0;
+    }
+    return clause_seek(c, c->doc + 1);
+}
+
+/* 1 when the clause is on `doc` (seeking it there), 0 if not, <0. */
+static int
+clause_on(struct clause *c, uint32_t doc)
+{
+    int rc = clause_seek(c, doc);
+
+    if (rc < 0)
+        return rc;
+    return rc == 1 && c->doc == doc;
+}
+
+/* ---------------------------------------------------------------- scoring */
+
+/* Score of the clause in its current document, of length `len`. */
+static int
+clause_score(struct clause *c, const struct bm25 *m, uint32_t len,
+             double *score)
+{
+    double s = 0, k;
+    size_t i;
+    int rc;
+
+    switch (c->type) {
+    case CL_TERM:
+    case CL_PHRASE:
+        for (i = 0; i < c->nw; i++) {
+            uint32_t tf;
+            rc = pl_tf(c->pls[i], &tf);
+            if (rc != SE_OK)
+                return rc;
+            s += bm25_score(m, c->idf[i], tf, len);
+        }
+        break;
+    case CL_POS:
+        for (i = 0; i < c->nw; i++) {
+            uint32_t tf;
+            rc = slot_tf(c, &c->slots[i], &tf);
+            if (rc != SE_OK)
+                return rc;
+            s += bm25_score(m, c->slots[i].idf, tf, len);
+        }
+        break;
+    case CL_BOOL:
+        for (i = 0; i < c->nreq; i++) {
+            rc = clause_score(c->req[i], m, len, &k);
+            if (rc != SE_OK)
+                return rc;
+            s += k;
+        }
+        for (i = 0; i < c->nopt; i++) {
+            rc = clause_on(c->opt[i], c->doc);
+            if (rc < 0)
+                return rc;
+            if (rc == 0)
+                continue;
+            rc = clause_score(c->opt[i], m, len, &k);
+            if (rc != SE_OK)
+                return rc;
+            s += k;
+        }
+        break;
+    }
+    *score = s * c->weight;
+    return SE_OK;
+}
+
+/*
+ * Bounds, with a hair of slack: a bound is compared with sums of scores
+ * added in another order, and must never fall below them by rounding.
+ */
+#define BOUND_SLACK (1.0 + 1e-9)
+
+/* The clause's largest possible score: tf -> infinity in every word. */
+static double
+clause_bound(const struct clause *c, const struct bm25 *m)
+{
+    double s = 0;
+    size_t i;
+
+    switch (c->type) {
+    case CL_TERM:
+    case CL_PHRASE:
+        for (i = 0; i < c->nw; i++)
+            s += c->idf[i] * (m->k1 + 1.0);
+        break;
+    case CL_POS:
+        for (i = 0; i < c->nw; i++)
+            s += c->slots[i].idf * (m->k1 + 1.0);
+        break;
+    case CL_BOOL:
+        for (i = 0; i < c->nreq; i++)
+            s += clause_bound(c->req[i], m);
+        for (i = 0; i < c->nopt; i++)
+            s += clause_bound(c->opt[i], m);
+        break;
+    }
+    return s * c->weight * BOUND_SLACK;
+}
+
+/*
+ * A bare word's bound in its current block: the best of its impacts,
+ * computed once per block (the caller asks at every document).
+ */
+static double
+block_bound(struct clause *c, const struct bm25 *m, uint32_t *last)
+{
+    const uint32_t *tf, *len;
+    uint32_t n, i;
+    double best = 0;
+
+    if (c->bb_valid && c->doc <= c->bb_last) {
+        *last = c->bb_last;
+        return c->bb;
+    }
+    pl_block_impacts(c->pls[0], last, &n, &tf, &len);
+    for (i = 0; i < n; i++) {
+        double s = bm25_score(m, c->idf[0], tf[i], len[i]);
+        if (s > best)
+            best = s;
+    }
+    c->bb = best * c->weight * BOUND_SLACK;
+    c->bb_last = *last;
+    c->bb_valid = 1;
+    return c->bb;
+}
+
+/*
+ * Whether no document from the current one up to *upto can beat theta:
+ * *upto is the first end of the essential lists' current blocks, and up
+ * to it each list's postings lie in its current block, so the sum of
+ * their block bounds and of the non-essential lists' bounds bounds every
+ * document there. Only for bare words, whose blocks have impacts.
+ */
+static int
+block_max_skip(struct clause **opt, size_t ess, size_t nopt,
+               const double *prefix, const struct bm25 *m, double theta,
+               uint32_t *upto)
+{
+    double sum = ess ? prefix[ess - 1] : 0;
+    uint32_t last;
+    size_t i;
+
+    *upto = UINT32_MAX;
+    for (i = ess; i < nopt; i++) {
+        if (opt[i]->type != CL_TERM)
+            return 0;
+        if (opt[i]->ended)
+            continue;
+        sum += block_bound(opt[i], m, &last);
+        if (sum > theta)
+            return 0;
+        if (last < *upto)
+            *upto = last;
+    }
+    return 1;
+}
+
+static int
+cmp_by_bound(const void *a, const void *b)
+{
+    const struct clause *x = *(struct clause *const *)a;
+    const struct clause *y = *(struct clause *const *)b;
+
+    return (x->bound > y->bound) - (x->bound < y->bound);
+}
+
+/* ---------------------------------------------------------------- run */
+
+struct run {
+    const struct match_options *o;
+    const struct bm25 *m;
+    struct doc_lens *dl;
+    struct heap *hp;
+    struct match_result *res;
+};
+
+/* The caller's filter on `doc`: 1 keep, 0 drop, <0 error. */
+static int
+keep(const struct run *r, uint32_t doc)
+{
+    return r->o->filter ? r->o->filter(r->o->filter_arg, doc) : 1;
+}
+
+static int64_t
+key_of(const struct run *r, uint32_t doc)
+{
+    return r->o->sort_key ? r->o->sort_key(r->o->sort_arg, doc) : 0;
+}
+
+/* Score document `doc` if no excluded clause has it; offer it to the heap. */
+static int
+consider(const struct run *r, uint32_t doc, const struct clause *root)
+{
+    double score = 0, s;
+    uint32_t len;
+    size_t i;
+    int rc;
+
+    rc = excluded(doc, root->neg, root->nneg);
+    if (rc != 0)
+        return rc < 0 ? rc : SE_OK;
+    rc = keep(r, doc);
+    if (rc <= 0)
+        return rc;
+    rc = doc_lens_get(r->dl, doc, &len);
+    if (rc != SE_OK)
+        return rc;
+    for (i = 0; i < root->nreq; i++) {
+        rc = clause_score(root->req[i], r->m, len, &s);
+        if (rc != SE_OK)
+            return rc;
+        score += s;
+    }
+    for (i = 0; i < root->nopt; i++) {
+        rc = clause_on(root->opt[i], doc);
+        if (rc < 0)
+            return rc;
+        if (rc == 1) {
+            rc = clause_score(root->opt[i], r->m, len, &s);
+            if (rc != SE_OK)
+                return rc;
+            score += s;
+        }
+    }
+    r->res->total++;
+    heap_offer(r->hp, doc, score, key_of(r, doc));
+    return SE_OK;
+}
+
+/* Intersect the required clauses; optional ones only add to the score. */
+static int
+run_required(const struct run *r, const struct clause *root)
+{
+    struct clause *const *req = root->req;
+    size_t nreq = root->nreq;
+    uint32_t d = 0;
+    int rc;
+
+    for (;;) {
+        size_t i = 0, agreed = 0;
+        while (agreed < nreq) {
+            rc = clause_seek(req[i], d);
+            if (rc <= 0)
+                return rc;
+            if (req[i]->doc > d) {
+                d = req[i]->doc;
+                agreed = 1;
+            } else {
+                agreed++;
+            }
+            i = (i + 1) % nreq;
+        }
+        rc = consider(r, d, root);
+        if (rc != SE_OK)
+            return rc;
+        if (d == UINT32_MAX)
+            return SE_OK;
+        d++;
+    }
+}
+
 /*
  * Merge the optional clauses, every document any of them matches, with
  * MaxScore: clauses sorted by bound; while the top k is full with k-th
@@ -448,17 +1397,20 @@ excluded(uint32_t doc, struct clause **neg, size_t nneg)
  * probed (by seek) while the score can still pass theta. A lone essential
  * bare word also skips whole blocks whose block-max bound cannot pass.
  * `orig` is the clauses in query order: scores are summed in that order,
- * so pruning never changes a score in its last bit.
+ * so pruning never changes a score in its last bit. With a sort key every
+ * match is visited: the k-th score bounds nothing then.
  */
 static int
-run_optional(struct clause **orig, size_t nopt, struct clause **neg,
-             size_t nneg, const struct bm25 *m, struct doc_lens *dl,
-             struct heap *hp, struct match_result *res)
+run_optional(const struct run *r, const struct clause *root)
 {
-    struct clause **opt;
+    struct clause **orig = root->opt, **opt, **neg = root->neg;
+    size_t nopt = root->nopt, nneg = root->nneg;
+    const struct bm25 *m = r->m;
+    struct heap *hp = r->hp;
+    struct match_result *res = r->res;
     double *prefix, theta = 0;
     size_t i, ess = 0;
-    int rc = SE_OK, full = 0;
+    int rc = SE_OK, full = 0, prune = r->o->sort_key == NULL;
 
     opt = malloc(nopt * sizeof *opt + 1);
     prefix = malloc(nopt * sizeof *prefix + 1);
@@ -481,7 +1433,7 @@ run_optional(struct clause **orig, size_t nopt, struct clause **neg,
         uint32_t d = UINT32_MAX, len, last;
         double score;
         int any = 0, out;
-        if (!full && hp->cap > 0 && hp->n == hp->cap)
+        if (prune && !full && hp->cap > 0 && hp->n == hp->cap)
             full = 1;
         if (full) {
             theta = hp->h[0].score;
@@ -497,26 +1449,31 @@ run_optional(struct clause **orig, size_t nopt, struct clause **neg,
             }
         if (!any)
             break;
-        if (full && ess + 1 == nopt && opt[ess]->kind == QRY_TERM &&
-            block_bound(opt[ess], m, &last) + (ess ? prefix[ess - 1] : 0) <=
-                theta) {
-            /* Nothing in this block can enter the top k. */
+        if (full && block_max_skip(opt, ess, nopt, prefix, m, theta, &last)) {
+            /* No document up to `last` can enter the top k (Block-Max
+             * MaxScore): move every essential list past it. */
             res->exact = 0;
             if (last == UINT32_MAX)
                 break;
-            rc = clause_seek(opt[ess], last + 1);
-            if (rc < 0)
-                goto done;
+            for (i = ess; i < nopt; i++) {
+                rc = clause_seek(opt[i], last + 1);
+                if (rc < 0)
+                    goto done;
+            }
             rc = SE_OK;
             continue;
         }
         out = excluded(d, neg, nneg);
+        if (out == 0) {
+            out = keep(r, d); /* 1 keep, 0 drop, <0 error */
+            out = out < 0 ? out : !out;
+        }
         if (out < 0) {
             rc = out;
             goto done;
         }
         if (!out) {
-            rc = doc_lens_get(dl, d, &len);
+            rc = doc_lens_get(r->dl, d, &len);
             if (rc != SE_OK)
                 goto done;
             score = 0;
@@ -549,7 +1506,7 @@ run_optional(struct clause **orig, size_t nopt, struct clause **neg,
                     if (orig[i]->started && !orig[i]->ended &&
                         orig[i]->doc == d)
                         score += orig[i]->score;
-                heap_offer(hp, d, score);
+                heap_offer(hp, d, score, key_of(r, d));
             }
             res->total++;
         }
@@ -570,63 +1527,45 @@ done:
     return rc;
 }
 
+static void
+ctx_init(struct ctx *cx, struct idx_txn *txn, const struct doc_meta *meta,
+         struct stem *stem, const struct bm25 *m, const struct match_options *o,
+         struct match_result *res)
+{
+    memset(cx, 0, sizeof *cx);
+    cx->txn = txn;
+    cx->meta = meta;
+    cx->stem = stem;
+    cx->m = m;
+    cx->max_expansions =
+        o->max_expansions ? o->max_expansions : MATCH_MAX_EXPANSIONS;
+    cx->res = res;
+}
+
 int
 match_run(struct idx_txn *txn, const struct doc_meta *meta, struct stem *stem,
           const struct qry_node *q, const struct match_options *o,
           struct match_result *res)
 {
-    struct clause *cl = NULL, **req = NULL, **opt = NULL, **neg = NULL;
-    size_t n = 0, nreq = 0, nopt = 0, nneg = 0, i, j;
+    struct clause root;
     struct heap hp = {0};
     struct doc_lens dl;
     struct bm25 m;
-    int rc = SE_OK, impossible = 0;
+    struct ctx cx;
+    struct run r = {o, &m, &dl, &hp, res};
+    int rc;
 
     memset(res, 0, sizeof *res);
+    memset(&root, 0, sizeof root);
     res->exact = 1;
     if (q->kind != QRY_BOOL)
         return SE_EINVAL;
     bm25_init(&m, o->k1, o->b, meta->docs, meta->total_len);
     doc_lens_init(&dl, txn);
-    cl = calloc(q->nkids ? q->nkids : 1, sizeof *cl);
-    req = calloc(q->nkids ? q->nkids : 1, sizeof *req);
-    opt = calloc(q->nkids ? q->nkids : 1, sizeof *opt);
-    neg = calloc(q->nkids ? q->nkids : 1, sizeof *neg);
-    if (!cl || !req || !opt || !neg) {
-        rc = SE_ENOMEM;
+    ctx_init(&cx, txn, meta, stem, &m, o, res);
+    rc = clause_init(&root, &cx, q);
+    if (rc != SE_OK)
         goto done;
-    }
-    for (i = 0; i < q->nkids; i++) {
-        const struct qry_node *k = q->kids[i];
-        struct clause *c = &cl[n];
-        if (k->kind != QRY_TERM && k->kind != QRY_PHRASE)
-            continue; /* nested trees come with boolean operators */
-        rc = clause_init(c, txn, stem, &m, k);
-        n++;
-        if (rc != SE_OK)
-            goto done;
-        /* A repeated word weighs more, as if its clause were there twice. */
-        for (j = 0; c->kind == QRY_TERM && j + 1 < n; j++)
-            if (cl[j].kind == QRY_TERM && cl[j].occur == c->occur &&
-                cl[j].stem && strcmp(cl[j].stem, c->stem) == 0)
-                break;
-        if (c->kind == QRY_TERM && j + 1 < n) {
-            cl[j].weight += 1.0;
-            clause_free(c);
-            n--;
-            continue;
-        }
-        if (c->occur == QRY_MUST) {
-            if (c->absent)
-                impossible = 1;
-            req[nreq++] = c;
-        } else if (c->occur == QRY_MUST_NOT) {
-            if (!c->absent)
-                neg[nneg++] = c;
-        } else if (!c->absent) {
-            opt[nopt++] = c;
-        }
-    }
     /* No more hits than documents, whatever offset + limit asks. */
     hp.cap = o->offset + o->limit;
     if (hp.cap < o->limit || hp.cap > meta->docs)
@@ -636,13 +1575,12 @@ match_run(struct idx_txn *txn, const struct doc_meta *meta, struct stem *stem,
         rc = SE_ENOMEM;
         goto done;
     }
-    if (impossible)
+    if (root.absent)
         rc = SE_OK;
-    else if (nreq)
-        rc = run_required(req, nreq, opt, nopt, neg, nneg, &m, &dl, &hp,
-                          &res->total);
+    else if (root.nreq)
+        rc = run_required(&r, &root);
     else
-        rc = run_optional(opt, nopt, neg, nneg, &m, &dl, &hp, res);
+        rc = run_optional(&r, &root);
     if (rc != SE_OK)
         goto done;
     qsort(hp.h, hp.n, sizeof *hp.h, cmp_hits);
@@ -653,12 +1591,7 @@ match_run(struct idx_txn *txn, const struct doc_meta *meta, struct stem *stem,
         hp.h = NULL;
     }
 done:
-    for (i = 0; i < n; i++)
-        clause_free(&cl[i]);
-    free(cl);
-    free(req);
-    free(opt);
-    free(neg);
+    clause_free(&root);
     free(hp.h);
     if (rc != SE_OK)
         match_result_release(res);
@@ -670,4 +1603,107 @@ match_result_release(struct match_result *res)
 {
     free(res->hits);
     memset(res, 0, sizeof *res);
+}
+
+/* ---------------------------------------------------------------- explain */
+
+struct explain {
+    const struct bm25 *m;
+    uint32_t len;
+    void (*cb)(void *arg, const struct match_explain_term *t);
+    void *arg;
+};
+
+/* Report the leaves of `c` (on its document) that add to its score. */
+static int
+explain_clause(const struct explain *x, struct clause *c, double weight)
+{
+    struct match_explain_term t = {c->label, 0, UINT64_MAX, 0, 0};
+    size_t i;
+    int rc;
+
+    switch (c->type) {
+    case CL_BOOL:
+        for (i = 0; i < c->nreq; i++) {
+            rc = explain_clause(x, c->req[i], weight * c->weight);
+            if (rc != SE_OK)
+                return rc;
+        }
+        for (i = 0; i < c->nopt; i++) {
+            rc = clause_on(c->opt[i], c->doc);
+            if (rc < 0)
+                return rc;
+            if (rc == 1)
+                rc = explain_clause(x, c->opt[i], weight * c->weight);
+            if (rc != SE_OK)
+                return rc;
+        }
+        return SE_OK;
+    case CL_TERM:
+    case CL_PHRASE:
+        for (i = 0; i < c->nw; i++) {
+            uint32_t tf;
+            rc = pl_tf(c->pls[i], &tf);
+            if (rc != SE_OK)
+                return rc;
+            t.tf += tf;
+            t.idf += c->idf[i];
+            if (pl_stats(c->pls[i])->df < t.df)
+                t.df = pl_stats(c->pls[i])->df;
+        }
+        break;
+    case CL_POS:
+        for (i = 0; i < c->nw; i++) {
+            uint32_t tf;
+            rc = slot_tf(c, &c->slots[i], &tf);
+            if (rc != SE_OK)
+                return rc;
+            t.tf += tf;
+            t.idf += c->slots[i].idf;
+            if (c->slots[i].df < t.df)
+                t.df = c->slots[i].df;
+        }
+        break;
+    }
+    rc = clause_score(c, x->m, x->len, &t.contribution);
+    if (rc != SE_OK)
+        return rc;
+    t.contribution *= weight;
+    x->cb(x->arg, &t);
+    return SE_OK;
+}
+
+int
+match_explain(struct idx_txn *txn, const struct doc_meta *meta,
+              struct stem *stem, const struct qry_node *q,
+              const struct match_options *o, uint32_t doc, uint32_t *doc_len,
+              void (*cb)(void *arg, const struct match_explain_term *t),
+              void *arg)
+{
+    struct clause root;
+    struct doc_lens dl;
+    struct bm25 m;
+    struct ctx cx;
+    struct explain x = {&m, 0, cb, arg};
+    int rc;
+
+    *doc_len = 0;
+    memset(&root, 0, sizeof root);
+    if (q->kind != QRY_BOOL)
+        return SE_EINVAL;
+    bm25_init(&m, o->k1, o->b, meta->docs, meta->total_len);
+    doc_lens_init(&dl, txn);
+    rc = doc_lens_get(&dl, doc, &x.len);
+    if (rc != SE_OK)
+        return rc;
+    *doc_len = x.len;
+    ctx_init(&cx, txn, meta, stem, &m, o, NULL);
+    rc = clause_init(&root, &cx, q);
+    if (rc == SE_OK && !root.absent) {
+        rc = clause_on(&root, doc);
+        if (rc == 1)
+            rc = explain_clause(&x, &root, 1.0);
+    }
+    clause_free(&root);
+    return rc < 0 ? rc : SE_OK;
 }

@@ -29,11 +29,23 @@ struct match_options {
     double k1, b;
     size_t limit;  /* hits wanted (top k) */
     size_t offset; /* hits skipped before them */
+    /* Keep `doc`? 1 keep, 0 drop, <0 an SE_ error code; NULL keeps all.
+     * Dropped documents are not counted in `total`. */
+    int (*filter)(void *arg, uint32_t doc);
+    void *filter_arg;
+    /* Non-NULL: hits ordered by key descending, then score, then doc id;
+     * every match is visited (no pruning), so `total` is exact. */
+    int64_t (*sort_key)(void *arg, uint32_t doc);
+    void *sort_arg;
+    size_t max_expansions; /* words a prefix* expands to; 0: 128 */
 };
+
+#define MATCH_MAX_EXPANSIONS 128
 
 struct match_hit {
     uint32_t doc;
     double score;
+    int64_t key; /* sort_key's value; 0 without one */
 };
 
 struct match_result {
@@ -41,6 +53,8 @@ struct match_result {
     size_t nhits;
     uint64_t total; /* matching documents (a lower bound unless exact) */
     int exact;      /* 0 when pruning skipped documents without counting */
+    int truncated_expansion; /* a prefix* had more words than the limit */
+    char warning[200];       /* what was cut, for the searcher to print */
 };
 
 /*
@@ -52,5 +66,28 @@ int match_run(struct idx_txn *txn, const struct doc_meta *meta,
               struct stem *stem, const struct qry_node *q,
               const struct match_options *o, struct match_result *res);
 void match_result_release(struct match_result *res);
+
+/* One scoring clause of a document's score, for --explain. */
+struct match_explain_term {
+    const char *label; /* the clause as written: "cotton", "title:xinjiang" */
+    uint32_t tf; /* occurrences counted (summed over the clause's words) */
+    uint64_t df; /* documents of its rarest word */
+    double idf;  /* summed over the clause's words */
+    double contribution; /* its share of the document's score */
+};
+
+/*
+ * Explain the score of `doc` for `q`: calls `cb` once per scoring leaf
+ * clause that matches `doc` (labels valid during the call only); the
+ * contributions sum to the score match_run() gives `doc`. *doc_len gets
+ * the document's scoring length. SE_OK (also when `doc` does not match:
+ * then cb is not called), SE_ECORRUPT, SE_ENOMEM.
+ */
+int match_explain(struct idx_txn *txn, const struct doc_meta *meta,
+                  struct stem *stem, const struct qry_node *q,
+                  const struct match_options *o, uint32_t doc,
+                  uint32_t *doc_len,
+                  void (*cb)(void *arg, const struct match_explain_term *t),
+                  void *arg);
 
 #endif

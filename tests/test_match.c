@@ -35,9 +35,9 @@
 #include "match.h"
 #include "query.h"
 #include "stemmer.h"
+#include "testutil.h"
 #include "tokenizer.h"
 #include "writer.h"
-#include "testutil.h"
 
 #define REUTERS "../shared/corpora/news/reuters21578/reuters21578.jsonl"
 #define REUTERS_DOCS 21578
@@ -539,7 +539,8 @@ static void
 run(struct engine *e, const struct qry_node *q, double k1, double b,
     size_t limit, size_t offset, struct match_result *res, const char *what)
 {
-    struct match_options o = {k1, b, limit, offset};
+    struct match_options o = {
+        .k1 = k1, .b = b, .limit = limit, .offset = offset};
     int rc = match_run(e->txn, &e->meta, e->stem, q, &o, res);
 
     cr_assert_eq(rc, SE_OK, "match_run(%s): %s", what, se_strerror(rc));
@@ -1514,12 +1515,11 @@ Test(match, top_k_ties_keep_the_first_documents)
 Test(match, pruned_top_k_equals_the_head_of_the_full_ranking)
 {
     static const char *const words[] = {
-        "the",    "said",   "oil",      "prices",  "bank",   "rate",
-        "cocoa",  "brazil", "dollar",   "mln",     "pct",    "opec",
-        "wheat",  "japan",  "tonnes",   "shares",  "reuter", "year",
-        "grain",  "export", "\"of the\"", "\"crude oil\"", "-said",
-        "coffee", "gold",   "profit",   "loss",    "trade",  "yen",
-        "zinc"};
+        "the",   "said",   "oil",        "prices",        "bank",   "rate",
+        "cocoa", "brazil", "dollar",     "mln",           "pct",    "opec",
+        "wheat", "japan",  "tonnes",     "shares",        "reuter", "year",
+        "grain", "export", "\"of the\"", "\"crude oil\"", "-said",  "coffee",
+        "gold",  "profit", "loss",       "trade",         "yen",    "zinc"};
     const size_t nwords = sizeof words / sizeof words[0];
     const char *err = getenv(ENV_ERR), *dir = getenv(ENV_DIR);
     uint64_t seed = 12345;
@@ -1542,8 +1542,8 @@ Test(match, pruned_top_k_equals_the_head_of_the_full_ranking)
             strcat(text, k ? " " : "");
             strcat(text, words[(seed >> 33) % nwords]);
         }
-        if (qry_parse(text, strlen(text), 0, e.tok, &q, &(struct qry_error){0}) !=
-            SE_OK)
+        if (qry_parse(text, strlen(text), 0, e.tok, &q,
+                      &(struct qry_error){0}) != SE_OK)
             continue; /* only exclusions: not a query */
         run(&e, q, BM25_K1, BM25_B, 10, 0, &top, text);
         run(&e, q, BM25_K1, BM25_B, SIZE_MAX, 0, &all, text);
@@ -1558,9 +1558,10 @@ Test(match, pruned_top_k_equals_the_head_of_the_full_ranking)
                       text, i + 1, top.hits[i].doc, top.hits[i].score,
                       all.hits[i].doc, all.hits[i].score);
         pruned += !top.exact;
-        cr_assert(top.total <= all.total && (top.exact || top.total >= top.nhits),
-                  "%s: total %llu of %llu", text,
-                  (unsigned long long)top.total, (unsigned long long)all.total);
+        cr_assert(top.total <= all.total &&
+                      (top.exact || top.total >= top.nhits),
+                  "%s: total %llu of %llu", text, (unsigned long long)top.total,
+                  (unsigned long long)all.total);
         match_result_release(&top);
         match_result_release(&all);
         qry_free(q);
@@ -1568,4 +1569,629 @@ Test(match, pruned_top_k_equals_the_head_of_the_full_ranking)
     /* The check means something only if pruning did happen. */
     cr_assert_gt(pruned, 100, "only %d of 300 queries were pruned", pruned);
     engine_close(&e);
+}
+
+/* ---------------------------------------------------------------- */
+/* Query trees (issue 6) on Reuters, against brute force             */
+/* ---------------------------------------------------------------- */
+
+/*
+ * The brute-force side of any tree. A positional leaf's word stands for a
+ * set of forms (is[form]): its own form, every form of its stem, or the
+ * first `max_exp` forms in byte order that start with the prefix. A leaf
+ * matches by scanning the document's tokens: a phrase tries every choice
+ * of increasing positions from each first word within n - 1 + slop; NEAR
+ * tries every window [m, m + dist] and every assignment of distinct
+ * positions in it; both in the title and in the body separately. Fields
+ * keep positions below (title) or past (body) the title's tokens.
+ */
+struct rword {
+    unsigned char *is; /* forms.n flags */
+    uint64_t df;
+};
+
+struct rnode {
+    const struct qry_node *q;
+    int positional;
+    struct rword w[QRY_MAX_PHRASE];
+    struct rnode *kids;
+};
+
+static const struct corpus *sort_corpus; /* for qsort of form ids */
+
+static int
+cmp_forms(const void *a, const void *b)
+{
+    return strcmp(sort_corpus->forms.s[*(const uint32_t *)a],
+                  sort_corpus->forms.s[*(const uint32_t *)b]);
+}
+
+static void
+rword_init(struct rword *w, const struct corpus *c, const char *word,
+           enum qry_wmode mode, size_t max_exp)
+{
+    size_t f, n = 0, len = strlen(word);
+    uint32_t *ids;
+
+    w->is = calloc(c->forms.n + 1, 1);
+    ids = malloc((c->forms.n + 1) * sizeof *ids);
+    cr_assert(w->is && ids, "out of memory");
+    w->df = 0;
+    if (mode == QRY_W_FORM) {
+        uint32_t id = strtab_find(&c->forms, word, len);
+        if (id != NONE) {
+            w->is[id] = 1;
+            w->df = c->df_form[id];
+        }
+    } else if (mode == QRY_W_STEM) {
+        const char *st;
+        size_t sl;
+        uint32_t sid;
+        int rc = stem_word(c->stem, word, len, &st, &sl);
+        cr_assert_eq(rc, SE_OK, "stem_word: %s", se_strerror(rc));
+        sid = strtab_find(&c->stems, st, sl);
+        for (f = 0; sid != NONE && f < c->forms.n; f++)
+            w->is[f] = c->stem_of[f] == sid;
+        w->df = sid != NONE ? c->df_stem[sid] : 0;
+    } else {
+        for (f = 0; f < c->forms.n; f++)
+            if (c->forms.len[f] >= len && memcmp(c->forms.s[f], word, len) == 0)
+                ids[n++] = (uint32_t)f;
+        sort_corpus = c;
+        qsort(ids, n, sizeof *ids, cmp_forms);
+        if (n > max_exp)
+            n = max_exp;
+        for (f = 0; f < n; f++) {
+            w->is[ids[f]] = 1;
+            w->df += c->df_form[ids[f]];
+        }
+        if (w->df > c->n)
+            w->df = c->n;
+    }
+    free(ids);
+}
+
+static void
+rnode_init(struct rnode *r, const struct corpus *c, const struct qry_node *q,
+           size_t max_exp)
+{
+    size_t i;
+
+    memset(r, 0, sizeof *r);
+    r->q = q;
+    if (q->kind == QRY_BOOL) {
+        r->kids = calloc(q->nkids, sizeof *r->kids);
+        cr_assert_not_null(r->kids, "out of memory");
+        for (i = 0; i < q->nkids; i++)
+            rnode_init(&r->kids[i], c, q->kids[i], max_exp);
+        return;
+    }
+    r->positional = 1;
+    for (i = 0; i < q->nwords; i++)
+        rword_init(&r->w[i], c, q->words[i], q->modes[i], max_exp);
+}
+
+static void
+rnode_release(struct rnode *r)
+{
+    size_t i;
+
+    for (i = 0; r->kids && i < r->q->nkids; i++)
+        rnode_release(&r->kids[i]);
+    free(r->kids);
+    for (i = 0; r->positional && i < r->q->nwords; i++)
+        free(r->w[i].is);
+}
+
+/* Is position p of d word w, in the leaf's field? */
+static int
+rword_at(const struct rdoc *d, const struct rword *w, enum qry_field field,
+         uint32_t p)
+{
+    if (d->t[p].form == GAP || !w->is[d->t[p].form])
+        return 0;
+    if (field == QRY_TITLE)
+        return p < d->title_tokens;
+    if (field == QRY_BODY)
+        return p >= d->title_tokens;
+    return 1;
+}
+
+/* Positions [lo, hi) of the part being tried (title or body). */
+struct rpart {
+    uint32_t lo, hi;
+};
+
+/* Phrase: word i after `prev`, at most `last` (every later one too). */
+static int
+phrase_from(const struct rdoc *d, const struct rnode *r, struct rpart pt,
+            size_t i, uint32_t prev, uint32_t last)
+{
+    uint32_t p;
+
+    if (i == r->q->nwords)
+        return 1;
+    for (p = prev + 1; p <= last && p < pt.hi; p++)
+        if (rword_at(d, &r->w[i], r->q->field, p) &&
+            phrase_from(d, r, pt, i + 1, p, last))
+            return 1;
+    return 0;
+}
+
+/* NEAR: words i.. on distinct unused positions of [lo, hi]. */
+static int
+near_from(const struct rdoc *d, const struct rnode *r, uint32_t lo, uint32_t hi,
+          size_t i, unsigned char *used)
+{
+    uint32_t p;
+
+    if (i == r->q->nwords)
+        return 1;
+    for (p = lo; p <= hi; p++) {
+        if (used[p - lo] || !rword_at(d, &r->w[i], r->q->field, p))
+            continue;
+        used[p - lo] = 1;
+        if (near_from(d, r, lo, hi, i + 1, used))
+            return 1;
+        used[p - lo] = 0;
+    }
+    return 0;
+}
+
+static int
+rleaf_holds(const struct rdoc *d, const struct rnode *r)
+{
+    const struct qry_node *q = r->q;
+    struct rpart parts[2] = {{0, d->title_tokens}, {d->title_tokens, d->n}};
+    unsigned char used[QRY_MAX_SLOP + 1];
+    size_t k;
+    uint32_t p;
+
+    for (k = 0; k < 2; k++) {
+        struct rpart pt = parts[k];
+        for (p = pt.lo; p < pt.hi; p++) {
+            if (q->kind == QRY_NEAR) {
+                uint32_t hi = p + q->slop < pt.hi ? p + q->slop : pt.hi - 1;
+                memset(used, 0, sizeof used);
+                /* windows starting at p, p one of the words */
+                if (near_from(d, r, p, hi, 0, used))
+                    return 1;
+                continue;
+            }
+            if (!rword_at(d, &r->w[0], q->field, p))
+                continue;
+            if (phrase_from(d, r, pt, 1, p,
+                            p + (uint32_t)(q->nwords - 1) +
+                                (q->kind == QRY_PHRASE ? q->slop : 0)))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Does d match node r? Its score (title weight 1) in *score. */
+static int
+rnode_doc(const struct ref *rf, const struct rdoc *d, const struct rnode *r,
+          double *score)
+{
+    const struct qry_node *q = r->q;
+    size_t i, any_must = 0, any_should = 0;
+    double s;
+
+    *score = 0;
+    if (q->kind == QRY_BOOL) {
+        for (i = 0; i < q->nkids; i++) {
+            int m = rnode_doc(rf, d, &r->kids[i], &s);
+            switch (q->kids[i]->occur) {
+            case QRY_MUST:
+                if (!m) {
+                    *score = 0;
+                    return 0;
+                }
+                any_must = 1;
+                *score += s;
+                break;
+            case QRY_MUST_NOT:
+                if (m) {
+                    *score = 0;
+                    return 0;
+                }
+                break;
+            case QRY_SHOULD:
+                any_should |= (size_t)m;
+                *score += s;
+                break;
+            }
+        }
+        if (!any_must && !any_should)
+            *score = 0;
+        return any_must || any_should;
+    }
+    if (!rleaf_holds(d, r)) {
+        *score = 0;
+        return 0;
+    }
+    for (i = 0; i < q->nwords; i++) {
+        uint32_t tf = 0, p;
+        int form_whole = q->kind == QRY_PHRASE && q->field == QRY_ANY;
+        for (p = 0; p < d->n; p++)
+            tf += form_whole ? d->t[p].form != GAP && r->w[i].is[d->t[p].form]
+                             : (uint32_t)rword_at(d, &r->w[i], q->field, p);
+        *score += ref_bm25(rf, (uint32_t)r->w[i].df, tf, d->len);
+    }
+    return 1;
+}
+
+/* Options of a checked run. */
+struct topts {
+    int flags;
+    size_t max_exp; /* 0: the default */
+    int (*filter)(void *, uint32_t);
+    int64_t (*sort_key)(void *, uint32_t);
+    void *arg;
+};
+
+/*
+ * Check `text` against the brute force: every hit and score, the order
+ * (by key when there is one), total, and for each hit that match_explain's
+ * contributions add up to its score. Returns the matches.
+ */
+static size_t
+check_tree(struct engine *e, const struct corpus *c, const char *text,
+           const struct topts *t)
+{
+    struct match_options o = {.k1 = BM25_K1,
+                              .b = BM25_B,
+                              .limit = c->n,
+                              .filter = t->filter,
+                              .filter_arg = t->arg,
+                              .sort_key = t->sort_key,
+                              .sort_arg = t->arg,
+                              .max_expansions = t->max_exp};
+    struct ref rf = {c,
+                     NULL,
+                     0,
+                     BM25_K1,
+                     BM25_B,
+                     (double)c->n,
+                     c->n ? (double)c->total_len / (double)c->n : 1.0};
+    struct match_result res;
+    struct qry_node *q;
+    struct rnode root;
+    double *want = malloc(c->n * sizeof *want), s;
+    size_t i, count = 0;
+    int rc;
+
+    cr_assert_not_null(want, "out of memory");
+    parse(e, text, t->flags, &q);
+    rnode_init(&root, c, q, t->max_exp ? t->max_exp : MATCH_MAX_EXPANSIONS);
+    for (i = 0; i < c->n; i++) {
+        want[i] = NAN;
+        if (rnode_doc(&rf, &c->d[i], &root, &s) &&
+            (!t->filter || t->filter(t->arg, e->to_doc[i]))) {
+            want[i] = s;
+            count++;
+        }
+    }
+    rc = match_run(e->txn, &e->meta, e->stem, q, &o, &res);
+    cr_assert_eq(rc, SE_OK, "match_run(%s): %s", text, se_strerror(rc));
+    cr_assert_eq(res.total, count, "%s: %llu matches, brute force finds %zu",
+                 text, (unsigned long long)res.total, count);
+    cr_assert_eq(res.nhits, count, "%s: %zu hits, want %zu", text, res.nhits,
+                 count);
+    for (i = 0; i < res.nhits; i++) {
+        const struct match_hit *h = &res.hits[i];
+        uint32_t k = e->to_corpus[h->doc];
+        cr_assert(k != NONE && !isnan(want[k]),
+                  "%s: doc %u is a hit but does not match (brute force)", text,
+                  h->doc);
+        cr_assert(close_enough(h->score, want[k]),
+                  "%s: document %s scores %.17g, brute force %.17g", text,
+                  c->ids.s[k], h->score, want[k]);
+        want[k] = NAN; /* a second hit on it fails above */
+        if (i > 0) {
+            const struct match_hit *g = &res.hits[i - 1];
+            int64_t kg = t->sort_key ? t->sort_key(t->arg, g->doc) : 0;
+            int64_t kh = t->sort_key ? t->sort_key(t->arg, h->doc) : 0;
+            cr_assert(kg > kh || (kg == kh &&
+                                  (g->score > h->score ||
+                                   (g->score == h->score && g->doc < h->doc))),
+                      "%s: hit %zu (doc %u) ranks after hit %zu (doc %u)", text,
+                      i, h->doc, i - 1, g->doc);
+        }
+    }
+    match_result_release(&res);
+    rnode_release(&root);
+    qry_free(q);
+    free(want);
+    return count;
+}
+
+static const struct topts plain_opts = {0, 0, NULL, NULL, NULL};
+
+Test(match, reuters_boolean_trees_fields_and_words_match_brute_force,
+     .timeout = 120)
+{
+    static const char *const queries[] = {
+        /* boolean operators and nesting */
+        "cotton AND harvest",
+        "cotton OR wheat",
+        "cotton AND NOT harvest",
+        "(cotton OR wheat) AND china",
+        "oil AND (opec OR saudi) NOT price",
+        "+oil (opec OR kuwait) -iran",
+        "gold OR (silver AND NOT platinum) OR (copper AND zinc)",
+        "((oil AND (price OR prices)) OR (gold AND NOT silver)) AND dollar",
+        "cocoa -(brazil OR ghana)",
+        "coffee (brazil AND (quota OR quotas)) -\"ico\"",
+        "and or not",
+        /* fields: the title runs up to title_tokens */
+        "title:cotton",
+        "body:cotton",
+        "title:cotton OR body:wheat",
+        "title:oil AND body:opec",
+        "title:\"crude oil\"",
+        "body:\"crude oil\" -title:crude",
+        "title:~\"oil prices\"",
+        "title:=prices",
+        "title:China-Japan",
+        /* stemmed phrases, exact words */
+        "~\"oil price\"",
+        "~\"prices rising\"",
+        "~\"cotton harvesting\"",
+        "=prices",
+        "=organization OR =organizations",
+        "~\"organization\"",
+        /* prefixes (fdict forms, unstemmed) */
+        "opec*",
+        "petro* AND saudi",
+        "title:cott*",
+        "khorg*",
+        "zzzzzz*",
+    };
+    struct engine e;
+    struct corpus c;
+    size_t i, n;
+
+    reuters(&e, &c);
+    for (i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        n = check_tree(&e, &c, queries[i], &plain_opts);
+        if (strcmp(queries[i], "khorg*") != 0 &&
+            strcmp(queries[i], "zzzzzz*") != 0)
+            cr_expect_gt(n, 0, "%s matches nothing: a weak check", queries[i]);
+    }
+    /* --stem-phrases turns every quoted phrase into a stemmed one */
+    {
+        struct topts t = plain_opts;
+        t.flags = QRY_STEM_PHRASES;
+        cr_assert_gt(check_tree(&e, &c, "\"oil price\"", &t),
+                     check_tree(&e, &c, "\"oil price\"", &plain_opts),
+                     "stemmed \"oil price\" finds no more than the exact one");
+    }
+    /* QRY_ALL with OR */
+    {
+        struct topts t = plain_opts;
+        t.flags = QRY_ALL;
+        check_tree(&e, &c, "oil price OR gold", &t);
+    }
+    engine_close(&e);
+    corpus_release(&c);
+}
+
+/* A random pair of words of one document, d positions apart (1-6). */
+static int
+sample_pair(const struct corpus *c, uint64_t *seed, char *a, char *b,
+            size_t cap, unsigned *gap)
+{
+    int tries;
+
+    for (tries = 0; tries < 100000; tries++) {
+        const struct rdoc *d = &c->d[rnd_below(seed, c->n)];
+        uint32_t p, k = 1 + (uint32_t)rnd_below(seed, 6);
+        if (d->n <= k)
+            continue;
+        p = (uint32_t)rnd_below(seed, d->n - k);
+        if (d->t[p].form == GAP || d->t[p + k].form == GAP ||
+            is_stopword(c, d->t[p].form) || is_stopword(c, d->t[p + k].form))
+            continue;
+        snprintf(a, cap, "%s", c->forms.s[d->t[p].form]);
+        snprintf(b, cap, "%s", c->forms.s[d->t[p + k].form]);
+        *gap = k;
+        return 1;
+    }
+    return 0;
+}
+
+Test(match, reuters_slop_and_near_match_a_position_scan, .timeout = 120)
+{
+    static const char *const fixed[] = {
+        "\"oil prices\"~2",
+        "\"prices oil\"~3",
+        "\"bank england\"~1",
+        "\"new york exchange\"~2",
+        "cotton NEAR/5 crop",
+        "oil NEAR price NEAR opec",
+        "oil NEAR/4 oil",
+        "=prices NEAR/3 opec*",
+        "title:oil NEAR/3 title:prices",
+        "mln NEAR/2 dlrs AND NOT \"mln dlrs\"",
+        "~\"price oil\"~2",
+        "said NEAR/1 it",
+    };
+    uint64_t seed = 0x2545f4914f6cdd1dULL;
+    struct engine e;
+    struct corpus c;
+    char a[128], b[128], text[400];
+    size_t i;
+    unsigned gap;
+
+    reuters(&e, &c);
+    for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        cr_expect_gt(check_tree(&e, &c, fixed[i], &plain_opts), 0,
+                     "%s matches nothing", fixed[i]);
+    for (i = 0; i < 6; i++) {
+        cr_assert(sample_pair(&c, &seed, a, b, sizeof a, &gap),
+                  "no pair sampled");
+        /* the sampled document is found at the exact slop and distance */
+        snprintf(text, sizeof text, "\"%s %s\"~%u", a, b, gap - 1);
+        cr_assert_gt(check_tree(&e, &c, text, &plain_opts), 0, "%s", text);
+        snprintf(text, sizeof text, "\"%s %s\"~%u", b, a, gap + 1);
+        check_tree(&e, &c, text, &plain_opts);
+        snprintf(text, sizeof text, "%s NEAR/%u %s", b, gap, a);
+        cr_assert_gt(check_tree(&e, &c, text, &plain_opts), 0, "%s", text);
+        snprintf(text, sizeof text, "%s NEAR/%u %s", a, gap > 1 ? gap - 1 : 1,
+                 b);
+        check_tree(&e, &c, text, &plain_opts);
+    }
+    engine_close(&e);
+    corpus_release(&c);
+}
+
+/* Keep documents with an even id; key: the id modulo 7. */
+static int
+even_docs(void *arg, uint32_t doc)
+{
+    (void)arg;
+    return doc % 2 == 0;
+}
+
+static int64_t
+mod7(void *arg, uint32_t doc)
+{
+    (void)arg;
+    return (int64_t)(doc % 7);
+}
+
+static int
+failing_filter(void *arg, uint32_t doc)
+{
+    (void)arg;
+    (void)doc;
+    return SE_EIO;
+}
+
+struct sum {
+    double total;
+    size_t n;
+    char labels[512];
+};
+
+static void
+add_term(void *arg, const struct match_explain_term *t)
+{
+    struct sum *s = arg;
+    size_t at = strlen(s->labels);
+
+    s->total += t->contribution;
+    s->n++;
+    cr_assert(t->label && t->label[0], "a clause without a label");
+    cr_assert(t->contribution > 0 && t->tf > 0 && t->df > 0 && t->idf > 0,
+              "%s: contribution %g, tf %u, df %llu, idf %g", t->label,
+              t->contribution, t->tf, (unsigned long long)t->df, t->idf);
+    snprintf(s->labels + at, sizeof s->labels - at, "%s%s", at ? "|" : "",
+             t->label);
+}
+
+Test(match, reuters_explain_filter_sort_key_and_prefix_limit, .timeout = 120)
+{
+    static const char *const queries[] = {
+        "cotton harvest",
+        "oil AND (opec OR saudi) -iran",
+        "title:oil \"crude oil\"~1 petro*",
+        "gold NEAR/3 silver OR =platinum",
+        "oil oil price",
+    };
+    struct match_options o = {.k1 = BM25_K1, .b = BM25_B, .limit = 20};
+    struct topts t = plain_opts;
+    struct match_result res;
+    struct engine e;
+    struct corpus c;
+    struct qry_node *q;
+    size_t i, j, kept, all;
+    uint32_t len;
+    int rc;
+
+    reuters(&e, &c);
+    /* explain: the contributions of each hit add up to its score */
+    for (i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        parse(&e, queries[i], 0, &q);
+        rc = match_run(e.txn, &e.meta, e.stem, q, &o, &res);
+        cr_assert_eq(rc, SE_OK, "%s: %s", queries[i], se_strerror(rc));
+        cr_assert_gt(res.nhits, 0, "%s: no hits", queries[i]);
+        for (j = 0; j < res.nhits; j++) {
+            struct sum s = {0, 0, ""};
+            rc = match_explain(e.txn, &e.meta, e.stem, q, &o, res.hits[j].doc,
+                               &len, add_term, &s);
+            cr_assert_eq(rc, SE_OK, "explain: %s", se_strerror(rc));
+            cr_assert(s.n > 0 && close_enough(s.total, res.hits[j].score),
+                      "%s: doc %u scores %.17g, its %zu clauses (%s) sum "
+                      "to %.17g",
+                      queries[i], res.hits[j].doc, res.hits[j].score, s.n,
+                      s.labels, s.total);
+            cr_assert_eq(len, c.d[e.to_corpus[res.hits[j].doc]].len,
+                         "explain: length %u", len);
+        }
+        match_result_release(&res);
+        qry_free(q);
+    }
+    /* a document that does not match gets no clause */
+    {
+        struct sum s = {0, 0, ""};
+        parse(&e, "\"bahia cocoa\"", 0, &q);
+        for (j = 0; j < c.n; j++)
+            if (!strstr(c.d[j].body, "ahia"))
+                break;
+        rc = match_explain(e.txn, &e.meta, e.stem, q, &o, e.to_doc[j], &len,
+                           add_term, &s);
+        cr_assert(rc == SE_OK && s.n == 0, "explain of a non-match: %zu", s.n);
+        qry_free(q);
+    }
+    /* filter: dropped documents are not hits and not counted */
+    t.filter = even_docs;
+    all = check_tree(&e, &c, "oil OR gold", &plain_opts);
+    kept = check_tree(&e, &c, "oil OR gold", &t);
+    cr_assert(kept > 0 && kept < all, "filter kept %zu of %zu", kept, all);
+    check_tree(&e, &c, "+oil +price -opec", &t);
+    check_tree(&e, &c, "title:oil NEAR/2 title:price*", &t);
+    /* sort_key: key first, then score; every match visited */
+    t.filter = NULL;
+    t.sort_key = mod7;
+    cr_assert_eq(check_tree(&e, &c, "oil OR gold", &t), all,
+                 "sort_key changes the matches");
+    t.filter = even_docs;
+    check_tree(&e, &c, "oil AND (price OR prices)", &t);
+    /* a filter's error stops the run with it */
+    parse(&e, "oil", 0, &q);
+    o.filter = failing_filter;
+    rc = match_run(e.txn, &e.meta, e.stem, q, &o, &res);
+    cr_assert_eq(rc, SE_EIO, "a failing filter gives %s", se_strerror(rc));
+    o.filter = NULL;
+    qry_free(q);
+    /* the prefix limit: the first forms in byte order, and a warning */
+    t = plain_opts;
+    t.max_exp = 5;
+    check_tree(&e, &c, "pe* OR title:oil", &t);
+    parse(&e, "pe*", 0, &q);
+    o.max_expansions = 5;
+    rc = match_run(e.txn, &e.meta, e.stem, q, &o, &res);
+    cr_assert_eq(rc, SE_OK, "pe*: %s", se_strerror(rc));
+    cr_assert(res.truncated_expansion && strstr(res.warning, "pe*") &&
+                  strstr(res.warning, "5"),
+              "pe* with 5 expansions: flag %d, warning \"%s\"",
+              res.truncated_expansion, res.warning);
+    match_result_release(&res);
+    o.max_expansions = 0;
+    rc = match_run(e.txn, &e.meta, e.stem, q, &o, &res);
+    cr_assert(rc == SE_OK && res.truncated_expansion,
+              "pe* has more than 128 forms in Reuters");
+    match_result_release(&res);
+    qry_free(q);
+    parse(&e, "opec*", 0, &q);
+    rc = match_run(e.txn, &e.meta, e.stem, q, &o, &res);
+    cr_assert(rc == SE_OK && !res.truncated_expansion && !res.warning[0],
+              "opec*: a warning \"%s\"", res.warning);
+    match_result_release(&res);
+    qry_free(q);
+    engine_close(&e);
+    corpus_release(&c);
 }

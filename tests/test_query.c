@@ -26,30 +26,72 @@ rnd(uint64_t *s)
     return *s * 2685821657736338717ULL;
 }
 
-/* The tree as one line: kids joined by " | ". */
+static void render_kids(const struct qry_node *q, struct buf *out);
+
+/*
+ * One node as text: a mark (+, -), then "w:" a word (word* a prefix),
+ * "p:" a phrase, "s:" a stemmed phrase, "n/N:" a NEAR chain, "(...)" a
+ * group; "title:" or "body:" before a scoped leaf, "~N" after a slop, and
+ * "@column" last. Exact words (=word) are one-word phrases.
+ */
+static void
+render_node(const struct qry_node *k, struct buf *out)
+{
+    size_t j;
+
+    buf_puts(out, k->occur == QRY_MUST       ? "+"
+                  : k->occur == QRY_MUST_NOT ? "-"
+                                             : "");
+    if (k->kind == QRY_BOOL) {
+        buf_putc(out, '(');
+        render_kids(k, out);
+        buf_printf(out, ")@%zu", k->column);
+        return;
+    }
+    buf_puts(out, k->field == QRY_TITLE  ? "title:"
+                  : k->field == QRY_BODY ? "body:"
+                                         : "");
+    if (k->kind == QRY_NEAR)
+        buf_printf(out, "n/%u:", k->slop);
+    else
+        buf_puts(out, k->kind == QRY_TERM ? "w:"
+                      : k->kind == QRY_PHRASE && k->modes[0] == QRY_W_STEM
+                          ? "s:"
+                      : k->kind == QRY_PHRASE ? "p:"
+                                              : "?:");
+    for (j = 0; j < k->nwords; j++) {
+        if (j)
+            buf_putc(out, ' ');
+        if (k->kind == QRY_NEAR && k->modes[j] == QRY_W_FORM)
+            buf_putc(out, '=');
+        buf_puts(out, k->words[j]);
+        if (k->modes[j] == QRY_W_PREFIX)
+            buf_putc(out, '*');
+    }
+    if (k->kind == QRY_PHRASE && k->slop)
+        buf_printf(out, "~%u", k->slop);
+    buf_printf(out, "@%zu", k->column);
+}
+
+/* The kids of q joined by " | ". */
+static void
+render_kids(const struct qry_node *q, struct buf *out)
+{
+    size_t i;
+
+    for (i = 0; i < q->nkids; i++) {
+        if (i)
+            buf_puts(out, " | ");
+        render_node(q->kids[i], out);
+    }
+}
+
+/* The tree as one line: the root's kids joined by " | ". */
 static void
 render(const struct qry_node *q, struct buf *out)
 {
-    size_t i, j;
-
     buf_clear(out);
-    for (i = 0; i < q->nkids; i++) {
-        const struct qry_node *k = q->kids[i];
-        if (i)
-            buf_puts(out, " | ");
-        buf_puts(out, k->occur == QRY_MUST       ? "+"
-                      : k->occur == QRY_MUST_NOT ? "-"
-                                                 : "");
-        buf_puts(out, k->kind == QRY_TERM     ? "w:"
-                      : k->kind == QRY_PHRASE ? "p:"
-                                              : "?:");
-        for (j = 0; j < k->nwords; j++) {
-            if (j)
-                buf_putc(out, ' ');
-            buf_puts(out, k->words[j]);
-        }
-        buf_printf(out, "@%zu", k->column);
-    }
+    render_kids(q, out);
 }
 
 /* Characters (UTF-8 lead bytes) in s[0, n). */
@@ -366,11 +408,61 @@ clean_utf8(const unsigned char *s, size_t n)
     return 1;
 }
 
+/*
+ * The invariants of any tree: leaves have words (a TERM one), clean UTF-8
+ * without spaces or quotes, columns inside the text, labels; groups have
+ * kids and one that is not excluded; no operator with QRY_PLAIN; depth
+ * within QRY_MAX_DEPTH.
+ */
+static void
+check_tree(const struct qry_node *q, size_t i, int flags, size_t nch,
+           size_t depth)
+{
+    size_t j, w, positive = 0;
+
+    cr_assert_leq(depth, QRY_MAX_DEPTH + 1, "input %zu: depth %zu", i, depth);
+    for (j = 0; j < q->nkids; j++) {
+        const struct qry_node *k = q->kids[j];
+        positive += k->occur != QRY_MUST_NOT;
+        cr_assert(k->column >= 1 && k->column <= nch,
+                  "input %zu: clause %zu at column %zu of %zu", i, j, k->column,
+                  nch);
+        cr_assert(!(flags & QRY_PLAIN) ||
+                      (k->kind == QRY_TERM && k->modes[0] == QRY_W_STEM &&
+                       k->field == QRY_ANY),
+                  "input %zu: an operator with QRY_PLAIN", i);
+        if (k->kind == QRY_BOOL) {
+            cr_assert_gt(k->nkids, 1, "input %zu: a group of %zu", i, k->nkids);
+            check_tree(k, i, flags, nch, depth + 1);
+            continue;
+        }
+        cr_assert(k->kind == QRY_TERM
+                      ? k->nwords == 1
+                      : k->nwords >= 1 && k->nwords <= QRY_MAX_PHRASE,
+                  "input %zu: clause %zu has kind %d and %zu words", i, j,
+                  (int)k->kind, k->nwords);
+        cr_assert(k->label && k->label[0], "input %zu: clause %zu unlabelled",
+                  i, j);
+        for (w = 0; w < k->nwords; w++) {
+            size_t n = strlen(k->words[w]);
+            cr_assert(n > 0 && n <= TOK_MAX_BYTES &&
+                          clean_utf8((const unsigned char *)k->words[w], n) &&
+                          !strchr(k->words[w], ' ') &&
+                          !strchr(k->words[w], '"'),
+                      "input %zu: clause %zu word %zu is \"%s\"", i, j, w,
+                      k->words[w]);
+        }
+    }
+    cr_assert_gt(positive, 0, "input %zu: a group with every kid excluded", i);
+}
+
 /* Random bytes: a valid tree or an error, never a crash or a leak. */
 Test(query, random_bytes_never_crash)
 {
     static const char alphabet[] = "ab \"+-\t\n\x01\x7f\xc3\xa9\xe6\x97\xa5"
-                                   "\x80\xff\xf0\x9f\x98\x80'.,0";
+                                   "\x80\xff\xf0\x9f\x98\x80'.,0()*~=:";
+    static const char *const pieces[] = {"AND ",    "OR ",    "NOT ", "NEAR ",
+                                         "NEAR/3 ", "title:", "body:"};
     struct tok *tok = new_tok();
     uint64_t seed = 0x9e3779b97f4a7c15ULL;
     char text[200];
@@ -380,16 +472,22 @@ Test(query, random_bytes_never_crash)
         struct qry_node *q;
         struct qry_error err;
         size_t len = rnd(&seed) % sizeof text, nch;
-        int flags = (int)(rnd(&seed) % 4), rc;
+        int flags = (int)(rnd(&seed) % 8), rc;
         for (j = 0; j < len; j++) {
             uint64_t r = rnd(&seed);
+            const char *piece = pieces[(r >> 24) % 7];
+            if (r % 7 == 0 && j + strlen(piece) <= len) {
+                memcpy(text + j, piece, strlen(piece));
+                j += strlen(piece) - 1;
+                continue;
+            }
             text[j] = r % 3 ? alphabet[(r >> 8) % (sizeof alphabet - 1)]
                             : (char)(r >> 16);
         }
         nch = chars(text, len);
         rc = qry_parse(text, len, flags, tok, &q, &err);
-        cr_assert(rc == SE_OK || rc == SE_EINVAL,
-                  "input %zu: %s (only SE_OK or SE_EINVAL expected)", i,
+        cr_assert(rc == SE_OK || rc == SE_EINVAL || rc == SE_ELIMIT,
+                  "input %zu: %s (only SE_OK, SE_EINVAL or SE_ELIMIT)", i,
                   se_strerror(rc));
         if (rc != SE_OK) {
             bad++;
@@ -403,32 +501,7 @@ Test(query, random_bytes_never_crash)
         ok++;
         cr_assert(q->kind == QRY_BOOL && q->nkids > 0, "input %zu: empty tree",
                   i);
-        for (j = 0; j < q->nkids; j++) {
-            const struct qry_node *k = q->kids[j];
-            size_t w;
-            cr_assert(k->kind == QRY_TERM
-                          ? k->nwords == 1
-                          : k->kind == QRY_PHRASE && k->nwords >= 1 &&
-                                k->nwords <= QRY_MAX_PHRASE,
-                      "input %zu: clause %zu has kind %d and %zu words", i, j,
-                      (int)k->kind, k->nwords);
-            cr_assert(k->column >= 1 && k->column <= nch,
-                      "input %zu: clause %zu at column %zu of %zu", i, j,
-                      k->column, nch);
-            cr_assert(!(flags & QRY_PLAIN) || k->kind == QRY_TERM,
-                      "input %zu: a phrase with QRY_PLAIN", i);
-            cr_assert(!(flags & QRY_ALL) || k->occur != QRY_SHOULD,
-                      "input %zu: an optional clause with QRY_ALL", i);
-            for (w = 0; w < k->nwords; w++) {
-                size_t n = strlen(k->words[w]);
-                cr_assert(
-                    n > 0 && n <= TOK_MAX_BYTES &&
-                        clean_utf8((const unsigned char *)k->words[w], n) &&
-                        !strchr(k->words[w], ' ') && !strchr(k->words[w], '"'),
-                    "input %zu: clause %zu word %zu is \"%s\"", i, j, w,
-                    k->words[w]);
-            }
-        }
+        check_tree(q, i, flags, nch, 0);
         qry_free(q);
     }
     cr_assert(ok > 1000 && bad > 1000,
@@ -439,4 +512,320 @@ Test(query, random_bytes_never_crash)
 Test(query, free_accepts_null)
 {
     qry_free(NULL);
+}
+
+Test(query, boolean_operators_and_precedence)
+{
+    static const struct pcase c[] = {
+        {"cotton AND harvest", 0, "+w:cotton@1 | +w:harvest@12", 0, 0, 0},
+        {"cotton OR wheat", 0, "w:cotton@1 | w:wheat@11", 0, 0, 0},
+        /* NOT > AND > OR; juxtaposition is OR */
+        {"a OR b AND c", 0, "w:a@1 | (+w:b@6 | +w:c@12)@6", 0, 0, 0},
+        {"a AND b OR c", 0, "(+w:a@1 | +w:b@7)@1 | w:c@12", 0, 0, 0},
+        {"a b AND c", 0, "w:a@1 | (+w:b@3 | +w:c@9)@3", 0, 0, 0},
+        {"(a OR b) AND c", 0, "+(w:a@2 | w:b@7)@1 | +w:c@14", 0, 0, 0},
+        {"a AND NOT b", 0, "+w:a@1 | -w:b@11", 0, 0, 0},
+        {"NOT b AND a", 0, "-w:b@5 | +w:a@11", 0, 0, 0},
+        {"a NOT b", 0, "w:a@1 | -w:b@7", 0, 0, 0},
+        {"a OR NOT b", 0, "w:a@1 | -w:b@10", 0, 0, 0},
+        /* lower case is no operator */
+        {"and or not near", 0, "w:and@1 | w:or@5 | w:not@8 | w:near@12", 0, 0,
+         0},
+        {"ANDY ORE NOTE", 0, "w:andy@1 | w:ore@6 | w:note@10", 0, 0, 0},
+        /* nested groups of one kind are flattened, (x) is x */
+        {"a AND (b AND c)", 0, "+w:a@1 | +w:b@8 | +w:c@14", 0, 0, 0},
+        {"(a OR b) OR c", 0, "w:a@2 | w:b@7 | w:c@13", 0, 0, 0},
+        {"((a))", 0, "w:a@3", 0, 0, 0},
+        {"(+a) b", 0, "+w:a@3 | w:b@6", 0, 0, 0},
+        {"-(a OR b) c", 0, "-(w:a@3 | w:b@8)@1 | w:c@11", 0, 0, 0},
+        {"x (a AND NOT b)", 0, "w:x@1 | (+w:a@4 | -w:b@14)@3", 0, 0, 0},
+        {"a AND -b", 0, "+w:a@1 | -w:b@8", 0, 0, 0},
+        {"a AND +b", 0, "+w:a@1 | +w:b@8", 0, 0, 0},
+        {"+a OR b", 0, "+w:a@2 | w:b@7", 0, 0, 0},
+        {"a AND China-Russia", 0, "+w:a@1 | +w:china@7 | +w:russia@13", 0, 0,
+         0},
+        {"(a)(b)", 0, "w:a@2 | w:b@5", 0, 0, 0},
+        /* QRY_ALL: juxtaposition is AND, OR stays OR */
+        {"a b OR c", QRY_ALL, "(+w:a@1 | +w:b@3)@1 | w:c@8", 0, 0, 0},
+        {"a OR b", QRY_ALL, "w:a@1 | w:b@6", 0, 0, 0},
+        {"(a OR b) c", QRY_ALL, "+(w:a@2 | w:b@7)@1 | +w:c@10", 0, 0, 0},
+        {"a NOT b", QRY_ALL, "+w:a@1 | -w:b@7", 0, 0, 0},
+    };
+
+    CHECK_CASES(c);
+}
+
+Test(query, phrases_fields_prefixes_and_near)
+{
+    static const struct pcase c[] = {
+        {"\"cotton harvest\"~2", 0, "p:cotton harvest~2@1", 0, 0, 0},
+        {"\"cotton harvest\"~0 x", 0, "p:cotton harvest@1 | w:x@20", 0, 0, 0},
+        {"~\"cotton harvesting\"", 0, "s:cotton harvesting@1", 0, 0, 0},
+        {"\"cotton harvesting\"", QRY_STEM_PHRASES, "s:cotton harvesting@1", 0,
+         0, 0},
+        {"=Organization", 0, "p:organization@1", 0, 0, 0},
+        {"=Organization", QRY_STEM_PHRASES, "p:organization@1", 0, 0, 0},
+        {"+=a -=b", 0, "+p:a@1 | -p:b@5", 0, 0, 0},
+        {"Khorg* jinyi", 0, "w:khorg*@1 | w:jinyi@8", 0, 0, 0},
+        {"a*b", 0, "w:a@1 | w:b@3", 0, 0, 0},
+        {"title:cotton", 0, "title:w:cotton@1", 0, 0, 0},
+        {"x -title:cotton", 0, "w:x@1 | -title:w:cotton@3", 0, 0, 0},
+        {"title:China-Russia", 0, "title:w:china@1 | title:w:russia@1", 0, 0,
+         0},
+        {"title:\"Xinjiang business\"", 0, "title:p:xinjiang business@1", 0, 0,
+         0},
+        {"body:khorg*", 0, "body:w:khorg*@1", 0, 0, 0},
+        {"title:=Cotton", 0, "title:p:cotton@1", 0, 0, 0},
+        {"title:~\"cotton crops\"~1", 0, "title:s:cotton crops~1@1", 0, 0, 0},
+        {"Title:cotton", 0, "w:title@1 | w:cotton@7", 0, 0, 0},
+        {"cotton NEAR/5 Xinjiang", 0, "n/5:cotton xinjiang@1", 0, 0, 0},
+        {"cotton NEAR xinjiang", 0, "n/10:cotton xinjiang@1", 0, 0, 0},
+        {"a NEAR b NEAR =c", 0, "n/10:a b =c@1", 0, 0, 0},
+        {"a NEAR/2 khorg*", 0, "n/2:a khorg*@1", 0, 0, 0},
+        {"x OR a NEAR b", 0, "w:x@1 | n/10:a b@6", 0, 0, 0},
+        {"-a NEAR b c", 0, "-n/10:a b@2 | w:c@11", 0, 0, 0},
+        {"title:a NEAR title:b", 0, "title:n/10:a b@1", 0, 0, 0},
+        {"a NEAR (b)", 0, "n/10:a b@1", 0, 0, 0},
+    };
+
+    CHECK_CASES(c);
+}
+
+struct ecase {
+    const char *text;
+    int flags, rc;
+    size_t column;
+    const char *msg, *hint; /* parts of them */
+};
+
+Test(query, errors_have_columns_and_hints)
+{
+    static const struct ecase c[] = {
+        {"\"cotton", 0, SE_EINVAL, 1, "unbalanced quote",
+         "close the phrase with another \""},
+        {"(cotton", 0, SE_EINVAL, 1, "unbalanced parenthesis", "close it"},
+        {"a (b (c)", 0, SE_EINVAL, 3, "unbalanced parenthesis", "close it"},
+        {"cotton)", 0, SE_EINVAL, 7, "unbalanced parenthesis", "add ("},
+        {"()", 0, SE_EINVAL, 1, "empty parentheses", "put words"},
+        {"a ( ,, )", 0, SE_EINVAL, 3, "empty parentheses", "put words"},
+        {"AND cotton", 0, SE_EINVAL, 1, "AND needs a clause before it",
+         "lower case"},
+        {"cotton AND", 0, SE_EINVAL, 8, "AND needs a clause after it",
+         "lower case"},
+        {"cotton AND OR x", 0, SE_EINVAL, 8, "AND needs a clause after it",
+         "lower case"},
+        {"OR cotton", 0, SE_EINVAL, 1, "OR needs a clause before it",
+         "lower case"},
+        {"cotton OR", 0, SE_EINVAL, 8, "OR needs a clause after it",
+         "lower case"},
+        {"cotton OR OR wheat", 0, SE_EINVAL, 8, "OR needs a clause after it",
+         "lower case"},
+        {"(a OR) b", 0, SE_EINVAL, 4, "OR needs a clause after it",
+         "lower case"},
+        {"cotton NOT", 0, SE_EINVAL, 8, "NOT needs a clause after it",
+         "cotton AND NOT wheat"},
+        {"NOT cotton", 0, SE_EINVAL, 0, "every word is excluded", "add a word"},
+        {"a AND (NOT b OR NOT c)", 0, SE_EINVAL, 7,
+         "every clause of this group is excluded", "NOT and -"},
+        {"NOT NOT a", 0, SE_EINVAL, 1, "of an excluded clause", "remove one"},
+        {"x -(-a)", 0, SE_EINVAL, 3, "of an excluded clause", "remove one"},
+        {"NEAR a", 0, SE_EINVAL, 1, "NEAR needs a clause before it",
+         "lower case"},
+        {"a NEAR", 0, SE_EINVAL, 3, "NEAR needs a word after it",
+         "cotton NEAR/5 xinjiang"},
+        {"\"a b\" NEAR c", 0, SE_EINVAL, 7, "NEAR joins single words",
+         "\"cotton xinjiang\"~5"},
+        {"a NEAR China-Russia", 0, SE_EINVAL, 3, "NEAR joins single words",
+         "NEAR/5"},
+        {"a NEAR/x b", 0, SE_EINVAL, 3, "NEAR/ needs a number", "NEAR/5"},
+        {"a NEAR/0 b", 0, SE_EINVAL, 3, "NEAR/ needs a number", "NEAR/5"},
+        {"a NEAR/2 b NEAR/3 c", 0, SE_EINVAL, 12, "one distance", "AND"},
+        {"a NEAR/5000 b", 0, SE_ELIMIT, 3, "too large", "smaller"},
+        {"title:a NEAR body:b", 0, SE_EINVAL, 9, "one field", "same field"},
+        {"\"a b\"~x", 0, SE_EINVAL, 6, "~ after a phrase needs a number", "~2"},
+        {"\"a b\"~99999", 0, SE_ELIMIT, 6, "slop too large", "smaller"},
+        {"title:", 0, SE_EINVAL, 1, "title: needs a word or a phrase",
+         "title:cotton"},
+        {"x body: cotton", 0, SE_EINVAL, 3, "body: needs a word or a phrase",
+         "title:cotton"},
+        {"title:,,,", 0, SE_EINVAL, 1, "title: needs a word", "title:cotton"},
+        {"title:(a b)", 0, SE_EINVAL, 1, "one word or one phrase",
+         "title:\"cotton harvest\""},
+        {"a-b*", 0, SE_EINVAL, 1, "a prefix* must be one word", "khorg*"},
+        {"*", 0, SE_EINVAL, 1, "a prefix* must be one word", "khorg*"},
+        {"x ab**", 0, SE_EINVAL, 3, "a prefix* must be one word", "khorg*"},
+        {"=,,,", 0, SE_EINVAL, 1, "=word has no words", "letters or digits"},
+        {"\"\"", 0, SE_EINVAL, 1, "phrase has no words", "letters or digits"},
+    };
+    struct tok *tok = new_tok();
+    size_t i;
+
+    for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+        struct qry_node *q = NULL;
+        struct qry_error err;
+        int rc =
+            qry_parse(c[i].text, strlen(c[i].text), c[i].flags, tok, &q, &err);
+        cr_expect_eq(rc, c[i].rc, "'%s': %s, want %s (%s)", c[i].text,
+                     se_strerror(rc), se_strerror(c[i].rc), err.msg);
+        cr_expect_null(q, "'%s': *out is not NULL after an error", c[i].text);
+        if (rc == SE_OK) {
+            qry_free(q);
+            continue;
+        }
+        cr_expect_eq(err.column, c[i].column,
+                     "'%s': error at column %zu, want %zu (%s)", c[i].text,
+                     err.column, c[i].column, err.msg);
+        cr_expect(strstr(err.msg, c[i].msg) != NULL,
+                  "'%s': message \"%s\" does not say \"%s\"", c[i].text,
+                  err.msg, c[i].msg);
+        cr_expect(strstr(err.hint, c[i].hint) != NULL,
+                  "'%s': hint \"%s\" does not say \"%s\"", c[i].text, err.hint,
+                  c[i].hint);
+    }
+    tok_free(tok);
+}
+
+/* Parse b's bytes; the code, the tree freed, the error in *err. */
+static int
+parse_buf(struct tok *tok, const struct buf *b, int flags,
+          struct qry_error *err)
+{
+    struct qry_node *q = NULL;
+    int rc = qry_parse((const char *)b->data, b->len, flags, tok, &q, err);
+
+    if (rc != SE_OK)
+        cr_assert_null(q, "*out not NULL after %s", se_strerror(rc));
+    qry_free(q);
+    return rc;
+}
+
+Test(query, nesting_terms_and_bytes_are_bounded)
+{
+    struct tok *tok = new_tok();
+    struct qry_error err;
+    struct buf b = BUF_INIT;
+    size_t i;
+    int rc;
+
+    /* QRY_MAX_DEPTH parentheses nest; one more is refused at its column. */
+    for (i = 0; i < QRY_MAX_DEPTH; i++)
+        buf_putc(&b, '(');
+    buf_puts(&b, "a b");
+    for (i = 0; i < QRY_MAX_DEPTH; i++)
+        buf_putc(&b, ')');
+    rc = parse_buf(tok, &b, 0, &err);
+    cr_assert_eq(rc, SE_OK, "%d levels: %s: %s", QRY_MAX_DEPTH, se_strerror(rc),
+                 err.msg);
+    buf_clear(&b);
+    for (i = 0; i < 10000; i++)
+        buf_putc(&b, '(');
+    buf_putc(&b, 'a');
+    rc = parse_buf(tok, &b, 0, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "10000 parentheses: %s", se_strerror(rc));
+    cr_assert_eq(err.column, QRY_MAX_DEPTH + 1, "depth error at column %zu",
+                 err.column);
+    cr_assert(strstr(err.msg, "too deeply nested") && err.hint[0],
+              "message \"%s\", hint \"%s\"", err.msg, err.hint);
+    /* NOT nests too: 10000 of them are refused, not recursed into. */
+    buf_clear(&b);
+    for (i = 0; i < 10000; i++)
+        buf_puts(&b, "NOT ");
+    buf_putc(&b, 'a');
+    rc = parse_buf(tok, &b, 0, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "10000 NOTs: %s (%s)", se_strerror(rc),
+                 err.msg);
+
+    /* 10,000 terms, with and without operators: refused at the 1025th. */
+    buf_clear(&b);
+    for (i = 0; i < 10000; i++)
+        buf_puts(&b, i ? " AND x" : "x");
+    rc = parse_buf(tok, &b, 0, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "10000 ANDed terms: %s", se_strerror(rc));
+    cr_assert(strstr(err.msg, "too many words"), "message: %s", err.msg);
+    cr_assert_eq(err.column, 6 * QRY_MAX_CLAUSES + 1,
+                 "too many words: column %zu, want %d", err.column,
+                 6 * QRY_MAX_CLAUSES + 1);
+    buf_clear(&b);
+    for (i = 0; i < 10000; i++)
+        buf_puts(&b, "(a OR b) ");
+    rc = parse_buf(tok, &b, 0, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "10000 groups: %s", se_strerror(rc));
+
+    /* 100 KB: refused before parsing. */
+    buf_clear(&b);
+    for (i = 0; i < 100 * 1024; i++)
+        buf_putc(&b, i % 2 ? ' ' : 'x');
+    rc = parse_buf(tok, &b, 0, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "100 KB: %s", se_strerror(rc));
+    cr_assert(strstr(err.msg, "too long") && err.hint[0], "message: %s",
+              err.msg);
+
+    /* QRY_MAX_PREFIXES prefixes; one more is refused at its column. */
+    buf_clear(&b);
+    for (i = 0; i < QRY_MAX_PREFIXES; i++)
+        buf_puts(&b, "ab* ");
+    rc = parse_buf(tok, &b, 0, &err);
+    cr_assert_eq(rc, SE_OK, "%d prefixes: %s", QRY_MAX_PREFIXES,
+                 se_strerror(rc));
+    buf_puts(&b, "ab*");
+    rc = parse_buf(tok, &b, 0, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "%d prefixes: %s", QRY_MAX_PREFIXES + 1,
+                 se_strerror(rc));
+    cr_assert_eq(err.column, 4 * QRY_MAX_PREFIXES + 1,
+                 "too many prefixes: column %zu", err.column);
+
+    /* A NEAR chain is as long as a phrase may be. */
+    buf_clear(&b);
+    for (i = 0; i < QRY_MAX_PHRASE; i++)
+        buf_puts(&b, i ? " NEAR w" : "w");
+    rc = parse_buf(tok, &b, 0, &err);
+    cr_assert_eq(rc, SE_OK, "a chain of %d: %s", QRY_MAX_PHRASE,
+                 se_strerror(rc));
+    buf_puts(&b, " NEAR w");
+    rc = parse_buf(tok, &b, 0, &err);
+    cr_assert_eq(rc, SE_ELIMIT, "a chain of %d: %s", QRY_MAX_PHRASE + 1,
+                 se_strerror(rc));
+    buf_release(&b);
+    tok_free(tok);
+}
+
+Test(query, plain_ignores_every_operator)
+{
+    static const struct pcase c[] = {
+        {"(a AND b) OR NOT c", QRY_PLAIN,
+         "w:a@2 | w:and@4 | w:b@8 | w:or@11 | w:not@14 | w:c@18", 0, 0, 0},
+        {"title:cotton khorg* =x ~\"y\"~2 a NEAR/3 b", QRY_PLAIN,
+         "w:title@1 | w:cotton@7 | w:khorg@14 | w:x@22 | w:y@26 | w:2@29 | "
+         "w:a@31 | w:near@33 | w:3@38 | w:b@40",
+         0, 0, 0},
+        {"(a OR b", QRY_PLAIN | QRY_ALL, "+w:a@2 | +w:or@4 | +w:b@7", 0, 0, 0},
+        {"\"a b\"", QRY_PLAIN | QRY_STEM_PHRASES, "w:a@2 | w:b@4", 0, 0, 0},
+        {"NOT", QRY_PLAIN, "w:not@1", 0, 0, 0},
+        {"( )", QRY_PLAIN, NULL, SE_EINVAL, 0, "empty query"},
+    };
+
+    CHECK_CASES(c);
+}
+
+Test(query, labels_are_the_clauses_as_written)
+{
+    static const char text[] = "Cotton title:\"Xinjiang Business\"~1 khorg* "
+                               "-=Organization a NEAR/3 b body:Tea";
+    static const char *const want[] = {
+        "Cotton",     "title:\"Xinjiang Business\"~1",
+        "khorg*",     "=Organization",
+        "a NEAR/3 b", "body:Tea"};
+    struct tok *tok = new_tok();
+    struct qry_node *q;
+    struct qry_error err;
+    size_t i;
+    int rc = qry_parse(text, strlen(text), 0, tok, &q, &err);
+
+    cr_assert_eq(rc, SE_OK, "%s: %s", se_strerror(rc), err.msg);
+    cr_assert_eq(q->nkids, 6, "%zu clauses", q->nkids);
+    for (i = 0; i < 6; i++)
+        cr_expect_str_eq(q->kids[i]->label, want[i], "clause %zu: \"%s\"", i,
+                         q->kids[i]->label);
+    qry_free(q);
+    tok_free(tok);
 }

@@ -281,22 +281,29 @@ numbered(size_t n)
     return (char *)buf_detach(&b, &n);
 }
 
-Test(snippet, window_starts_a_little_before_the_first_match)
+Test(snippet, window_shows_the_most_terms_with_some_context_before)
 {
     char *text = numbered(100);
     const struct scase c[] = {
+        /* a quarter of the window before the match, when there is room */
         {"w50", text, 10,
          ELLIPSIS " w48 w49 [w50] w51 w52 w53 w54 w55 w56 w57 " ELLIPSIS, 1},
-        /* the first match places the window; later ones may fall out */
+        /* the same score: the earliest window */
         {"w90 w50", text, 10,
          ELLIPSIS " w48 w49 [w50] w51 w52 w53 w54 w55 w56 w57 " ELLIPSIS, 1},
+        /* two distinct terms beat one, wherever it is */
+        {"w10 w80 w82", text, 10,
+         ELLIPSIS " w78 w79 [w80] w81 [w82] w83 w84 w85 w86 w87 " ELLIPSIS, 2},
         {"w0", text, 10, "[w0] w1 w2 w3 w4 w5 w6 w7 w8 w9 " ELLIPSIS, 1},
         {"w1", text, 10, "w0 [w1] w2 w3 w4 w5 w6 w7 w8 w9 " ELLIPSIS, 1},
-        {"w98", text, 10, ELLIPSIS " w96 w97 [w98] w99", 1},
+        /* near the end the window is still full */
+        {"w98", text, 10, ELLIPSIS " w90 w91 w92 w93 w94 w95 w96 w97 [w98] w99",
+         1},
         {"w99 w97", text, 4, ELLIPSIS " w96 [w97] w98 [w99]", 2},
         {"zzz", text, 5, "w0 w1 w2 w3 w4 " ELLIPSIS, 0},
         {"w50", text, 0, ELLIPSIS " [w50] " ELLIPSIS, 1},
         {"w50", text, 1, ELLIPSIS " [w50] " ELLIPSIS, 1},
+        /* a phrase longer than the window: what of it fits */
         {"\"w50 w51 w52\"", text, 2, ELLIPSIS " [w50] [w51] " ELLIPSIS, 2},
         {"w5", text, 1000, NULL, 1}, /* the whole text: below */
     };
@@ -317,6 +324,57 @@ Test(snippet, window_starts_a_little_before_the_first_match)
     buf_release(&out);
     env_release(&e);
     free(text);
+}
+
+Test(snippet, best_window_counts_distinct_terms_then_occurrences)
+{
+    static const struct scase c[] = {
+        /* more occurrences of the one term: the later window */
+        {"cotton", "cotton z z z z z z z z z z cotton z cotton z z z z z z z",
+         4, ELLIPSIS " [cotton] z [cotton] z " ELLIPSIS, 2},
+        /* two distinct terms beat three occurrences of one */
+        {"cotton harvest price",
+         "cotton cotton cotton z z z z z z z z harvest z price", 3,
+         ELLIPSIS " [harvest] z [price]", 2},
+        /* a phrase counts whole or not at all: here the earliest window
+         * holds "stock" and only half the phrase, which stays unmarked */
+        {"\"new york\" stock", "stock new york", 2, "[stock] new " ELLIPSIS, 1},
+        {"\"new york\" stock", "z z z z new york z z", 3,
+         ELLIPSIS " [new] [york] z " ELLIPSIS, 2},
+        /* the phrase and the word in one window beat either alone */
+        {"\"new york\" stock",
+         "new york z z z z z z stock z z z new york stock z", 4,
+         ELLIPSIS " [new] [york] [stock] z", 3},
+    };
+
+    CHECK_CASES(c);
+}
+
+/* Each kind of clause of the query language marks what it matches. */
+Test(snippet, every_kind_of_clause_marks_its_matches)
+{
+    static const struct scase c[] = {
+        {"harv*", "Harvest, harvesting, harbour", 30,
+         "[Harvest], [harvesting], harbour", 2},
+        {"=organization", "organization organize organizations", 30,
+         "[organization] organize organizations", 1},
+        {"~\"cotton harvests\"", "Cotton harvested; cotton harvests; cotton",
+         30, "[Cotton] [harvested]; [cotton] [harvests]; cotton", 4},
+        {"\"cotton harvest\"~2", "cotton the big harvest, cotton z z z harvest",
+         30, "[cotton] the big [harvest], cotton z z z harvest", 2},
+        {"cotton NEAR/2 harvest",
+         "harvest of cotton, cotton is far from the harvest", 30,
+         "[harvest] of [cotton], cotton is far from the harvest", 2},
+        {"title:cotton harvest", "cotton harvest", 30, "cotton [harvest]", 1},
+        {"body:cotton", "cotton harvest", 30, "[cotton] harvest", 1},
+        {"cotton NOT harvest", "cotton harvest", 30, "[cotton] harvest", 1},
+        {"cotton AND NOT (harvest OR field)", "cotton harvest field", 30,
+         "[cotton] harvest field", 1},
+        {"(cotton OR wool) AND price", "wool price cotton", 30,
+         "[wool] [price] [cotton]", 3},
+    };
+
+    CHECK_CASES(c);
 }
 
 /* Only the first SNIP_MAX_TOKENS (200,000) tokens are examined, but a
@@ -501,55 +559,91 @@ tokenize(struct env *e, const char *text, size_t len, struct stoks *ts)
     cr_assert_geq(rc, 0, "tok_next: %s", se_strerror(rc));
 }
 
-/* Which tokens of the document the query marks, by the test's own scan. */
-static void
-brute_marks(struct env *e, const struct qry_node *q, const struct stoks *d,
-            unsigned char *marked)
-{
-    size_t i, k, p, j;
+/*
+ * The test's own clauses: a word (matched by stem) or a phrase of `n`
+ * consecutive forms. Their occurrences are spans of tokens.
+ */
+struct clause {
+    const char *form[2];
+    size_t n;
+};
 
-    memset(marked, 0, d->n);
-    for (k = 0; k < q->nkids; k++) {
-        const struct qry_node *c = q->kids[k];
-        if (c->occur == QRY_MUST_NOT)
-            continue;
-        if (c->kind == QRY_TERM) {
-            const char *st;
+struct span {
+    size_t first, last, clause;
+};
+
+/* Every occurrence of every clause in the document, by a plain scan. */
+static size_t
+brute_spans(struct env *e, const struct clause *c, size_t nc,
+            const struct stoks *d, struct span *out, size_t cap)
+{
+    size_t k, i, j, n = 0;
+
+    for (k = 0; k < nc; k++) {
+        const char *st = NULL;
+        if (c[k].n == 1) {
             size_t sl;
-            int rc =
-                stem_word(e->stem, c->words[0], strlen(c->words[0]), &st, &sl);
+            int rc = stem_word(e->stem, c[k].form[0], strlen(c[k].form[0]), &st,
+                               &sl);
             cr_assert_eq(rc, SE_OK, "stem_word: %s", se_strerror(rc));
-            for (i = 0; i < d->n; i++)
-                marked[i] |= strcmp(d->v[i].stem, st) == 0;
-            continue;
         }
-        for (p = 0; p + c->nwords <= d->n; p++) {
-            for (j = 0;
-                 j < c->nwords && strcmp(d->v[p + j].form, c->words[j]) == 0;
-                 j++)
-                ;
-            if (j == c->nwords)
-                for (j = 0; j < c->nwords; j++)
-                    marked[p + j] = 1;
+        for (i = 0; i + c[k].n <= d->n; i++) {
+            if (st) {
+                if (strcmp(d->v[i].stem, st) != 0)
+                    continue;
+            } else {
+                for (j = 0;
+                     j < c[k].n && strcmp(d->v[i + j].form, c[k].form[j]) == 0;
+                     j++)
+                    ;
+                if (j < c[k].n)
+                    continue;
+            }
+            cr_assert_lt(n, cap, "too many spans");
+            out[n++] = (struct span){i, i + c[k].n - 1, k};
         }
     }
+    return n;
+}
+
+/* Distinct clauses and occurrences wholly inside tokens [s, s + w). */
+static void
+window_score(const struct span *sp, size_t n, size_t s, size_t w,
+             size_t *distinct, size_t *count)
+{
+    unsigned seen = 0;
+    size_t i;
+
+    *distinct = *count = 0;
+    for (i = 0; i < n; i++)
+        if (sp[i].first >= s && sp[i].last < s + w) {
+            (*count)++;
+            if (!(seen >> sp[i].clause & 1))
+                (*distinct)++;
+            seen |= 1u << sp[i].clause;
+        }
 }
 
 /* Check the snippet of one document for one query. */
 static void
 check_doc(struct env *e, const char *id, const char *body, const char *query,
-          size_t words, struct stoks *doc, struct stoks *shown,
-          unsigned char *marked, struct buf *out)
+          const struct clause *c, size_t nc, size_t words, struct stoks *doc,
+          struct stoks *shown, unsigned char *marked, struct span *spans,
+          struct buf *out)
 {
-    struct qry_node *q = parse(e, query);
-    size_t first = SIZE_MAX, s, k, i, nmarked = 0;
+    size_t s, k, i, nmarked = 0, nspans, best_d = 0, best_c = 0, d, cnt;
+    size_t first_in = SIZE_MAX;
     int marks, lead, trail;
     const char *why, *o;
 
-    brute_marks(e, q, doc, marked);
-    for (i = 0; i < doc->n && first == SIZE_MAX; i++)
-        if (marked[i])
-            first = i;
+    nspans = brute_spans(e, c, nc, doc, spans, doc->n * 3 + 3);
+    for (s = 0; s == 0 || s + words <= doc->n; s++) {
+        window_score(spans, nspans, s, words, &d, &cnt);
+        if (d > best_d || (d == best_d && cnt > best_c)) {
+            best_d = d;
+            best_c = cnt;
+        }
+    }
     marks = snippet(e, query, body, strlen(body), words, "\x01", "\x02", out);
     o = buf_cstr(out);
     why = unclean(out->data, out->len, "\x01\x02");
@@ -560,36 +654,43 @@ check_doc(struct env *e, const char *id, const char *body, const char *query,
     lead = strncmp(o, ELLIPSIS " ", 4) == 0;
     trail = out->len >= 4 && strcmp(o + out->len - 4, " " ELLIPSIS) == 0;
     cr_assert(k > 0 || doc->n == 0, "doc %s, %s: empty snippet", id, query);
-    cr_assert_leq(k, words, "doc %s, %s: %zu tokens for %zu words", id, query,
-                  k, words);
-    /* Where in the document is that run of tokens? */
+    cr_assert_eq(k, words < doc->n ? words : doc->n,
+                 "doc %s, %s: %zu tokens for %zu words of %zu", id, query, k,
+                 words, doc->n);
+    /* Where in the document is that run of tokens? The best window. */
     for (s = 0; s + k <= doc->n; s++) {
         for (i = 0; i < k && strcmp(doc->v[s + i].form, shown->v[i].form) == 0;
              i++)
             ;
-        if (i == k && (first == SIZE_MAX || (s <= first && first < s + k)))
+        if (i < k)
+            continue;
+        window_score(spans, nspans, s, k, &d, &cnt);
+        if (d == best_d && cnt == best_c)
             break;
     }
     cr_assert_leq(s + k, doc->n,
-                  "doc %s, %s: \"%s\" is not a run of the document's tokens "
-                  "around its first match (token %zu)",
-                  id, query, o, first);
-    cr_assert_eq(k, words < doc->n - s ? words : doc->n - s,
-                 "doc %s, %s: %zu tokens from token %zu, want %zu words", id,
-                 query, k, s, words);
-    if (first == SIZE_MAX)
-        cr_assert_eq(s, 0, "doc %s, %s: no match, but starts at token %zu", id,
-                     query, s);
-    else
-        cr_assert_leq(first - s, words / 2,
-                      "doc %s, %s: first match %zu tokens into the window", id,
-                      query, first - s);
+                  "doc %s, %s: \"%s\" is not a window of the document's "
+                  "tokens with the most clauses (%zu) and occurrences (%zu)",
+                  id, query, o, best_d, best_c);
     cr_assert_eq(lead, s > 0, "doc %s, %s: leading ellipsis %d, from %zu: %s",
                  id, query, lead, s, o);
     cr_assert_eq(trail, s + k < doc->n,
                  "doc %s, %s: trailing ellipsis %d, %zu of %zu tokens: %s", id,
                  query, trail, s + k, doc->n, o);
-    /* Marked exactly where the scan says. */
+    /* Marked: the tokens of the occurrences wholly inside the window. */
+    memset(marked, 0, doc->n);
+    for (i = 0; i < nspans; i++)
+        if (spans[i].first >= s && spans[i].last < s + k) {
+            memset(marked + spans[i].first, 1,
+                   spans[i].last - spans[i].first + 1);
+            first_in = spans[i].first < first_in ? spans[i].first : first_in;
+        }
+    /* Some context before the first occurrence, but not much. */
+    if (first_in != SIZE_MAX && s + k < doc->n)
+        cr_assert_leq(first_in - s, words / 4,
+                      "doc %s, %s: first occurrence %zu tokens into the "
+                      "window: %s",
+                      id, query, first_in - s, o);
     for (i = 0; i < k; i++) {
         size_t at = shown->v[i].start;
         int in = at > 0 && o[at - 1] == '\x01';
@@ -600,7 +701,6 @@ check_doc(struct env *e, const char *id, const char *body, const char *query,
     }
     cr_assert_eq((size_t)marks, nmarked, "doc %s, %s: returns %d, shows %zu",
                  id, query, marks, nmarked);
-    qry_free(q);
 }
 
 Test(snippet, reuters_snippets_show_the_marked_tokens, .timeout = 60)
@@ -610,6 +710,7 @@ Test(snippet, reuters_snippets_show_the_marked_tokens, .timeout = 60)
     struct stoks doc = {0}, shown = {0};
     struct buf out = BUF_INIT, query = BUF_INIT;
     unsigned char *marked = NULL;
+    struct span *spans = NULL;
     uint64_t seed = 7;
     char *line = NULL;
     size_t cap = 0, lineno = 0, checked = 0;
@@ -636,20 +737,30 @@ Test(snippet, reuters_snippets_show_the_marked_tokens, .timeout = 60)
         }
         marked = realloc(marked, doc.n);
         cr_assert_not_null(marked, "out of memory");
+        spans = realloc(spans, (doc.n * 3 + 3) * sizeof *spans);
+        cr_assert_not_null(spans, "out of memory");
         for (n = 0; n < 3; n++) {
             /* Words and a phrase of the document, sometimes excluded. */
             size_t a = rnd(&seed) % doc.n, b = rnd(&seed) % (doc.n - 1);
+            struct clause c[3] = {{{doc.v[a].form}, 1}};
+            size_t nc = 1;
             buf_clear(&query);
             buf_printf(&query, "%s", doc.v[a].form);
-            if (n > 0)
+            if (n > 0) {
                 buf_printf(&query, " \"%s %s\"", doc.v[b].form,
                            doc.v[b + 1].form);
+                c[nc++] =
+                    (struct clause){{doc.v[b].form, doc.v[b + 1].form}, 2};
+            }
             if (n == 2)
                 buf_printf(&query, " -%s", doc.v[rnd(&seed) % doc.n].form);
-            if (n == 2 && strcmp(doc.v[a].form, "reuter") != 0)
+            if (n == 2 && strcmp(doc.v[a].form, "reuter") != 0) {
                 buf_puts(&query, " reuter");
+                c[nc++] = (struct clause){{"reuter"}, 1};
+            }
             check_doc(&e, id->valuestring, body->valuestring, buf_cstr(&query),
-                      4 + rnd(&seed) % 40, &doc, &shown, marked, &out);
+                      c, nc, 4 + rnd(&seed) % 40, &doc, &shown, marked, spans,
+                      &out);
             checked++;
         }
         cJSON_Delete(o);
@@ -658,6 +769,7 @@ Test(snippet, reuters_snippets_show_the_marked_tokens, .timeout = 60)
     free(line);
     fclose(f);
     free(marked);
+    free(spans);
     free(doc.v);
     free(shown.v);
     buf_release(&out);

@@ -4,11 +4,21 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "buf.h"
 
 void
 tu_rm_tree(const char *path)
@@ -76,4 +86,225 @@ tu_hash(const char *s, size_t n)
         h *= 1099511628211ULL;
     }
     return h;
+}
+
+#define TU_RUN_SECONDS 120
+#define TU_NO_EXEC 127
+
+void
+tu_run(struct tu_run *r, const char *in, const char *const *env,
+       const char *prog, const char *const *args)
+{
+    const char *build = getenv("SE_BUILD");
+    const char *argv[64];
+    char path[PATH_MAX];
+    struct buf out = BUF_INIT, err = BUF_INIT;
+    int pin[2], pout[2], perr[2], status, i, fds[3];
+    size_t inlen = in ? strlen(in) : 0, inoff = 0;
+    time_t deadline = time(NULL) + TU_RUN_SECONDS;
+    pid_t pid;
+
+    memset(r, 0, sizeof *r);
+    snprintf(path, sizeof path, "%s/%s", build && *build ? build : "build",
+             prog);
+    argv[0] = path;
+    for (i = 0; args[i]; i++) {
+        cr_assert_lt(i + 2, 64, "too many arguments");
+        argv[i + 1] = args[i];
+    }
+    argv[i + 1] = NULL;
+    cr_assert(pipe(pin) == 0 && pipe(pout) == 0 && pipe(perr) == 0, "pipe: %s",
+              strerror(errno));
+    signal(SIGPIPE, SIG_IGN); /* it may exit before reading its input */
+    pid = fork();
+    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        if (dup2(pin[0], 0) < 0 || dup2(pout[1], 1) < 0 || dup2(perr[1], 2) < 0)
+            _exit(TU_NO_EXEC);
+        close(pin[0]), close(pin[1]), close(pout[0]), close(pout[1]);
+        close(perr[0]), close(perr[1]);
+        unsetenv("NO_COLOR");
+        for (i = 0; env && env[i]; i++)
+            putenv((char *)env[i]);
+        execv(path, (char *const *)argv);
+        dprintf(2, "tu_run: %s: %s\n", path, strerror(errno));
+        _exit(TU_NO_EXEC);
+    }
+    close(pin[0]), close(pout[1]), close(perr[1]);
+    fcntl(pin[1], F_SETFL, O_NONBLOCK);
+    fds[0] = pout[0], fds[1] = perr[0], fds[2] = pin[1];
+    if (inlen == 0) {
+        close(pin[1]);
+        fds[2] = -1;
+    }
+    while (fds[0] >= 0 || fds[1] >= 0) {
+        struct pollfd pf[3];
+        nfds_t n = 0;
+        int k;
+        for (k = 0; k < 3; k++)
+            if (fds[k] >= 0)
+                pf[n++] = (struct pollfd){fds[k], k == 2 ? POLLOUT : POLLIN, 0};
+        if (time(NULL) > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            cr_assert_fail("%s: still running after %d s", prog,
+                           TU_RUN_SECONDS);
+        }
+        if (poll(pf, n, 1000) < 0) {
+            cr_assert_eq(errno, EINTR, "poll: %s", strerror(errno));
+            continue;
+        }
+        for (k = 0; k < (int)n; k++) {
+            char chunk[65536];
+            ssize_t got;
+            if (pf[k].revents == 0)
+                continue;
+            if (pf[k].fd == fds[2]) {
+                got = write(fds[2], in + inoff, inlen - inoff);
+                if (got > 0)
+                    inoff += (size_t)got;
+                if ((got < 0 && errno != EAGAIN) || inoff == inlen) {
+                    close(fds[2]); /* done, or the reader left */
+                    fds[2] = -1;
+                }
+                continue;
+            }
+            got = read(pf[k].fd, chunk, sizeof chunk);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got > 0) {
+                buf_append(pf[k].fd == fds[0] ? &out : &err, chunk,
+                           (size_t)got);
+                continue;
+            }
+            close(pf[k].fd);
+            fds[pf[k].fd == fds[0] ? 0 : 1] = -1;
+        }
+    }
+    if (fds[2] >= 0)
+        close(fds[2]);
+    cr_assert_eq(waitpid(pid, &status, 0), pid, "waitpid: %s", strerror(errno));
+    buf_putc(&out, 0);
+    buf_putc(&err, 0);
+    r->out = (char *)buf_detach(&out, &r->out_len);
+    r->err = (char *)buf_detach(&err, &r->err_len);
+    r->out_len--;
+    r->err_len--;
+    cr_assert(WIFEXITED(status), "%s: killed by signal %d\nstderr: %s", prog,
+              WIFSIGNALED(status) ? WTERMSIG(status) : 0, r->err);
+    r->code = WEXITSTATUS(status);
+    cr_assert_neq(r->code, TU_NO_EXEC, "%s: did not run: %s", prog, r->err);
+}
+
+void
+tu_run_release(struct tu_run *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
+}
+
+#define TU_NOBODY 65534
+
+void
+tu_start(struct tu_proc *p, const struct tu_limits *lim, const char *prog,
+         const char *const *args)
+{
+    const char *build = getenv("SE_BUILD");
+    const char *argv[64];
+    char path[PATH_MAX];
+    int i, in;
+
+    memset(p, 0, sizeof *p);
+    snprintf(p->prog, sizeof p->prog, "%s", prog);
+    snprintf(path, sizeof path, "%s/%s", build && *build ? build : "build",
+             prog);
+    argv[0] = path;
+    for (i = 0; args[i]; i++) {
+        cr_assert_lt(i + 2, 64, "too many arguments");
+        argv[i + 1] = args[i];
+    }
+    argv[i + 1] = NULL;
+    p->out = tmpfile();
+    p->err = tmpfile();
+    cr_assert(p->out && p->err, "tmpfile: %s", strerror(errno));
+    in = open(lim && lim->in_path ? lim->in_path : "/dev/null", O_RDONLY);
+    cr_assert_geq(in, 0, "open %s: %s", lim && lim->in_path ? lim->in_path : "",
+                  strerror(errno));
+    fflush(NULL);
+    p->pid = fork();
+    cr_assert_neq(p->pid, -1, "fork: %s", strerror(errno));
+    if (p->pid == 0) {
+        struct rlimit rl;
+        if (dup2(in, 0) < 0 || dup2(fileno(p->out), 1) < 0 ||
+            dup2(fileno(p->err), 2) < 0)
+            _exit(TU_NO_EXEC);
+        unsetenv("NO_COLOR");
+        if (lim && lim->fsize > 0) {
+            rl.rlim_cur = rl.rlim_max = (rlim_t)lim->fsize;
+            if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+                _exit(TU_NO_EXEC);
+        }
+        if (lim && lim->as_nobody && geteuid() == 0 &&
+            (setgroups(0, NULL) != 0 || setgid(TU_NOBODY) != 0 ||
+             setuid(TU_NOBODY) != 0))
+            _exit(TU_NO_EXEC);
+        execv(path, (char *const *)argv);
+        dprintf(2, "tu_start: %s: %s\n", path, strerror(errno));
+        _exit(TU_NO_EXEC);
+    }
+    close(in);
+}
+
+/* The whole of temporary file `f`, NUL-terminated (caller frees). */
+static char *
+slurp(FILE *f, size_t *len)
+{
+    struct buf b = BUF_INIT;
+    char chunk[65536], *s;
+    size_t got;
+
+    rewind(f);
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, got);
+    buf_putc(&b, 0);
+    fclose(f);
+    s = (char *)buf_detach(&b, len);
+    (*len)--;
+    return s;
+}
+
+void
+tu_finish(struct tu_proc *p, int timeout_s, struct tu_result *r)
+{
+    struct timespec nap = {0, 2000000};
+    struct rusage ru;
+    time_t deadline = time(NULL) + timeout_s;
+    int status;
+    pid_t got;
+
+    memset(r, 0, sizeof *r);
+    while ((got = wait4(p->pid, &status, WNOHANG, &ru)) == 0) {
+        if (time(NULL) > deadline) {
+            kill(p->pid, SIGKILL);
+            wait4(p->pid, &status, 0, &ru);
+            cr_assert_fail("%s: still running after %d s", p->prog, timeout_s);
+        }
+        nanosleep(&nap, NULL);
+    }
+    cr_assert_eq(got, p->pid, "wait4: %s", strerror(errno));
+    r->max_rss_kb = ru.ru_maxrss;
+    r->out = slurp(p->out, &r->out_len);
+    r->err = slurp(p->err, &r->err_len);
+    r->code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    cr_assert_neq(r->code, TU_NO_EXEC, "%s: did not run: %s", p->prog, r->err);
+}
+
+void
+tu_result_release(struct tu_result *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
 }

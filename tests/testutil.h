@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Remove `path` and, for a directory, everything below it; links are
  * removed, never followed. Errors are ignored: it cleans up after tests. */
@@ -17,5 +18,57 @@ void tu_write_str(const char *dir, const char *rel, const char *s);
 void tu_make_dir(const char *dir, const char *rel);
 /* FNV-1a of `n` bytes: for the tests' own hash tables. */
 uint64_t tu_hash(const char *s, size_t n);
+
+/* What a program run by tu_run() did. */
+struct tu_run {
+    int code;        /* exit status */
+    char *out, *err; /* standard output and error, NUL-terminated */
+    size_t out_len, err_len;
+};
+/*
+ * Run $SE_BUILD/`prog` (SE_BUILD defaults to "build") with `args`
+ * (NULL-terminated), `in` (or nothing) on its standard input through a
+ * pipe, and the "NAME=VALUE" strings of `env` (NULL-terminated, or NULL)
+ * added to its environment; NO_COLOR is unset unless `env` sets it.
+ * Fails the test if the program could not start, was killed by a signal,
+ * or ran for more than 120 s. Free with tu_run_release().
+ */
+void tu_run(struct tu_run *r, const char *in, const char *const *env,
+            const char *prog, const char *const *args);
+void tu_run_release(struct tu_run *r);
+
+/*
+ * A program running in the background (tu_start), its standard output
+ * and error going to unnamed temporary files, so that a test can run
+ * several at once, kill one, or limit it.
+ */
+struct tu_proc {
+    int pid;
+    FILE *out, *err;
+    char prog[32];
+};
+struct tu_limits {
+    const char *in_path; /* standard input from this file; NULL: /dev/null */
+    long long fsize;     /* RLIMIT_FSIZE in bytes (a full disk); 0: none */
+    int as_nobody;       /* as uid and gid 65534 when the test is root */
+};
+/* What it did: exit status, or the signal that killed it; its peak RSS. */
+struct tu_result {
+    int code;   /* exit status, -1 when killed */
+    int signal; /* the signal that killed it, 0 if none */
+    long max_rss_kb;
+    char *out, *err; /* NUL-terminated */
+    size_t out_len, err_len;
+};
+/* Start $SE_BUILD/`prog` with `args` (NULL-terminated); `lim` may be NULL. */
+void tu_start(struct tu_proc *p, const struct tu_limits *lim, const char *prog,
+              const char *const *args);
+/*
+ * Wait for it; after `timeout_s` seconds it is killed and the test fails
+ * (a hang). A death by signal is reported in r->signal, not failed: the
+ * caller knows whether it sent one. Free with tu_result_release().
+ */
+void tu_finish(struct tu_proc *p, int timeout_s, struct tu_result *r);
+void tu_result_release(struct tu_result *r);
 
 #endif

@@ -1,0 +1,219 @@
+/*
+ * test_expand.c - prefix and stem expansion (expand.c) against full scans
+ * of IDX_FDICT and IDX_STEMFORMS, on an index of the first 2,000 Reuters
+ * documents: every prefix of 1-3 bytes of every 50th form, with several
+ * limits, must give exactly the forms the scan finds, in byte order, and
+ * say when it stopped early.
+ */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "error.h"
+#include "expand.h"
+#include "index.h"
+#include "testutil.h"
+#include "writer.h"
+
+#define REUTERS "../shared/corpora/news/reuters21578/reuters21578.jsonl"
+#define DOCS 2000
+
+static char dir[] = "/tmp/test_expand.XXXXXX";
+
+static void
+cleanup(void)
+{
+    if (strchr(dir, 'X') == NULL)
+        tu_rm_tree(dir);
+}
+
+TestSuite(expand, .fini = cleanup);
+
+static const char *
+str(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
+}
+
+/* Index the first DOCS Reuters documents; open a read transaction. */
+static void
+build(struct idx **ix, struct idx_txn **txn)
+{
+    struct wr_options o = {.language = "english"};
+    FILE *f = fopen(REUTERS, "r");
+    char *line = NULL;
+    size_t cap = 0, n = 0;
+    struct wr *w;
+    int rc;
+
+    cr_assert_not_null(f, "cannot open %s (run from /work/main)", REUTERS);
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp failed");
+    rc = wr_open(dir, &o, &w);
+    cr_assert_eq(rc, SE_OK, "wr_open: %s", se_strerror(rc));
+    while (n < DOCS && getline(&line, &cap, f) > 0) {
+        cJSON *j = cJSON_Parse(line);
+        const char *id, *title, *body;
+        cr_assert_not_null(j, "line %zu: bad JSON", n + 1);
+        id = str(j, "id");
+        title = str(j, "title");
+        body = str(j, "body");
+        struct wr_doc d = {id, strlen(id), title, strlen(title),
+                           "", 0,          body,  strlen(body)};
+        rc = wr_add(w, &d);
+        cr_assert_eq(rc, SE_OK, "wr_add: %s", se_strerror(rc));
+        cJSON_Delete(j);
+        n++;
+    }
+    free(line);
+    fclose(f);
+    rc = wr_commit(w);
+    cr_assert_eq(rc, SE_OK, "wr_commit: %s", se_strerror(rc));
+    wr_close(w);
+    rc = idx_open(dir, IDX_RDONLY, ix);
+    cr_assert_eq(rc, SE_OK, "idx_open: %s", se_strerror(rc));
+    rc = idx_txn_begin(*ix, 0, txn);
+    cr_assert_eq(rc, SE_OK, "idx_txn_begin: %s", se_strerror(rc));
+}
+
+/* Every key (and value) of a table, in order, as "key\tvalue" strings. */
+static char **
+scan(struct idx_txn *txn, enum idx_table t, size_t *n)
+{
+    struct idx_cursor *c;
+    char **out = NULL;
+    size_t cap = 0;
+    int rc;
+
+    *n = 0;
+    rc = idx_cursor_open(txn, t, &c);
+    cr_assert_eq(rc, SE_OK, "cursor: %s", se_strerror(rc));
+    for (rc = idx_cursor_first(c); rc == 1; rc = idx_cursor_next(c)) {
+        const void *k, *v;
+        size_t kl, vl;
+        cr_assert_eq(idx_cursor_get(c, &k, &kl, &v, &vl), SE_OK, "get");
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            out = realloc(out, cap * sizeof *out);
+            cr_assert_not_null(out, "out of memory");
+        }
+        out[*n] = malloc(kl + vl + 2);
+        cr_assert_not_null(out[*n], "out of memory");
+        memcpy(out[*n], k, kl);
+        out[*n][kl] = '\0';
+        if (t == IDX_STEMFORMS) {
+            out[*n][kl] = '\t';
+            memcpy(out[*n] + kl + 1, v, vl);
+            out[*n][kl + 1 + vl] = '\0';
+        }
+        (*n)++;
+    }
+    cr_assert_geq(rc, 0, "cursor: %s", se_strerror(rc));
+    idx_cursor_close(c);
+    return out;
+}
+
+Test(expand, prefixes_match_a_scan_of_the_form_dictionary, .timeout = 60)
+{
+    static const size_t limits[] = {1, 5, 128, (size_t)-1};
+    struct idx *ix;
+    struct idx_txn *txn;
+    size_t nforms, i, plen, l, j, checked = 0, truncated = 0;
+    char **forms;
+
+    build(&ix, &txn);
+    forms = scan(txn, IDX_FDICT, &nforms);
+    cr_assert_gt(nforms, 5000, "only %zu forms", nforms);
+    for (i = 0; i < nforms; i += 50) {
+        for (plen = 1; plen <= 3 && plen <= strlen(forms[i]); plen++) {
+            const char *pre = forms[i];
+            size_t want = 0, first = nforms;
+            for (j = 0; j < nforms; j++)
+                if (strncmp(forms[j], pre, plen) == 0) {
+                    if (first == nforms)
+                        first = j;
+                    want++;
+                }
+            for (l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+                struct exp_forms f;
+                size_t n = want < limits[l] ? want : limits[l];
+                int rc = exp_prefix(txn, pre, plen, limits[l], &f);
+                cr_assert_eq(rc, SE_OK, "%.*s*: %s", (int)plen, pre,
+                             se_strerror(rc));
+                cr_assert_eq(f.n, n, "%.*s* (limit %zu): %zu forms, want %zu",
+                             (int)plen, pre, limits[l], f.n, n);
+                cr_assert_eq(f.truncated, want > limits[l],
+                             "%.*s* (limit %zu): truncated %d with %zu forms",
+                             (int)plen, pre, limits[l], f.truncated, want);
+                for (j = 0; j < n; j++)
+                    cr_assert_str_eq(f.forms[j], forms[first + j],
+                                     "%.*s* form %zu", (int)plen, pre, j);
+                truncated += (size_t)f.truncated;
+                exp_forms_release(&f);
+                checked++;
+            }
+        }
+    }
+    cr_assert(checked > 300 && truncated > 50, "%zu checks, %zu truncated",
+              checked, truncated);
+    /* no form starts with these */
+    {
+        struct exp_forms f;
+        cr_assert_eq(exp_prefix(txn, "\xff\xff", 2, 10, &f), SE_OK, "0xff");
+        cr_assert(f.n == 0 && !f.truncated, "0xff prefix: %zu forms", f.n);
+        exp_forms_release(&f);
+    }
+    for (i = 0; i < nforms; i++)
+        free(forms[i]);
+    free(forms);
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
+Test(expand, stem_forms_match_a_scan_of_stemforms, .timeout = 60)
+{
+    struct idx *ix;
+    struct idx_txn *txn;
+    size_t n, i, j, stems = 0, multi = 0;
+    char **pairs;
+
+    build(&ix, &txn);
+    pairs = scan(txn, IDX_STEMFORMS, &n);
+    cr_assert_gt(n, 5000, "only %zu stem-form pairs", n);
+    for (i = 0; i < n; i = j) {
+        struct exp_forms f;
+        size_t slen = (size_t)(strchr(pairs[i], '\t') - pairs[i]);
+        int rc;
+        for (j = i; j < n && strncmp(pairs[j], pairs[i], slen + 1) == 0; j++)
+            ;
+        rc = exp_stem_forms(txn, pairs[i], slen, &f);
+        cr_assert_eq(rc, SE_OK, "%.*s: %s", (int)slen, pairs[i],
+                     se_strerror(rc));
+        cr_assert_eq(f.n, j - i, "%.*s: %zu forms, the table has %zu",
+                     (int)slen, pairs[i], f.n, j - i);
+        for (size_t k = 0; k < f.n; k++)
+            cr_assert_str_eq(f.forms[k], pairs[i + k] + slen + 1,
+                             "%.*s: form %zu", (int)slen, pairs[i], k);
+        stems++;
+        multi += f.n > 1;
+        exp_forms_release(&f);
+    }
+    cr_assert(stems > 1000 && multi > 100, "%zu stems, %zu with several forms",
+              stems, multi);
+    {
+        struct exp_forms f;
+        cr_assert_eq(exp_stem_forms(txn, "zzzqqq", 6, &f), SE_OK, "absent");
+        cr_assert_eq(f.n, 0, "an absent stem has %zu forms", f.n);
+        exp_forms_release(&f);
+    }
+    for (i = 0; i < n; i++)
+        free(pairs[i]);
+    free(pairs);
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
