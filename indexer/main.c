@@ -2,20 +2,28 @@
  * indexer - reads documents (text files, folders, JSON Lines, standard
  * input) and adds them to an index. Options, usage, progress and exit
  * status; the work is in common/ and reader.c.
- * Exit status: 0 success, 2 error (the index keeps its last commit).
+ * Exit status: 0 success, 2 error (the index keeps its last commit),
+ * 3 when --check finds the index corrupt, 1 when --delete names an id
+ * that is not in the index.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "docstore.h"
 #include "error.h"
 #include "index.h"
+#include "plist.h"
 #include "reader.h"
 #include "stemmer.h"
 #include "writer.h"
@@ -32,10 +40,15 @@ static const char usage[] =
     "  text   one document per file: id = path, title = first line\n"
     "  jsonl  one JSON object per line: {\"id\",\"title\",\"date\",\"body\"}\n"
     "         (.jsonl, .ndjson, .json)\n"
+    "  trec   TREC SGML: <DOC><DOCNO>..</DOCNO>..<TEXT>..</TEXT></DOC>\n"
+    "  reuters  Reuters-21578 .sgm: <REUTERS NEWID=\"n\">..</REUTERS>\n"
+    "  (trec and reuters are told from the content)\n"
+    "Any input may be compressed with gzip, xz or zstd (told from its\n"
+    "first bytes); it is decompressed as it is read.\n"
     "\n"
     "Options:\n"
     "  -i, --index DIR      index directory (default ./index)\n"
-    "      --format FMT     auto (default), text or jsonl\n"
+    "      --format FMT     auto (default), text, jsonl, trec or reuters\n"
     "      --language NAME  stemming language of a new index (default\n"
     "                       english; 'none' for no stemming)\n"
     "      --memory MB      memory for buffered postings (default 256)\n"
@@ -43,9 +56,12 @@ static const char usage[] =
     "                       fixed when the index is created)\n"
     "      --threads N      threads in all (default 1); N - 1 workers\n"
     "                       tokenize and compress ahead of the inverter\n"
-    "      --skip-bad       warn about a bad JSON line and go on\n"
+    "      --skip-bad       warn about bad input (a JSON line, an SGML\n"
+    "                       document, compressed data) and go on\n"
+    "      --delete ID...   remove the documents with these ids\n"
     "  -q, --quiet          no progress and no summary\n"
     "      --stats          print the index's counts and sizes per table\n"
+    "      --check          verify the index (exit 0 sound, 3 corrupt)\n"
     "  -h, --help           this help\n"
     "  -V, --version        version\n"
     "\n"
@@ -55,7 +71,8 @@ static const char usage[] =
     "reuters21578.jsonl\n"
     "  xzcat news.jsonl.xz | indexer -i news --format jsonl -\n"
     "\n"
-    "Exit status: 0 on success, 2 on error. A run that fails leaves the\n"
+    "Exit status: 0 on success, 2 on error, 3 when --check finds the index\n"
+    "corrupt. A run that fails leaves the\n"
     "index as it was at its last commit (the buffer is committed whenever\n"
     "it fills).\n";
 
@@ -120,6 +137,48 @@ remove_new_index(const char *dir)
     rmdir(dir); /* fails, harmlessly, if anything else is in it */
 }
 
+/*
+ * One indexer at a time on an index. LMDB admits one write transaction at a
+ * time, not one run: a second run could slip in between two commits of the
+ * first, and each would go on from counts and ids the other had changed (or
+ * remove the directory the other had just made). So a run holds flock() on
+ * the index directory from before it opens the index to its exit (the
+ * kernel drops it when the process dies, SIGKILL included), and a second
+ * run waits for it. Makes the directory when missing (*created = 1).
+ * Returns the locked descriptor, or -1 when the directory cannot be opened
+ * or locked (wr_open() then says why, or runs unlocked where flock() is
+ * not supported).
+ */
+static int
+lock_index(const char *dir, int quiet, int *created)
+{
+    struct stat a, b;
+    int fd;
+
+    for (;;) {
+        *created = mkdir(dir, 0777) == 0;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            if (errno == EWOULDBLOCK && !quiet)
+                fprintf(stderr,
+                        "indexer: %s: waiting for another indexer to finish\n",
+                        dir);
+            quiet = 1;
+            if (errno != EWOULDBLOCK || flock(fd, LOCK_EX) != 0) {
+                close(fd);
+                return -1;
+            }
+        }
+        /* The run we waited for may have removed the directory it made. */
+        if (fstat(fd, &a) == 0 && stat(dir, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino)
+            return fd;
+        close(fd);
+    }
+}
+
 /* --stats: counts and the bytes each table takes. Returns the exit status. */
 static int
 print_stats(const char *dir)
@@ -179,6 +238,113 @@ print_stats(const char *dir)
     return 0;
 }
 
+/* SE_OK if `dir` holds an index, without creating anything. */
+static int
+index_exists(const char *dir)
+{
+    struct idx *ix = NULL;
+    struct idx_txn *txn = NULL;
+    struct doc_meta meta;
+    int rc;
+
+    rc = idx_open(dir, IDX_RDONLY, &ix);
+    if (rc == SE_OK)
+        rc = idx_txn_begin(ix, 0, &txn);
+    if (rc == SE_OK)
+        rc = doc_meta_load(txn, &meta);
+    idx_txn_abort(txn);
+    idx_close(ix);
+    return rc == SE_ENOTFOUND ? SE_ENOINDEX : rc;
+}
+
+/*
+ * --delete: remove the documents with the external ids ids[0..n). Returns
+ * the exit status: 0 when all were removed, 1 when some id was not in the
+ * index (a warning each; the others are removed), 2 on error (nothing is
+ * removed). Never creates an index.
+ */
+static int
+delete_docs(const char *dir, char *const *ids, int n, int quiet)
+{
+    struct wr_options wo = {.memory = WR_MEMORY_DEFAULT};
+    struct wr *w = NULL;
+    int rc, i, missing = 0, created = 0, lock = -1, status = 2;
+
+    rc = index_exists(dir);
+    if (rc != SE_OK) {
+        fprintf(stderr, "indexer: %s: %s\n", dir,
+                rc == SE_ENOINDEX ? "not an index" : errstr(rc));
+        return 2;
+    }
+    lock = lock_index(dir, quiet, &created);
+    rc = wr_open(dir, &wo, &w);
+    for (i = 0; rc == SE_OK && i < n; i++) {
+        size_t len = strlen(ids[i]);
+        rc = len > 0 && len <= PL_TERM_MAX ? wr_delete(w, ids[i], len)
+                                          : SE_ENOTFOUND;
+        if (rc == SE_ENOTFOUND) {
+            fprintf(stderr, "indexer: warning: %s: no document with id '%s'\n",
+                    dir, ids[i]);
+            missing++;
+            rc = SE_OK;
+        }
+    }
+    if (rc == SE_OK)
+        rc = wr_commit(w);
+    if (rc != SE_OK) {
+        fprintf(stderr, "indexer: %s: %s\n", dir, errstr(rc));
+    } else {
+        status = missing ? 1 : 0;
+        if (!quiet)
+            fprintf(stderr, "indexer: %llu documents deleted, %d not found\n",
+                    (unsigned long long)wr_stats(w)->deleted, missing);
+    }
+    wr_close(w);
+    if (lock >= 0)
+        close(lock);
+    return status;
+}
+
+/*
+ * --check: verify the index in one read snapshot (a writer may go on).
+ * Returns the exit status: 0 sound, 3 corrupt (one line saying where),
+ * 2 when it cannot be checked.
+ */
+static int
+run_check(const char *dir, int quiet)
+{
+    struct chk_report rep;
+    struct idx *ix = NULL;
+    char where[512];
+    int rc;
+
+    rc = idx_open(dir, IDX_RDONLY, &ix);
+    if (rc == SE_OK)
+        rc = chk_index(ix, &rep);
+    idx_close(ix);
+    if (rc == SE_ECORRUPT) {
+        if (rep.what[0] == '\0') /* LMDB refused before any table was read */
+            snprintf(where, sizeof where, "%s", se_strerror(rc));
+        else
+            chk_format(&rep, where, sizeof where);
+        fprintf(stderr, "indexer: %s: corrupt: %s\n", dir, where);
+        return 3;
+    }
+    if (rc != SE_OK) {
+        fprintf(stderr, "indexer: %s: %s\n", dir,
+                rc == SE_ENOINDEX ? "not an index" : errstr(rc));
+        return 2;
+    }
+    if (!quiet)
+        printf("%s: sound: %llu documents, %llu stems, %llu forms, %llu "
+               "postings in %llu blocks\n",
+               dir, (unsigned long long)rep.docs,
+               (unsigned long long)rep.stems, (unsigned long long)rep.forms,
+               (unsigned long long)rep.postings,
+               (unsigned long long)rep.blocks);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -192,6 +358,8 @@ main(int argc, char **argv)
         {"threads", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"stats", no_argument, NULL, 'T'},
+        {"check", no_argument, NULL, 'C'},
+        {"delete", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
@@ -202,11 +370,15 @@ main(int argc, char **argv)
     struct rd_reader *rd = NULL;
     struct wr *w = NULL;
     struct rd_doc d;
-    int opt, rc, quiet = 0, stats = 0, progress, status = 2, i;
-    int created = 0, committed = 0;
+    int opt, rc, quiet = 0, stats = 0, check = 0, del = 0, progress;
+    int status = 2, i;
+    int created = 0, committed = 0, lock = -1;
     double t0 = now_s(), last = t0;
     uint64_t total;
 
+    /* Past a file-size limit (ulimit -f) a write fails with EFBIG and the
+     * run ends with a message, instead of dying of SIGXFSZ. */
+    signal(SIGXFSZ, SIG_IGN);
     opterr = 0; /* option_error() prints one line instead */
     while ((opt = getopt_long(argc, argv, ":i:qhV", longopts, NULL)) != -1) {
         switch (opt) {
@@ -220,9 +392,14 @@ main(int argc, char **argv)
                 fmt = RD_TEXT;
             else if (strcmp(optarg, "jsonl") == 0)
                 fmt = RD_JSONL;
+            else if (strcmp(optarg, "trec") == 0)
+                fmt = RD_TREC;
+            else if (strcmp(optarg, "reuters") == 0)
+                fmt = RD_REUTERS;
             else {
                 fprintf(stderr,
-                        "indexer: unknown format '%s' (auto, text or jsonl)\n",
+                        "indexer: unknown format '%s' (auto, text, jsonl, "
+                        "trec or reuters)\n",
                         optarg);
                 return 2;
             }
@@ -284,6 +461,12 @@ main(int argc, char **argv)
         case 'T':
             stats = 1;
             break;
+        case 'C':
+            check = 1;
+            break;
+        case 'D':
+            del = 1;
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -294,6 +477,22 @@ main(int argc, char **argv)
             option_error(opt, argv[optind - 1]);
             return 2;
         }
+    }
+    if (check) {
+        if (optind < argc || stats) {
+            fprintf(stderr, "indexer: --check takes no PATH and no --stats; "
+                            "try 'indexer --help'\n");
+            return 2;
+        }
+        return run_check(dir, quiet);
+    }
+    if (del) {
+        if (optind >= argc || stats) {
+            fprintf(stderr, "indexer: --delete needs at least one ID and no "
+                            "--stats; try 'indexer --help'\n");
+            return 2;
+        }
+        return delete_docs(dir, argv + optind, argc - optind, quiet);
     }
     if (stats) {
         if (optind < argc) {
@@ -327,7 +526,7 @@ main(int argc, char **argv)
         fprintf(stderr, "indexer: %s\n", errstr(rc));
         goto out;
     }
-    created = access(dir, F_OK) != 0;
+    lock = lock_index(dir, quiet, &created);
     rc = wr_open(dir, &wo, &w);
     if (rc == SE_ENOINDEX) {
         fprintf(stderr,
@@ -424,5 +623,7 @@ out:
      * no empty index behind: only the two files LMDB made, then the folder. */
     if (status != 0 && created && !committed)
         remove_new_index(dir);
+    if (lock >= 0)
+        close(lock);
     return status;
 }

@@ -16,6 +16,10 @@
  * read). Every folder entered is recorded by (st_dev, st_ino) in a hash
  * set; one already there is passed over, which ends link loops.
  *
+ * Every file is read through decompress.c (a plain file passes through
+ * it); SGML documents are found and parsed by sgml.c, whole documents
+ * held in the buffer as JSON lines are.
+ *
  * Relies on POSIX (open/read/fstat/opendir) and cJSON >= 1.7.13
  * (cJSON_ParseWithLengthOpts).
  */
@@ -35,7 +39,9 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "decompress.h"
 #include "error.h"
+#include "sgml.h"
 
 /* Buffer size for streaming JSON lines: 1 MiB makes read(2) calls rare. */
 #define RD_CHUNK ((size_t)1 << 20)
@@ -46,6 +52,8 @@
 /* Text files with a NUL byte in this many first bytes are binary (git and
  * grep look at about as much). */
 #define RD_BINARY_PROBE 8192
+/* RD_AUTO looks at most this far into a file for its first element. */
+#define RD_SNIFF_MAX ((size_t)1 << 20)
 
 /* ---------------------------------------------------------------------- */
 /* Set of folders visited: open addressing on (st_dev, st_ino).            */
@@ -321,10 +329,15 @@ struct rd_reader {
     enum rd_format fmt;
     struct buf name; /* its path, NUL-terminated */
     uint64_t size;   /* its size when a regular file, else 0 */
-    uint64_t done;   /* bytes read from it */
+    uint64_t done;   /* bytes read from it (compressed bytes) */
     uint64_t lineno; /* lines of it consumed */
     int eof;
-    int discard; /* dropping the rest of an over-long JSON line */
+    int discard;   /* dropping the rest of an over-long JSON line, or SGML
+                      up to the next start tag */
+    struct dz *dz; /* reads the file, decompressing when it is compressed */
+    int plain;     /* the file is not compressed: its size is its text's */
+
+    struct sgml_doc sg; /* fields of the last SGML document */
 
     /* Unread input is in[pos, end); no '\n' in in[pos, scan); end < cap
      * always, so in[end] can take a NUL. */
@@ -435,12 +448,14 @@ grow(struct rd_reader *r, size_t need)
 /*
  * Read more of the current file after in[end], moving the unread bytes to
  * the front or growing the buffer when little room is left. SE_OK (r->eof
- * set at the end), SE_EIO (errno kept) or SE_ENOMEM.
+ * set at the end), SE_EIO (errno kept), SE_ECORRUPT (bad compressed data)
+ * or SE_ENOMEM.
  */
 static int
 fill(struct rd_reader *r)
 {
-    ssize_t n;
+    uint64_t before;
+    size_t n;
     int rc;
 
     if (r->cap - r->end < RD_MIN_READ + 1) {
@@ -456,31 +471,45 @@ fill(struct rd_reader *r)
                 return rc;
         }
     }
-    do
-        n = read(r->fd, r->in + r->end, r->cap - r->end - 1);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return SE_EIO;
+    before = dz_raw_bytes(r->dz);
+    rc = dz_read(r->dz, r->in + r->end, r->cap - r->end - 1, &n);
+    r->done += dz_raw_bytes(r->dz) - before;
+    r->bytes_read += dz_raw_bytes(r->dz) - before;
+    if (rc != SE_OK)
+        return rc;
     if (n == 0)
         r->eof = 1;
-    r->end += (size_t)n;
-    r->done += (uint64_t)n;
-    r->bytes_read += (uint64_t)n;
+    r->end += n;
     return SE_OK;
 }
 
-/* A read of the current file failed with `rc`. */
+/*
+ * A read of the current file failed with `rc` while reading line `line`
+ * (0: unknown). A read error is a warning in a walk; bad compressed data is
+ * bad input, a warning with skip_bad; either way the rest of the file is
+ * skipped.
+ */
 static int
-read_problem(struct rd_reader *r, int rc)
+read_problem(struct rd_reader *r, int rc, uint64_t line)
 {
+    const char *name = (const char *)r->name.data;
     int warn = r->in_walk;
 
     if (rc == SE_ENOMEM)
         return no_memory(r);
-    set_msg(r, "%s: %s", (const char *)r->name.data, strerror(errno));
+    if (rc == SE_ECORRUPT) {
+        warn = r->opt.skip_bad;
+        if (line > 0)
+            set_msg(r, "%s:%" PRIu64 ": %s", name, line, dz_error(r->dz));
+        else
+            set_msg(r, "%s: %s", name, dz_error(r->dz));
+    } else {
+        rc = SE_EIO;
+        set_msg(r, "%s: %s", name, strerror(errno));
+    }
     if (warn)
         skip_file(r);
-    return problem(r, SE_EIO, warn);
+    return problem(r, rc, warn);
 }
 
 static int
@@ -489,31 +518,83 @@ is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static enum rd_format
-format_of(const char *name)
+/* 1 if [s, s + n) ends with `suffix`, in any case. */
+static int
+ends_with(const char *s, size_t n, const char *suffix)
 {
-    const char *base = strrchr(name, '/');
-    const char *dot;
+    size_t k = strlen(suffix);
 
-    base = base ? base + 1 : name;
-    dot = strrchr(base, '.');
-    if (dot != NULL &&
-        (strcasecmp(dot, ".jsonl") == 0 || strcasecmp(dot, ".ndjson") == 0 ||
-         strcasecmp(dot, ".json") == 0))
-        return RD_JSONL;
-    return RD_TEXT;
+    return n >= k && strncasecmp(s + n - k, suffix, k) == 0;
 }
 
 /*
- * Make `fd` the current file: read its first bytes, drop a UTF-8 byte order
- * mark, and settle RD_AUTO by sniffing (callers pass RD_AUTO only for
- * descriptors). 1 on success, or a problem.
+ * RD_JSONL for a name ending in .jsonl, .ndjson or .json, before a
+ * compression suffix if there is one; RD_AUTO otherwise (the content
+ * decides).
+ */
+static enum rd_format
+format_of(const char *name)
+{
+    static const char *const packed[] = {".gz", ".xz", ".zst", ".zstd"};
+    const char *base = strrchr(name, '/');
+    size_t n, i;
+
+    base = base ? base + 1 : name;
+    n = strlen(base);
+    for (i = 0; i < sizeof packed / sizeof packed[0]; i++)
+        if (ends_with(base, n, packed[i])) {
+            n -= strlen(packed[i]);
+            break;
+        }
+    if (ends_with(base, n, ".jsonl") || ends_with(base, n, ".ndjson") ||
+        ends_with(base, n, ".json"))
+        return RD_JSONL;
+    return RD_AUTO;
+}
+
+/*
+ * Settle RD_AUTO from the first bytes of the current file (after a BOM):
+ * trec or reuters when its first element is <DOC> or <REUTERS>, jsonl
+ * when its first byte that is not white space is '{' and `json_ok`, text
+ * otherwise. SE_OK or a problem.
+ */
+static int
+sniff(struct rd_reader *r, int json_ok)
+{
+    enum sgml_kind found;
+    enum sgml_scan k;
+    size_t at, n;
+    int rc;
+
+    for (;;) {
+        n = r->end - r->pos;
+        k = sgml_between(SGML_ANY, (const char *)r->in + r->pos, n, r->eof, &at,
+                         &found);
+        if (k == SGML_START) {
+            r->fmt = found == SGML_REUTERS ? RD_REUTERS : RD_TREC;
+            return SE_OK;
+        }
+        if (k == SGML_EOF || k == SGML_OTHER || n > RD_SNIFF_MAX) {
+            r->fmt = json_ok && at < n && r->in[r->pos + at] == '{' ? RD_JSONL
+                                                                    : RD_TEXT;
+            return SE_OK;
+        }
+        rc = fill(r);
+        if (rc != SE_OK)
+            return read_problem(r, rc, 0);
+    }
+}
+
+/*
+ * Make `fd` the current file: read its first bytes (which tell whether it
+ * is compressed), drop a UTF-8 byte order mark, and settle RD_AUTO by
+ * sniffing; '{' means jsonl only if `json_ok` or the file is compressed
+ * (its name then says nothing). 1 on success, or a problem.
  */
 static int
 begin_file(struct rd_reader *r, const char *name, int fd, int own, int in_walk,
-           enum rd_format fmt, uint64_t size)
+           enum rd_format fmt, uint64_t size, int json_ok)
 {
-    size_t k;
     int rc;
 
     r->fd = fd;
@@ -524,6 +605,7 @@ begin_file(struct rd_reader *r, const char *name, int fd, int own, int in_walk,
     r->done = r->lineno = 0;
     r->eof = r->discard = 0;
     r->pos = r->end = r->scan = 0;
+    dz_start(r->dz, fd);
     buf_clear(&r->name);
     rc = buf_puts(&r->name, name);
     buf_cstr(&r->name); /* NUL-terminate; allocates even for "" */
@@ -536,7 +618,8 @@ begin_file(struct rd_reader *r, const char *name, int fd, int own, int in_walk,
     }
     /* A text file known to fit is read at once: one read(2) and one more
      * to see its end. */
-    rc = grow(r, fmt == RD_TEXT && size > 0 && size <= r->opt.max_doc
+    rc = grow(r, (fmt == RD_TEXT || (fmt == RD_AUTO && size <= RD_KEEP_MAX)) &&
+                         size > 0 && size <= r->opt.max_doc
                      ? (size_t)size + RD_MIN_READ + 1
                      : RD_CHUNK);
     if (rc != SE_OK)
@@ -548,25 +631,15 @@ begin_file(struct rd_reader *r, const char *name, int fd, int own, int in_walk,
     while (r->end < 3 && !r->eof) {
         rc = fill(r);
         if (rc != SE_OK)
-            return read_problem(r, rc);
+            return read_problem(r, rc, 0);
     }
+    r->plain = dz_kind(r->dz) == DZ_PLAIN;
     if (r->end >= 3 && memcmp(r->in, "\xEF\xBB\xBF", 3) == 0)
         r->pos = r->scan = 3;
-    /* Sniff: k counts the white space skipped after pos (fill() may move
-     * the unread bytes, never reorder them). */
-    k = 0;
-    while (fmt == RD_AUTO) {
-        while (r->pos + k < r->end &&
-               (is_space(r->in[r->pos + k]) || r->in[r->pos + k] == '\n'))
-            k++;
-        if (r->pos + k < r->end || r->eof) {
-            r->fmt = r->pos + k < r->end && r->in[r->pos + k] == '{' ? RD_JSONL
-                                                                     : RD_TEXT;
-            break;
-        }
-        rc = fill(r);
+    if (fmt == RD_AUTO) {
+        rc = sniff(r, json_ok || !r->plain);
         if (rc != SE_OK)
-            return read_problem(r, rc);
+            return rc;
     }
     return 1;
 }
@@ -659,7 +732,7 @@ read_text(struct rd_reader *r, struct rd_doc *doc)
             }
             probed = 1;
         }
-        if (n > r->opt.max_doc || r->size > r->opt.max_doc) {
+        if (n > r->opt.max_doc || (r->plain && r->size > r->opt.max_doc)) {
             set_msg(r, "%s: file larger than %zu bytes skipped",
                     (const char *)r->name.data, r->opt.max_doc);
             skip_file(r);
@@ -669,7 +742,7 @@ read_text(struct rd_reader *r, struct rd_doc *doc)
             break;
         rc = fill(r);
         if (rc != SE_OK)
-            return read_problem(r, rc);
+            return read_problem(r, rc, 0);
     }
     close_file(r);
     return text_doc(r, doc);
@@ -678,12 +751,12 @@ read_text(struct rd_reader *r, struct rd_doc *doc)
 /* ---------------------------------------------------------------------- */
 /* JSON Lines.                                                             */
 
-/* A bad line: an error, or a warning with skip_bad. */
-static int bad_line(struct rd_reader *r, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Bad input at `line`: an error, or a warning with skip_bad. */
+static int bad_at(struct rd_reader *r, uint64_t line, int code, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
 
 static int
-bad_line(struct rd_reader *r, int code, const char *fmt, ...)
+bad_at(struct rd_reader *r, uint64_t line, int code, const char *fmt, ...)
 {
     char what[256];
     va_list ap;
@@ -691,10 +764,12 @@ bad_line(struct rd_reader *r, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    set_msg(r, "%s:%" PRIu64 ": %s", (const char *)r->name.data, r->lineno,
-            what);
+    set_msg(r, "%s:%" PRIu64 ": %s", (const char *)r->name.data, line, what);
     return problem(r, code, r->opt.skip_bad);
 }
+
+/* A bad JSON line (the last one counted). */
+#define bad_line(r, code, ...) bad_at((r), (r)->lineno, (code), __VA_ARGS__)
 
 static int
 hex4(const char *p, const char *e, unsigned *u)
@@ -778,7 +853,8 @@ static int
 is_delim(char c)
 {
     return c == ',' || c == ':' || c == ']' || c == '}' || c == '"' ||
-           c == '[' || c == '{' || is_space((unsigned char)c) || c == '\n';
+           c == '[' || c == '{' ||
+           (unsigned char)c <= ' '; /* cJSON skips all of these as space */
 }
 
 /* The end of the JSON value at p, or NULL. Always advances. */
@@ -995,7 +1071,7 @@ next_json(struct rd_reader *r, struct rd_doc *doc)
             r->pos = r->scan = nl ? (size_t)(nl - r->in) + 1 : r->end;
             r->discard = nl == NULL && !r->eof;
             if (r->discard && (rc = fill(r)) != SE_OK)
-                return read_problem(r, rc);
+                return read_problem(r, rc, r->lineno);
             continue;
         }
         if (nl == NULL && r->end - r->pos > r->opt.max_doc) {
@@ -1010,7 +1086,7 @@ next_json(struct rd_reader *r, struct rd_doc *doc)
             r->scan = r->end;
             rc = fill(r);
             if (rc != SE_OK)
-                return read_problem(r, rc);
+                return read_problem(r, rc, r->lineno + 1);
             continue;
         }
         if (nl == NULL && r->pos == r->end)
@@ -1028,6 +1104,151 @@ next_json(struct rd_reader *r, struct rd_doc *doc)
         if (skip_ws((char *)s, (char *)e) == (char *)e)
             continue; /* blank line */
         return json_doc(r, (char *)s, (size_t)(e - s), doc);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* SGML: TREC and Reuters-21578.                                           */
+
+/* Consume in[pos, pos + n), counting its lines. */
+static void
+consume(struct rd_reader *r, size_t n)
+{
+    const unsigned char *p = r->in + r->pos, *e = p + n;
+
+    while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+        r->lineno++;
+        p++;
+    }
+    r->pos += n;
+    r->scan = r->pos;
+}
+
+/* The start of the text at pos, for a message: up to its line's end, at
+ * most 24 bytes, anything not printable ASCII as '?'. */
+static const char *
+excerpt(const struct rd_reader *r, char out[32])
+{
+    size_t i;
+
+    for (i = 0; i < 24 && r->pos + i < r->end; i++) {
+        unsigned char c = r->in[r->pos + i];
+        if (c == '\n' || c == '\r')
+            break;
+        out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    out[i] = '\0';
+    return out;
+}
+
+/*
+ * Skip to the next start tag after a bad document (r->discard). 1 when
+ * the next document's start tag (or the end of the file) is at pos, or a
+ * problem.
+ */
+static int
+resync(struct rd_reader *r, enum sgml_kind kind)
+{
+    enum sgml_scan k;
+    size_t at;
+    int rc;
+
+    for (;;) {
+        k = sgml_scan(kind, (const char *)r->in + r->pos, r->end - r->pos,
+                      r->scan - r->pos, &at);
+        if (k != SGML_MORE || r->eof) {
+            consume(r, k == SGML_MORE ? r->end - r->pos : at);
+            r->discard = 0;
+            return 1;
+        }
+        consume(r, at); /* keeps a tag cut by the end of the bytes */
+        rc = fill(r);
+        if (rc != SE_OK)
+            return read_problem(r, rc, r->lineno + 1);
+    }
+}
+
+/* The next document of the current SGML file: 1, 0 at its end, or a
+ * problem. Messages name the line where the document starts. */
+static int
+next_sgml(struct rd_reader *r, struct rd_doc *doc)
+{
+    enum sgml_kind kind = r->fmt == RD_REUTERS ? SGML_REUTERS : SGML_TREC;
+    const char *tag = kind == SGML_REUTERS ? "REUTERS" : "DOC";
+    enum sgml_kind found;
+    enum sgml_scan k;
+    size_t at;
+    uint64_t line;
+    char why[96], text[32];
+    int rc;
+
+    for (;;) {
+        if (r->discard && (rc = resync(r, kind)) != 1)
+            return rc;
+        k = sgml_between(kind, (const char *)r->in + r->pos, r->end - r->pos,
+                         r->eof, &at, &found);
+        consume(r, at);
+        if (k == SGML_EOF)
+            return 0;
+        if (k == SGML_MORE) {
+            rc = fill(r);
+            if (rc != SE_OK)
+                return read_problem(r, rc, r->lineno + 1);
+            continue;
+        }
+        line = r->lineno + 1;
+        if (k == SGML_OTHER) {
+            r->discard = 1;
+            rc = bad_at(r, line, SE_EINVAL, "expected <%s>, found \"%s\"", tag,
+                        excerpt(r, text));
+            r->scan = r->pos + 1; /* what is at pos is no start tag */
+            return rc;
+        }
+        /* a start tag at pos: find the end tag */
+        if (r->scan <= r->pos)
+            r->scan = r->pos + 1;
+        k = sgml_scan(kind, (const char *)r->in + r->pos, r->end - r->pos,
+                      r->scan - r->pos, &at);
+        if (k == SGML_MORE) {
+            r->scan = r->pos + at;
+            if (r->end - r->pos > r->opt.max_doc || r->eof) {
+                r->discard = 1;
+                r->scan = r->pos + 1;
+                if (r->eof)
+                    return bad_at(r, line, SE_EINVAL,
+                                  "<%s> without </%s> before the end of the "
+                                  "file",
+                                  tag, tag);
+                return bad_at(r, line, SE_ELIMIT,
+                              "document longer than %zu bytes", r->opt.max_doc);
+            }
+            rc = fill(r);
+            if (rc != SE_OK)
+                return read_problem(r, rc, line);
+            continue;
+        }
+        if (k == SGML_START) { /* the next one starts before this ends */
+            consume(r, at);
+            return bad_at(r, line, SE_EINVAL, "<%s> without </%s>", tag, tag);
+        }
+        rc = sgml_parse(kind, (const char *)r->in + r->pos, at, &r->sg, why,
+                        sizeof why);
+        consume(r, at);
+        if (rc == SE_ENOMEM)
+            return no_memory(r);
+        if (rc != SE_OK)
+            return bad_at(r, line, rc, "%s", why);
+        doc->id = (const char *)r->sg.id.data;
+        doc->id_len = r->sg.id.len;
+        doc->title = (const char *)r->sg.title.data;
+        doc->title_len = r->sg.title.len;
+        doc->date = (const char *)r->sg.date.data;
+        doc->date_len = r->sg.date.len;
+        doc->body = (const char *)r->sg.body.data;
+        doc->body_len = r->sg.body.len;
+        doc->source = (const char *)r->name.data;
+        doc->line = line;
+        return 1;
     }
 }
 
@@ -1070,19 +1291,17 @@ open_next(struct rd_reader *r)
                 continue; /* changed under us: no longer a document */
             }
             fmt = r->walkfmt == RD_AUTO ? format_of(path) : r->walkfmt;
-            return begin_file(r, path, fd, 1, 1, fmt, (uint64_t)st.st_size);
+            return begin_file(r, path, fd, 1, 1, fmt, (uint64_t)st.st_size, 0);
         }
         if (r->isrc == r->nsrc)
             return 0;
         s = &r->src[r->isrc++];
         if (s->fd >= 0) {
-            fmt = s->fmt == RD_AUTO && format_of(s->name) == RD_JSONL
-                      ? RD_JSONL
-                      : s->fmt; /* RD_AUTO left: sniffed */
+            fmt = s->fmt == RD_AUTO ? format_of(s->name) : s->fmt;
             if (fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode))
                 st.st_size = 0;
             return begin_file(r, s->name, s->fd, 0, 0, fmt,
-                              (uint64_t)st.st_size);
+                              (uint64_t)st.st_size, 1);
         }
         fd = open(s->name, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -1105,7 +1324,7 @@ open_next(struct rd_reader *r)
         }
         fmt = s->fmt == RD_AUTO ? format_of(s->name) : s->fmt;
         return begin_file(r, s->name, fd, 1, 0, fmt,
-                          S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0);
+                          S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0, 0);
     }
 }
 
@@ -1123,6 +1342,10 @@ rd_new(const struct rd_options *opt, struct rd_reader **out)
     if (r->opt.max_doc == 0)
         r->opt.max_doc = RD_MAX_DOC;
     r->fd = -1;
+    if (dz_new(&r->dz) != SE_OK) {
+        free(r);
+        return SE_ENOMEM;
+    }
     *out = r;
     return SE_OK;
 }
@@ -1141,6 +1364,8 @@ rd_free(struct rd_reader *r)
         free(r->src[i].name);
     free(r->src);
     free(r->in);
+    dz_free(r->dz);
+    sgml_doc_release(&r->sg);
     cJSON_Delete(r->json);
     buf_release(&r->name);
     buf_release(&r->id);
@@ -1154,7 +1379,8 @@ add_source(struct rd_reader *r, const char *name, int fd, enum rd_format fmt)
     struct rd_source *s;
     size_t cap;
 
-    if (fmt != RD_AUTO && fmt != RD_TEXT && fmt != RD_JSONL) {
+    if (fmt != RD_AUTO && fmt != RD_TEXT && fmt != RD_JSONL && fmt != RD_TREC &&
+        fmt != RD_REUTERS) {
         set_msg(r, "%s: unknown input format", name);
         return SE_EINVAL;
     }
@@ -1226,7 +1452,10 @@ rd_next(struct rd_reader *r, struct rd_doc *doc)
                 continue; /* blank: no document */
             return rc;
         }
-        rc = next_json(r, doc);
+        if (r->fmt == RD_JSONL)
+            rc = next_json(r, doc);
+        else
+            rc = next_sgml(r, doc);
         if (rc != 0)
             return rc;
         close_file(r);

@@ -1,7 +1,8 @@
 /*
  * reader.h - the indexer's input: documents, one at a time, from the paths
- * given on the command line (plain text files, JSON Lines files, folders
- * walked recursively, standard input).
+ * given on the command line (plain text files, JSON Lines files, TREC and
+ * Reuters-21578 SGML files, any of them compressed, folders walked
+ * recursively, standard input).
  *
  * Formats
  *   text   one document per file. id = the path (as given, or for a file
@@ -19,10 +20,25 @@
  *          Missing or null title/date/body = "". Any other type is an error
  *          for that line. Blank lines are skipped; "\r\n" ends are accepted;
  *          a UTF-8 byte order mark at the start of any file is dropped.
+ *   trec   TREC SGML: <DOC><DOCNO>id</DOCNO>...<TEXT>...</TEXT></DOC>, any
+ *          number of documents a file; reuters: the Reuters-21578 .sgm
+ *          files, <REUTERS ... NEWID="n">...</REUTERS>. The fields are
+ *          described in sgml.h. line = the line where the document starts.
+ *          Between documents only white space, <!...> declarations and
+ *          <?...?> are allowed.
  * RD_AUTO picks jsonl for names ending in .jsonl, .ndjson or .json (any
- * case), text otherwise; standard input ("-") and a descriptor whose name
- * has none of those endings are sniffed: jsonl if the first byte that is not
- * white space is '{', text otherwise.
+ * case, also before .gz, .xz, .zst or .zstd). Any other file is sniffed:
+ * trec or reuters when its first element (after white space and
+ * declarations) is <DOC> or <REUTERS>; jsonl when its first byte that is
+ * not white space is '{' and it is standard input ("-"), a descriptor, or
+ * a compressed file (whose name says nothing of what is inside); text
+ * otherwise.
+ *
+ * Compression: every input, whatever its format, name or origin (a path,
+ * a file in a folder, standard input), is decompressed as it is read when
+ * its first bytes are those of gzip, xz or zstd (see decompress.h); it is
+ * never written to disk nor held whole in memory. Sizes and progress count
+ * compressed bytes; max_doc applies to the decompressed text.
  *
  * Folders are walked in strcmp() order of names at each level: regular files
  * only (fifos, sockets and devices are passed over), names starting with '.'
@@ -38,14 +54,25 @@
  *     - a file or folder met during a folder walk that cannot be read
  *       (stat, open, read or opendir fails: permissions, dangling link);
  *     - a bad JSON line (malformed, not an object, a field of the wrong
- *       type, longer than max_doc) when skip_bad is set.
+ *       type, longer than max_doc) when skip_bad is set;
+ *     - a bad SGML document (not closed, no DOCNO or NEWID, an element
+ *       not closed, longer than max_doc, text where a document should
+ *       start) when skip_bad is set: reading goes on at the next start
+ *       tag;
+ *     - corrupt or truncated compressed data when skip_bad is set: what
+ *       was read before it stands, the rest of that file is skipped.
  *   error (fatal: every later rd_next() returns the same code):
  *     - a path given to rd_add_path() that cannot be opened or read, or a
  *       read error on a descriptor given to rd_add_fd();
- *     - a bad JSON line when skip_bad is not set;
+ *     - a bad JSON line, SGML document or compressed stream when skip_bad
+ *       is not set;
  *     - SE_ENOMEM.
+ * Messages name the file and, where known, the line: of a JSON line, of
+ * the start of an SGML document, and for bad compressed data the line
+ * being read when it went bad ("news.jsonl.gz:1234: truncated gzip data").
  * Codes: SE_EIO (errno kept) for system calls, SE_EINVAL for bad content,
- * SE_ELIMIT for size limits, SE_ENOMEM.
+ * SE_ECORRUPT for bad compressed data, SE_ELIMIT for size limits,
+ * SE_ENOMEM.
  *
  * Limits and caveats:
  *   - JSON goes through cJSON (1.7.15): it nests at most 1000 levels (a
@@ -57,7 +84,8 @@
  *     threads still race on that write.
  *   - Bytes are not checked for valid UTF-8; columns in messages count bytes
  *     from 1. Lines end with "\n" only (a bare "\r" does not end a line).
- *   - A single text file or JSON line is held in memory whole.
+ *   - A single text file, JSON line or SGML document is held in memory
+ *     whole.
  */
 #ifndef SE_READER_H
 #define SE_READER_H
@@ -66,19 +94,22 @@
 #include <stdint.h>
 
 enum rd_format {
-    RD_AUTO,  /* from the name, or sniffed for standard input */
-    RD_TEXT,  /* one document per file */
-    RD_JSONL, /* one JSON object per line */
+    RD_AUTO,    /* from the name, or sniffed for standard input */
+    RD_TEXT,    /* one document per file */
+    RD_JSONL,   /* one JSON object per line */
+    RD_TREC,    /* TREC SGML: <DOC>...</DOC> */
+    RD_REUTERS, /* Reuters-21578 SGML: <REUTERS>...</REUTERS> */
 };
 
-/* Default cap on one JSON line or one text file, in bytes: 1 GiB. */
+/* Default cap on one JSON line, SGML document or text file: 1 GiB. */
 #define RD_MAX_DOC ((size_t)1 << 30)
 /* A first line longer than this (bytes, after trimming) is not a title. */
 #define RD_TITLE_MAX 512
 
 struct rd_options {
-    int skip_bad;   /* nonzero: a bad JSON line is a warning, not an error */
-    size_t max_doc; /* cap on one JSON line or text file; 0 = RD_MAX_DOC */
+    int skip_bad;   /* nonzero: bad input is a warning, not an error */
+    size_t max_doc; /* cap on one JSON line, SGML document or text file;
+                       0 = RD_MAX_DOC */
 };
 
 /*
@@ -96,7 +127,8 @@ struct rd_doc {
     const char *body;
     size_t body_len;
     const char *source; /* the file's path as given or walked; "-" = stdin */
-    uint64_t line;      /* 1-based line for jsonl, 0 for text */
+    uint64_t line;      /* 1-based line for jsonl, of the start for SGML; 0 for
+                           text */
 };
 
 struct rd_reader; /* opaque: defined in reader.c */
@@ -146,9 +178,10 @@ const char *rd_error(const struct rd_reader *r);
 int rd_warning(const struct rd_reader *r);
 
 /*
- * Bytes of input consumed so far, for progress. A file skipped (binary, too
- * large, unreadable in a walk) counts with its whole size, so at the end the
- * count equals rd_total_bytes() when the files did not change meanwhile.
+ * Bytes of input consumed so far (compressed bytes for a compressed file),
+ * for progress. A file skipped (binary, too large, unreadable in a walk,
+ * bad compressed data) counts with its whole size, so at the end the count
+ * equals rd_total_bytes() when the files did not change meanwhile.
  */
 uint64_t rd_bytes_read(const struct rd_reader *r);
 /*

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "buf.h"
 #include "error.h"
@@ -404,8 +407,9 @@ make_tree(void)
     tu_write_str(tmp, "d/.hdir/x.txt", "X\nhidden too");
     tu_write_str(tmp, "d/sub/c.txt", "C\nsee");
     tu_write_str(tmp, "d/sub/deeper/e.txt", "E\neee");
-    tu_write_str(tmp, "d/data.jsonl", "{\"id\":\"j1\",\"body\":\"one\"}\n"
-                              "{\"title\":\"two\"}\n");
+    tu_write_str(tmp, "d/data.jsonl",
+                 "{\"id\":\"j1\",\"body\":\"one\"}\n"
+                 "{\"title\":\"two\"}\n");
     make_link("..", "d/sub/loop"); /* back to d */
     make_link(".", "d/sub/self");  /* itself */
     make_link("sub/c.txt", "d/link.txt");
@@ -517,15 +521,16 @@ Test(reader, path_gone_before_reading_is_fatal)
 
 Test(reader, json_ids_given_numeric_or_generated)
 {
-    tu_write_str(tmp, "f.jsonl", "{\"title\":\"no id\"}\n"
-                         "{\"id\":null}\n"
-                         "{\"id\":\"\"}\n"
-                         "{\"id\":\"abc\",\"id\":\"second\"}\n"
-                         "{\"id\":42}\n"
-                         "{\"x\":{\"id\":1},\"id\" : 12345678901234567890}\n"
-                         "{\"id\":-7}\n"
-                         "{\"id\":1.5e3}\n"
-                         "{\"id\":\"\\u00e9t\\u00e9\",\"date\":\"1987\"}\n");
+    tu_write_str(tmp, "f.jsonl",
+                 "{\"title\":\"no id\"}\n"
+                 "{\"id\":null}\n"
+                 "{\"id\":\"\"}\n"
+                 "{\"id\":\"abc\",\"id\":\"second\"}\n"
+                 "{\"id\":42}\n"
+                 "{\"x\":{\"id\":1},\"id\" : 12345678901234567890}\n"
+                 "{\"id\":-7}\n"
+                 "{\"id\":1.5e3}\n"
+                 "{\"id\":\"\\u00e9t\\u00e9\",\"date\":\"1987\"}\n");
     expect("f.jsonl", RD_AUTO, NULL,
            "f.jsonl:1|no id||1\n"
            "f.jsonl:2|||2\n"
@@ -579,7 +584,8 @@ Test(reader, malformed_line_is_fatal_and_sticks)
     struct rd_reader *r = reader(NULL);
     struct rd_doc d;
 
-    tu_write_str(tmp, "bad.jsonl", "{\"id\":\"1\"}\n{\"id\" \"2\"}\n{\"id\":\"3\"}\n");
+    tu_write_str(tmp, "bad.jsonl",
+                 "{\"id\":\"1\"}\n{\"id\" \"2\"}\n{\"id\":\"3\"}\n");
     add(r, "bad.jsonl", RD_AUTO);
     cr_assert_eq(rd_next(r, &d), 1);
     cr_assert_eq(rd_next(r, &d), SE_EINVAL);
@@ -595,12 +601,13 @@ Test(reader, skip_bad_turns_bad_lines_into_warnings)
 {
     struct rd_options opt = {.skip_bad = 1};
 
-    tu_write_str(tmp, "s.jsonl", "{\"id\":\"1\"}\n"
-                         "not json\n"
-                         "{\"id\":\"3\",\"body\":7}\n"
-                         "\n"
-                         "[]\n"
-                         "{\"id\":\"6\",\"body\":\"six\"}");
+    tu_write_str(tmp, "s.jsonl",
+                 "{\"id\":\"1\"}\n"
+                 "not json\n"
+                 "{\"id\":\"3\",\"body\":7}\n"
+                 "\n"
+                 "[]\n"
+                 "{\"id\":\"6\",\"body\":\"six\"}");
     expect("s.jsonl", RD_AUTO, &opt,
            "1|||1\n"
            "warn: s.jsonl:2: invalid JSON at column 1\n"
@@ -611,8 +618,9 @@ Test(reader, skip_bad_turns_bad_lines_into_warnings)
 
 Test(reader, json_crlf_blank_lines_bom_and_empty_files)
 {
-    tu_write_str(tmp, "c.jsonl", "\xEF\xBB\xBF{\"id\":1,\"title\":\"a\"}\r\n\r\n"
-                         "  \t \r\n{\"id\":\"2\",\"body\":\"x\\r\\ny\"}\r\n");
+    tu_write_str(tmp, "c.jsonl",
+                 "\xEF\xBB\xBF{\"id\":1,\"title\":\"a\"}\r\n\r\n"
+                 "  \t \r\n{\"id\":\"2\",\"body\":\"x\\r\\ny\"}\r\n");
     expect("c.jsonl", RD_AUTO, NULL, "1|a||1\n2||x\\r\\ny|4\n");
     tu_write_str(tmp, "e.jsonl", "");
     expect("e.jsonl", RD_AUTO, NULL, "");
@@ -623,12 +631,12 @@ Test(reader, json_crlf_blank_lines_bom_and_empty_files)
 Test(reader, json_unicode_escapes_and_surrogates)
 {
     tu_write_str(tmp, "u.jsonl",
-              "{\"id\":\"pair\",\"body\":\"\\ud83d\\ude00\"}\n"
-              "{\"id\":\"lone high\",\"body\":\"a\\ud83db\"}\n"
-              "{\"id\":\"lone low\",\"body\":\"\\uDE00\"}\n"
-              "{\"id\":\"high high\",\"body\":\"\\ud83d\\ud83d\\ude00\"}\n"
-              "{\"id\":\"escaped backslash\",\"body\":\"\\\\ud800\"}\n"
-              "{\"id\":\"nul\",\"body\":\"a\\u0000b\"}\n");
+                 "{\"id\":\"pair\",\"body\":\"\\ud83d\\ude00\"}\n"
+                 "{\"id\":\"lone high\",\"body\":\"a\\ud83db\"}\n"
+                 "{\"id\":\"lone low\",\"body\":\"\\uDE00\"}\n"
+                 "{\"id\":\"high high\",\"body\":\"\\ud83d\\ud83d\\ude00\"}\n"
+                 "{\"id\":\"escaped backslash\",\"body\":\"\\\\ud800\"}\n"
+                 "{\"id\":\"nul\",\"body\":\"a\\u0000b\"}\n");
     expect("u.jsonl", RD_AUTO, NULL,
            "pair||\\xf0\\x9f\\x98\\x80|1\n"
            "lone high||a\\xef\\xbf\\xbdb|2\n"
@@ -824,4 +832,551 @@ Test(reader, pipe_fed_in_small_pieces_gives_whole_lines)
     close(p[0]);
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Reuters-21578 in its SGML form.                                         */
+
+#define SGM_DIR "../shared/corpora/news/reuters21578/sgm"
+#define SGM_FILES 22
+
+/* Queue reut2-000.sgm ... reut2-021.sgm, in order. */
+static void
+add_sgm_files(struct rd_reader *r, enum rd_format fmt)
+{
+    char path[256];
+    int i, rc;
+
+    for (i = 0; i < SGM_FILES; i++) {
+        snprintf(path, sizeof path, "%s/reut2-%03d.sgm", SGM_DIR, i);
+        rc = rd_add_path(r, path, fmt);
+        cr_assert_eq(rc, SE_OK, "%s", rd_error(r));
+    }
+}
+
+static int
+same(const char *s, size_t len, const char *want)
+{
+    return len == strlen(want) && memcmp(s, want, len) == 0;
+}
+
+Test(reader, reuters_sgm_gives_the_jsonl_documents_field_for_field)
+{
+    struct rd_reader *r = reader(NULL);
+    struct rd_doc d;
+    FILE *f = fopen(REUTERS, "r");
+    char *line = NULL, *id, *title, *date, *body;
+    size_t cap = 0;
+    unsigned long n = 0;
+    int rc;
+
+    cr_assert_not_null(f, "%s: %s", REUTERS, strerror(errno));
+    add_sgm_files(r, RD_AUTO); /* sniffed: <REUTERS> after <!DOCTYPE> */
+    while ((rc = rd_next(r, &d)) == 1) {
+        cJSON *o;
+
+        cr_assert_gt(getline(&line, &cap, f), 0, "more documents than lines");
+        o = cJSON_Parse(line);
+        cr_assert_not_null(o, "line %lu", n + 1);
+        id = dup_field(o, "id");
+        title = dup_field(o, "title");
+        date = dup_field(o, "date");
+        body = dup_field(o, "body");
+        cJSON_Delete(o);
+        n++;
+        cr_assert(same(d.id, d.id_len, id), "document %lu: id %s vs %s", n,
+                  d.id, id);
+        cr_assert(same(d.title, d.title_len, title),
+                  "id %s: title \"%s\" vs \"%s\"", id, d.title, title);
+        cr_assert(same(d.date, d.date_len, date),
+                  "id %s: date \"%s\" vs \"%s\"", id, d.date, date);
+        cr_assert(same(d.body, d.body_len, body),
+                  "id %s: body differs:\n%s\n----- vs -----\n%s", id, d.body,
+                  body);
+        cr_assert_gt(d.line, 0, "id %s: a line", id);
+        free(id);
+        free(title);
+        free(date);
+        free(body);
+    }
+    cr_assert_eq(rc, 0, "rd_next: %s", rd_error(r));
+    cr_assert_eq(n, 21578, "documents");
+    cr_assert_eq(getline(&line, &cap, f), -1, "JSONL lines left over");
+    cr_assert_eq(rd_bytes_read(r), rd_total_bytes(r), "bytes read = total");
+    free(line);
+    fclose(f);
+    rd_free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Compressed inputs.                                                      */
+
+enum packer { GZ, XZ, ZST };
+static const char *const pack_ext[] = {".gz", ".xz", ".zst"};
+static const char *const pack_name[] = {"gzip", "xz", "zstd"};
+
+/* `len` bytes of `data` compressed whole by the library itself (gzip with
+ * a header and trailer; zstd with a checksum). Caller frees. */
+static unsigned char *
+pack(enum packer how, const void *data, size_t len, size_t *outlen)
+{
+    size_t cap = len + len / 2 + 1024, n = 0;
+    unsigned char *out = malloc(cap);
+
+    cr_assert_not_null(out);
+    if (how == GZ) {
+        z_stream z = {0};
+        cr_assert_eq(
+            deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
+            Z_OK);
+        z.next_in = (unsigned char *)data;
+        z.avail_in = (uInt)len;
+        z.next_out = out;
+        z.avail_out = (uInt)cap;
+        cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END, "deflate");
+        n = z.total_out;
+        deflateEnd(&z);
+    } else if (how == XZ) {
+        cr_assert_eq(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, data,
+                                             len, out, &n, cap),
+                     LZMA_OK, "xz");
+    } else {
+        ZSTD_CCtx *c = ZSTD_createCCtx();
+        cr_assert_not_null(c);
+        ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+        n = ZSTD_compress2(c, out, cap, data, len);
+        cr_assert(!ZSTD_isError(n), "zstd: %s", ZSTD_getErrorName(n));
+        ZSTD_freeCCtx(c);
+    }
+    *outlen = n;
+    return out;
+}
+
+/* Write `s` compressed by `how` to tmp/rel. */
+static void
+write_packed(enum packer how, const char *rel, const char *s)
+{
+    size_t n;
+    unsigned char *p = pack(how, s, strlen(s), &n);
+
+    tu_write_bytes(tmp, rel, p, n);
+    free(p);
+}
+
+/* The bytes of a file, whole; caller frees. */
+static char *
+slurp(const char *path, size_t *len)
+{
+    struct stat st;
+    char *s;
+    FILE *f = fopen(path, "rb");
+
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    cr_assert_eq(fstat(fileno(f), &st), 0);
+    s = malloc((size_t)st.st_size + 1);
+    cr_assert_not_null(s);
+    cr_assert_eq(fread(s, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+    fclose(f);
+    s[st.st_size] = '\0';
+    *len = (size_t)st.st_size;
+    return s;
+}
+
+static size_t
+count_char(const char *s, char c)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        n += *s == c;
+    return n;
+}
+
+static const char three_lines[] =
+    "{\"id\":\"a\",\"title\":\"Alpha\",\"body\":\"first story\"}\n"
+    "{\"id\":\"b\",\"title\":\"Beta\",\"body\":\"second story\"}\n"
+    "{\"id\":\"c\",\"title\":\"Gamma\",\"body\":\"third story\"}\n";
+static const char three_read[] = "a|Alpha|first story|1\n"
+                                 "b|Beta|second story|2\n"
+                                 "c|Gamma|third story|3\n";
+
+Test(reader, compressed_seed_reads_as_the_plain_seed)
+{
+    size_t len, i;
+    char *seed = slurp(SEED, &len), rel[32];
+    struct rd_reader *r;
+    struct rd_doc plain, d;
+    char *title, *body;
+
+    r = reader(NULL);
+    cr_assert_eq(rd_add_path(r, SEED, RD_AUTO), SE_OK);
+    cr_assert_eq(rd_next(r, &plain), 1, "%s", rd_error(r));
+    title = strndup(plain.title, plain.title_len);
+    body = strndup(plain.body, plain.body_len);
+    rd_free(r);
+    for (i = 0; i < 3; i++) {
+        snprintf(rel, sizeof rel, "seed.txt%s", pack_ext[i]);
+        write_packed((enum packer)i, rel, seed);
+        r = reader(NULL);
+        add(r, rel, RD_AUTO);
+        cr_assert_eq(rd_next(r, &d), 1, "%s: %s", rel, rd_error(r));
+        cr_assert_str_eq(d.id, at(rel), "the id is the compressed file's path");
+        cr_assert_str_eq(d.title, title, "%s: title", rel);
+        cr_assert(d.body_len == strlen(body) &&
+                      memcmp(d.body, body, d.body_len) == 0,
+                  "%s: body", rel);
+        cr_assert_eq(rd_next(r, &d), 0);
+        cr_assert_eq(rd_bytes_read(r), rd_total_bytes(r),
+                     "%s: progress counts compressed bytes", rel);
+        rd_free(r);
+    }
+    free(title);
+    free(body);
+    free(seed);
+}
+
+Test(reader, compression_is_told_by_magic_bytes_not_names)
+{
+    size_t i;
+
+    for (i = 0; i < 3; i++) {
+        /* a jsonl name with compressed bytes; a compressed name without */
+        write_packed((enum packer)i, "x.jsonl", three_lines);
+        expect("x.jsonl", RD_AUTO, NULL, three_read);
+        write_packed((enum packer)i, "dump", three_lines); /* sniffed '{' */
+        expect("dump", RD_AUTO, NULL, three_read);
+    }
+    tu_write_str(tmp, "plain.gz", "Not packed\nat all");
+    expect("plain.gz", RD_AUTO, NULL, "plain.gz|Not packed|at all|0\n");
+    tu_write_str(tmp, "plain.jsonl.zst", three_lines);
+    expect("plain.jsonl.zst", RD_AUTO, NULL, three_read);
+}
+
+Test(reader, multi_member_gzip_and_concatenated_xz_and_zstd_frames)
+{
+    const char *half = strchr(three_lines, '\n') + 1;
+    size_t i, n1, n2;
+    unsigned char *p1, *p2, *both;
+
+    for (i = 0; i < 3; i++) {
+        p1 = pack((enum packer)i, three_lines, (size_t)(half - three_lines),
+                  &n1);
+        p2 = pack((enum packer)i, half, strlen(half), &n2);
+        both = malloc(n1 + n2 + 8);
+        memcpy(both, p1, n1);
+        memcpy(both + n1, p2, n2);
+        if (i == ZST) { /* and an empty skippable frame between */
+            memmove(both + n1 + 8, both + n1, n2);
+            memcpy(both + n1, "\x50\x2a\x4d\x18\0\0\0\0", 8);
+            n2 += 8;
+        }
+        tu_write_bytes(tmp, "two.jsonl", both, n1 + n2);
+        expect("two.jsonl", RD_AUTO, NULL, three_read);
+        free(p1);
+        free(p2);
+        free(both);
+    }
+}
+
+Test(reader, empty_compressed_files_hold_no_documents)
+{
+    size_t i;
+    char rel[32];
+
+    for (i = 0; i < 3; i++) {
+        snprintf(rel, sizeof rel, "e.jsonl%s", pack_ext[i]);
+        write_packed((enum packer)i, rel, "");
+        expect(rel, RD_AUTO, NULL, "");
+        snprintf(rel, sizeof rel, "e.txt%s", pack_ext[i]);
+        write_packed((enum packer)i, rel, " \n\n");
+        expect(rel, RD_AUTO, NULL, "");
+    }
+    tu_write_str(tmp, "e.gz", "");
+    expect("e.gz", RD_AUTO, NULL, "");
+}
+
+Test(reader, truncated_streams_are_errors_naming_file_and_line)
+{
+    struct rd_options skip = {.skip_bad = 1};
+    char rel[32], want[256];
+    unsigned char *p;
+    size_t i, n;
+
+    for (i = 0; i < 3; i++) {
+        /* cut in the trailer: every line is there, the end is not */
+        p = pack((enum packer)i, three_lines, strlen(three_lines), &n);
+        snprintf(rel, sizeof rel, "cut.jsonl%s", pack_ext[i]);
+        tu_write_bytes(tmp, rel, p, n - 2);
+        snprintf(want, sizeof want, "%serror: %s:4: truncated %s data\n",
+                 three_read, rel, pack_name[i]);
+        expect(rel, RD_AUTO, NULL, want);
+        /* only the magic bytes */
+        tu_write_bytes(tmp, rel, p, i == XZ ? 6 : i == GZ ? 3 : 4);
+        snprintf(want, sizeof want, "error: %s: truncated %s data\n", rel,
+                 pack_name[i]);
+        expect(rel, RD_AUTO, NULL, want);
+        /* with --skip-bad a warning, and the next file is read */
+        tu_write_bytes(tmp, rel, p, n / 2);
+        tu_write_str(tmp, "after.jsonl", "{\"id\":\"after\"}\n");
+        {
+            struct rd_reader *r = reader(&skip);
+            char *got;
+            add(r, rel, RD_AUTO);
+            add(r, "after.jsonl", RD_AUTO);
+            got = transcript(r);
+            snprintf(want, sizeof want, "warn: %s:", rel);
+            cr_assert_not_null(strstr(got, want), "%s:\n%s", rel, got);
+            snprintf(want, sizeof want, ": truncated %s data\nafter|||1\n",
+                     pack_name[i]);
+            cr_assert_not_null(strstr(got, want), "%s:\n%s", rel, got);
+            cr_assert_eq(rd_bytes_read(r), rd_total_bytes(r),
+                         "a skipped file counts whole");
+            free(got);
+            rd_free(r);
+        }
+        free(p);
+    }
+}
+
+Test(reader, corrupt_streams_are_errors_never_crashes)
+{
+    static const char *const why[] = {
+        "corrupt gzip data (incorrect data check)",
+        "corrupt xz data",
+        "corrupt zstd data",
+    };
+    char rel[32], *got, *err;
+    unsigned char *p;
+    size_t i, n, at;
+
+    for (i = 0; i < 3; i++) {
+        p = pack((enum packer)i, three_lines, strlen(three_lines), &n);
+        snprintf(rel, sizeof rel, "bad.jsonl%s", pack_ext[i]);
+        /* the checksum of the data: gzip CRC-32 is 8 bytes from the end;
+         * xz's index and footer close the stream; zstd's checksum is last */
+        at = i == GZ ? n - 8 : i == XZ ? n - 20 : n - 1;
+        p[at] ^= 0x55;
+        tu_write_bytes(tmp, rel, p, n);
+        {
+            struct rd_reader *r = reader(NULL);
+            add(r, rel, RD_AUTO);
+            got = transcript(r);
+            cr_assert_not_null(strstr(got, why[i]), "%s:\n%s", rel, got);
+            /* the lines before the error are good ones (zstd checks its
+             * frame before handing any out, gzip and xz do not) */
+            err = strstr(got, "error: bad.jsonl");
+            cr_assert_not_null(err, "%s", got);
+            cr_assert(strncmp(got, three_read, (size_t)(err - got)) == 0, "%s",
+                      got);
+            cr_assert_eq(count_char(err, '\n'), 1, "one error:\n%s", got);
+            free(got);
+            rd_free(r);
+        }
+        /* flipped bytes anywhere: a clean error or good lines */
+        for (at = 0; at < n; at += 3) {
+            struct rd_reader *r = reader(NULL);
+            p[at] ^= 0xA5;
+            tu_write_bytes(tmp, rel, p, n);
+            add(r, rel, RD_AUTO);
+            free(transcript(r));
+            rd_free(r);
+            p[at] ^= 0xA5;
+        }
+        free(p);
+    }
+}
+
+Test(reader, compressed_stdin_and_folders_are_decompressed_too)
+{
+    char *got;
+    size_t i;
+
+    for (i = 0; i < 3; i++) {
+        write_packed((enum packer)i, "in", three_lines);
+        got = read_stdin_from("in", RD_AUTO);
+        cr_assert_str_eq(got, "a|Alpha|first story|1\nb|Beta|second story|2\n"
+                              "c|Gamma|third story|3\n");
+        free(got);
+    }
+    tu_make_dir(tmp, "d");
+    write_packed(GZ, "d/a.txt.gz", "Packed title\npacked body\n");
+    write_packed(XZ, "d/b.jsonl.xz", "{\"id\":\"bx\",\"body\":\"from xz\"}\n");
+    write_packed(ZST, "d/c.zst", "{\"id\":\"cz\",\"body\":\"from zstd\"}\n");
+    write_packed(GZ, "d/t.gz", "<DOC><DOCNO>T1</DOCNO><TEXT>trec</TEXT></DOC>");
+    expect("d", RD_AUTO, NULL,
+           "d/a.txt.gz|Packed title|packed body\\n|0\n"
+           "bx||from xz|1\n"
+           "cz||from zstd|1\n"
+           "T1||trec|1\n");
+}
+
+/* A child writes `data` into a pipe `step` bytes at a time; read it. */
+static char *
+read_piped(const void *data, size_t len, size_t step, enum rd_format fmt)
+{
+    struct rd_reader *r = reader(NULL);
+    int p[2], status;
+    pid_t pid;
+    char *got;
+    size_t i, n;
+
+    cr_assert_eq(pipe(p), 0);
+    pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        close(p[0]);
+        for (i = 0; i < len; i += step) {
+            n = len - i < step ? len - i : step;
+            if (write(p[1], (const char *)data + i, n) != (ssize_t)n)
+                _exit(1);
+            usleep(50);
+        }
+        _exit(0);
+    }
+    close(p[1]);
+    cr_assert_eq(rd_add_fd(r, p[0], "pipe", fmt), SE_OK);
+    got = transcript(r);
+    rd_free(r);
+    close(p[0]);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer");
+    return got;
+}
+
+Test(reader, compressed_pipe_fed_in_small_pieces)
+{
+    unsigned char *p;
+    size_t i, n;
+    char *got;
+
+    for (i = 0; i < 3; i++) {
+        p = pack((enum packer)i, three_lines, strlen(three_lines), &n);
+        got = read_piped(p, n, 5, RD_AUTO);
+        cr_assert_str_eq(got, three_read, "%s", pack_name[i]);
+        free(got);
+        free(p);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* TREC SGML.                                                              */
+
+static const char trec_two[] =
+    "<!-- a TREC-style file -->\n"
+    "<DOC>\n"
+    "<DOCNO> WSJ870324-0001 </DOCNO>\n"
+    "<HL> John Blair &amp; Co.\n   Is Close to Sale </HL>\n"
+    "<DATE>03/24/87</DATE>\n"
+    "<DATELINE>NEW YORK</DATELINE>\n"
+    "<TEXT>\n   John Blair &amp; Co. &lt;JB&gt; said\n</TEXT>\n"
+    "<TEXT>second &#38; last&#3; part</TEXT>\n"
+    "</DOC>\n"
+    "<doc><docno>LA010189-0001</docno>\n"
+    "<headline><P>Caf\xc3\xa9 in Z\xfcrich</P></headline>\n"
+    "<dateline>January 1, 1989</dateline>\n"
+    "<text><p>One</p><p>Two</p> a<b&hyph;c &unknown; 5 < 6</text></doc>\n";
+
+Test(reader, trec_documents_take_docno_title_date_and_every_text)
+{
+    tu_write_str(tmp, "wsj", trec_two);
+    expect("wsj", RD_AUTO, NULL,
+           "WSJ870324-0001|John Blair & Co. Is Close to Sale|"
+           "John Blair & Co. <JB> said\\nsecond & last part|03/24/87|2\n"
+           "LA010189-0001|Caf\\xc3\\xa9 in Z\\xc3\\xbcrich|"
+           "One Two  a<b-c &unknown; 5 < 6|January 1, 1989|13\n");
+    /* forced, fed through a pipe three bytes at a time: the same */
+    {
+        char *got = read_piped(trec_two, strlen(trec_two), 3, RD_TREC);
+        cr_assert(strstr(got, "|2\nLA010189-0001|") != NULL, "%s", got);
+        cr_assert_eq(count_char(got, '\n'), 2, "%s", got);
+        free(got);
+    }
+}
+
+Test(reader, bad_trec_documents_name_the_line_where_they_start)
+{
+    static const struct {
+        const char *text, *error;
+    } cases[] = {
+        {"<DOC>\n<TEXT>no number</TEXT>\n</DOC>\n",
+         "t:1: <DOC> without <DOCNO>"},
+        {"\n\n<DOC><DOCNO>1</DOCNO>\n<TEXT>open\n</DOC>",
+         "t:3: <TEXT> without </TEXT>"},
+        {"<DOC><DOCNO>1</DOCNO>\n<DOC><DOCNO>2</DOCNO></DOC>",
+         "t:1: <DOC> without </DOC>"},
+        {"<DOC><DOCNO>1</DOCNO>\n\nnever closed",
+         "t:1: <DOC> without </DOC> before the end of the file"},
+        {"<DOC><DOCNO>1</DOCNO></DOC>\nstray text\n<DOC><DOCNO>2</DOCNO></DOC>",
+         "t:2: expected <DOC>, found \"stray text\""},
+    };
+    struct rd_options skip = {.skip_bad = 1};
+    char want[256];
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_write_str(tmp, "t", cases[i].text);
+        snprintf(want, sizeof want, "%s: %s\n",
+                 strncmp(cases[i].text, "<DOC><DOCNO>1</DOCNO></DOC>", 27)
+                     ? "error"
+                     : "1|||1\nerror",
+                 cases[i].error);
+        expect("t", RD_TREC, NULL, want);
+    }
+    /* with --skip-bad: a warning, and the next document is read */
+    tu_write_str(tmp, "t",
+                 "<DOC><DOCNO>1</DOCNO>\n"
+                 "<DOC><DOCNO>2</DOCNO><TEXT>two</TEXT></DOC>\n"
+                 "junk <DOC> junk\n"
+                 "<DOC><TEXT>no docno</TEXT></DOC>\n"
+                 "<DOC><DOCNO>5</DOCNO></DOC>\n");
+    expect("t", RD_TREC, &skip,
+           "warn: t:1: <DOC> without </DOC>\n"
+           "2||two|2\n"
+           "warn: t:3: expected <DOC>, found \"junk <DOC> junk\"\n"
+           "warn: t:3: <DOC> without </DOC>\n" /* the one inside the junk */
+           "warn: t:4: <DOC> without <DOCNO>\n"
+           "5|||5\n");
+}
+
+Test(reader, format_trec_on_other_text_is_a_clean_error)
+{
+    tu_write_str(tmp, "x.txt", "Plain title\nbody\n");
+    expect("x.txt", RD_TREC, NULL,
+           "error: x.txt:1: expected <DOC>, found \"Plain title\"\n");
+    expect("x.txt", RD_REUTERS, NULL,
+           "error: x.txt:1: expected <REUTERS>, found \"Plain title\"\n");
+    tu_write_str(tmp, "x.txt", "");
+    expect("x.txt", RD_TREC, NULL, "");
+    /* text that merely starts with a tag stays text */
+    tu_write_str(tmp, "x.html", "<html>\n<p>hello</p>\n");
+    expect("x.html", RD_AUTO, NULL, "x.html|<html>|<p>hello</p>\\n|0\n");
+}
+
+Test(reader, reuters_sgm_compressed_is_sniffed_and_read)
+{
+    char path[256];
+    size_t len, n;
+    char *sgm;
+    unsigned char *p;
+    struct rd_reader *r = reader(NULL);
+    struct rd_doc d;
+    unsigned long docs = 0;
+    int rc;
+
+    snprintf(path, sizeof path, "%s/reut2-021.sgm", SGM_DIR);
+    sgm = slurp(path, &len);
+    p = pack(XZ, sgm, len, &n);
+    tu_write_bytes(tmp, "reut2-021.sgm.xz", p, n);
+    add(r, "reut2-021.sgm.xz", RD_AUTO);
+    while ((rc = rd_next(r, &d)) == 1) {
+        docs++;
+        if (docs == 1)
+            cr_assert_str_eq(d.id, "21001");
+    }
+    cr_assert_eq(rc, 0, "%s", rd_error(r));
+    cr_assert_eq(docs, 578, "reut2-021.sgm holds NEWID 21001 to 21578");
+    cr_assert_str_eq(d.id ? d.id : "", "", "zeroed at the end");
+    rd_free(r);
+    free(p);
+    free(sgm);
 }
