@@ -617,7 +617,7 @@ Test(index, map_grows_by_itself_and_readers_follow)
     struct idx_txn *txn;
     uint64_t mapsize;
     unsigned grows;
-    char key[16];
+    char key[32];
     int i, j, status, rc;
     pid_t pid;
 
