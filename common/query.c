@@ -732,7 +732,7 @@ parse_unary(struct parser *p, struct qry_node **out)
             rc = mark(p, *out, QRY_MUST_NOT, at);
     } else if (op != OP_NONE) {
         return new_group(p, at, out); /* no clause here: callers complain */
-    } else if ((p->text[at] == '+' || p->text[at] == '-') && at + 1 < p->len &&
+    } else if (at + 1 < p->len && (p->text[at] == '+' || p->text[at] == '-') &&
                !is_space((unsigned char)p->text[at + 1])) {
         p->i++;
         p->lead = at;

@@ -595,7 +595,7 @@ take_partial_block(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
 {
     unsigned char key[PL_KEY_MAX];
     const unsigned char *k;
-    const void *kv, *val;
+    const void *kv = NULL, *val = NULL;
     size_t klen, vlen;
     struct post_view v;
     int r, rc;
@@ -760,7 +760,7 @@ remove_posting(struct wr *w, enum pl_kind kind, const char *term, size_t len,
 {
     unsigned char key[PL_KEY_MAX];
     const unsigned char *k;
-    const void *kv, *val;
+    const void *kv = NULL, *val = NULL;
     size_t klen, vlen, ndocs = 0, npos = 0, i, pos_at = 0;
     struct idx_cursor *c;
     struct pl_stats st;
