@@ -74,6 +74,9 @@ struct wr {
     size_t used; /* estimate of the batch's memory */
     size_t reserve; /* map room asked for each transaction (idx_reserve) */
     struct wr_table forms, stems;
+    /* Postings to remove at the next flush, per term: (doc, tf) pairs of
+     * u32 in `post`; rm_forms' `stem` indexes rm_stems. */
+    struct wr_table rm_forms, rm_stems;
     uint32_t batch_first; /* first document id of the batch */
     uint32_t *lens;       /* lengths of the batch's documents */
     size_t nlens, lens_cap;
@@ -290,6 +293,8 @@ wr_close(struct wr *w)
     doc_text_free(w->text);
     table_release(&w->forms);
     table_release(&w->stems);
+    table_release(&w->rm_forms);
+    table_release(&w->rm_stems);
     free(w->lens);
     free(w->touched);
     free(w->docs);
@@ -698,13 +703,22 @@ flush_table(struct wr *w, enum pl_kind kind)
     return rc;
 }
 
-/* Write the batch (lengths, postings, metadata) into the transaction. */
+static int apply_removals(struct wr *w, enum pl_kind kind);
+
+/*
+ * Write the batch into the transaction: first the removals of replaced
+ * and deleted documents, then lengths, postings and metadata.
+ */
 static int
 flush(struct wr *w)
 {
-    int rc = SE_OK;
+    int rc = apply_removals(w, PL_FORMS);
 
-    if (w->nlens)
+    if (rc == SE_OK)
+        rc = apply_removals(w, PL_STEMS);
+    table_release(&w->rm_forms);
+    table_release(&w->rm_stems);
+    if (rc == SE_OK && w->nlens)
         rc = doc_lens_put(w->txn, w->batch_first, w->lens, w->nlens);
     if (rc == SE_OK)
         rc = flush_table(w, PL_FORMS);
@@ -754,65 +768,148 @@ wr_commit(struct wr *w)
 /* ---------------------------------------------------------------- delete */
 
 /* Remove `doc` from the list of `term`; tf is its frequency there. */
+/* Note that `doc` (with `tf`) leaves the postings of `term` at the flush. */
 static int
-remove_posting(struct wr *w, enum pl_kind kind, const char *term, size_t len,
-               uint32_t doc, uint32_t tf, const char *stem, size_t stem_len)
+defer_removal(struct wr *w, struct wr_table *t, const char *term, size_t len,
+              uint32_t doc, uint32_t tf, uint32_t *idx)
 {
-    unsigned char key[PL_KEY_MAX];
-    const unsigned char *k;
-    const void *kv = NULL, *val = NULL;
-    size_t klen, vlen, ndocs = 0, npos = 0, i, pos_at = 0;
-    struct idx_cursor *c;
-    struct pl_stats st;
-    int r, rc;
+    uint32_t pair[2] = {doc, tf};
+    size_t before;
+    int rc, added;
 
     if (len == 0 || len > PL_TERM_MAX)
-        return SE_OK;
-    rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
+        return SE_OK; /* never indexed: the tokenizer cuts long tokens */
+    rc = table_intern(t, term, len, prep_hash(term, len), idx, &added,
+                      &w->used);
     if (rc != SE_OK)
         return rc;
-    r = idx_cursor_seek(c, key, pl_key(term, len, doc, key));
-    rc = r < 0 ? r : r == 0 ? SE_ECORRUPT : SE_OK;
-    if (rc == SE_OK)
-        rc = idx_cursor_get(c, &kv, &klen, &val, &vlen);
-    k = kv;
-    if (rc == SE_OK &&
-        (klen != len + 5 || memcmp(k, term, len) != 0 || k[len] != 0))
-        rc = SE_ECORRUPT;
-    if (rc == SE_OK) {
-        memcpy(key, k, klen);
-        rc = list_add_block(w, val, vlen, &ndocs, &npos);
+    before = t->terms[*idx].post.cap;
+    rc = buf_append(&t->terms[*idx].post, pair, sizeof pair);
+    w->used += t->terms[*idx].post.cap - before;
+    return rc;
+}
+
+static int
+cmp_pairs(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b;
+
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/*
+ * Remove one term's deferred postings: each block holding some of them is
+ * read, rewritten without them, once, and the term's counts go down.
+ */
+static int
+remove_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
+            const char *term)
+{
+    uint32_t *pairs = (uint32_t *)(void *)e->post.data;
+    size_t np = e->post.len / (2 * sizeof(uint32_t)), j = 0;
+    uint64_t cf = 0;
+    struct pl_stats st;
+    int rc;
+
+    qsort(pairs, np, 2 * sizeof(uint32_t), cmp_pairs);
+    while (j < np) {
+        unsigned char key[PL_KEY_MAX];
+        const unsigned char *k;
+        const void *kv = NULL, *val = NULL;
+        size_t klen = 0, vlen = 0, ndocs = 0, npos = 0, i, out = 0;
+        size_t pos_in = 0, pos_out = 0;
+        struct idx_cursor *c;
+        uint32_t last;
+        int r;
+
+        rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
+        if (rc != SE_OK)
+            return rc;
+        r = idx_cursor_seek(c, key, pl_key(term, e->len, pairs[2 * j], key));
+        rc = r < 0 ? r : r == 0 ? SE_ECORRUPT : SE_OK;
+        if (rc == SE_OK)
+            rc = idx_cursor_get(c, &kv, &klen, &val, &vlen);
+        k = kv;
+        if (rc == SE_OK && (klen != e->len + 5 || memcmp(k, term, e->len) != 0 ||
+                            k[e->len] != 0))
+            rc = SE_ECORRUPT;
+        if (rc == SE_OK) {
+            memcpy(key, k, klen);
+            rc = list_add_block(w, val, vlen, &ndocs, &npos);
+        }
+        idx_cursor_close(c);
+        if (rc != SE_OK)
+            return rc;
+        last = idx_get_be32(key + e->len + 1);
+        /* Keep the block's documents that are not leaving, in place. */
+        for (i = 0; i < ndocs; i++) {
+            uint32_t tf = w->tfs[i];
+            if (j < np && pairs[2 * j] == w->docs[i]) {
+                if (pairs[2 * j + 1] != tf)
+                    return SE_ECORRUPT; /* not the tf it was indexed with */
+                cf += tf;
+                j++;
+            } else {
+                if (kind == PL_FORMS && pos_out != pos_in)
+                    memmove(w->pos + pos_out, w->pos + pos_in,
+                            tf * sizeof *w->pos);
+                w->docs[out] = w->docs[i];
+                w->tfs[out++] = tf;
+                pos_out += kind == PL_FORMS ? tf : 0;
+            }
+            pos_in += kind == PL_FORMS ? tf : 0;
+        }
+        if (j < np && pairs[2 * j] <= last)
+            return SE_ECORRUPT; /* a document to remove is not in its block */
+        rc = idx_del(w->txn, pl_post_table(kind), key, e->len + 5, NULL, 0);
+        if (rc == SE_OK && out > 0)
+            rc = list_write(w, kind, term, e->len, out, 0);
+        if (rc != SE_OK)
+            return rc;
     }
-    idx_cursor_close(c);
+    rc = pl_stats_get(w->txn, kind, term, e->len, &st);
     if (rc != SE_OK)
         return rc;
-    for (i = 0; i < ndocs && w->docs[i] != doc; i++)
-        pos_at += kind == PL_FORMS ? w->tfs[i] : 0;
-    if (i == ndocs)
+    if (st.df < np || st.cf < cf)
         return SE_ECORRUPT;
-    if (kind == PL_FORMS)
-        memmove(w->pos + pos_at, w->pos + pos_at + w->tfs[i],
-                (npos - pos_at - w->tfs[i]) * sizeof *w->pos);
-    memmove(w->docs + i, w->docs + i + 1, (ndocs - i - 1) * sizeof *w->docs);
-    memmove(w->tfs + i, w->tfs + i + 1, (ndocs - i - 1) * sizeof *w->tfs);
-    ndocs--;
-    rc = idx_del(w->txn, pl_post_table(kind), key, len + 5, NULL, 0);
-    if (rc == SE_OK && ndocs)
-        rc = list_write(w, kind, term, len, ndocs, 0);
-    if (rc == SE_OK)
-        rc = pl_stats_get(w->txn, kind, term, len, &st);
-    if (rc != SE_OK)
-        return rc;
-    if (st.df < 1 || st.cf < tf)
-        return SE_ECORRUPT;
-    st.df--;
-    st.cf -= tf;
-    rc = pl_stats_put(w->txn, kind, term, len, &st);
+    st.df -= (uint32_t)np;
+    st.cf -= cf;
+    rc = pl_stats_put(w->txn, kind, term, e->len, &st);
     if (rc == SE_OK && st.df == 0 && kind == PL_FORMS) {
-        rc = idx_del(w->txn, IDX_STEMFORMS, stem, stem_len, term, len);
+        const struct wr_term *s = &w->rm_stems.terms[e->stem];
+        rc = idx_del(w->txn, IDX_STEMFORMS, term_str(&w->rm_stems, s), s->len,
+                     term, e->len);
         if (rc == SE_ENOTFOUND)
             rc = SE_OK;
     }
+    return rc;
+}
+
+/* Apply every deferred removal of `kind`, in term order, and forget them. */
+static int
+apply_removals(struct wr *w, enum pl_kind kind)
+{
+    struct wr_table *t = kind == PL_FORMS ? &w->rm_forms : &w->rm_stems;
+    struct wr_sorted *order;
+    size_t i;
+    int rc = SE_OK;
+
+    if (t->nterms == 0)
+        return SE_OK;
+    order = malloc(t->nterms * sizeof *order);
+    if (order == NULL)
+        return SE_ENOMEM;
+    for (i = 0; i < t->nterms; i++) {
+        order[i].s = t->arena.data + t->terms[i].str;
+        order[i].len = t->terms[i].len;
+        order[i].idx = (uint32_t)i;
+    }
+    qsort(order, t->nterms, sizeof *order, cmp_terms);
+    for (i = 0; rc == SE_OK && i < t->nterms; i++) {
+        const struct wr_term *e = &t->terms[order[i].idx];
+        rc = remove_term(w, kind, e, term_str(t, e));
+    }
+    free(order);
     return rc;
 }
 
@@ -880,14 +977,24 @@ remove_doc(struct wr *w, uint32_t doc)
             break;
         stems.terms[si].doc_tf +=
             f->doc_tf + (w->meta.title_weight - 1) * f->title_tf;
-        rc = remove_posting(w, PL_FORMS, term_str(&forms, f), f->len, doc,
-                            f->doc_tf, term_str(&stems, &stems.terms[si]),
-                            stems.terms[si].len);
+        /* The form's stem, for the stem-to-forms map at the flush. */
+        if (slen > 0 && slen <= PL_TERM_MAX) {
+            uint32_t rs, rf;
+            int radded;
+            rc = table_intern(&w->rm_stems, s, slen, prep_hash(s, slen), &rs,
+                              &radded, &w->used);
+            if (rc == SE_OK)
+                rc = defer_removal(w, &w->rm_forms, term_str(&forms, f),
+                                   f->len, doc, f->doc_tf, &rf);
+            if (rc == SE_OK && f->len > 0 && f->len <= PL_TERM_MAX)
+                w->rm_forms.terms[rf].stem = rs;
+        }
     }
     for (i = 0; rc == SE_OK && i < stems.nterms; i++) {
-        struct wr_term *s = &stems.terms[i];
-        rc = remove_posting(w, PL_STEMS, term_str(&stems, s), s->len, doc,
-                            s->doc_tf, NULL, 0);
+        struct wr_term *st = &stems.terms[i];
+        uint32_t rs;
+        rc = defer_removal(w, &w->rm_stems, term_str(&stems, st), st->len, doc,
+                           st->doc_tf, &rs);
     }
     if (rc == SE_OK && nt + nb != len)
         rc = SE_ECORRUPT; /* the stored text is not what was indexed */
