@@ -145,6 +145,14 @@ pl_stats(const struct pl *p)
  * Load the block under the cursor (found = its return). 1 when it belongs
  * to our term, 0 when the cursor left the term (end of the list), <0 error.
  */
+/* Whether a posting key is one of the iterator's term's blocks. */
+static int
+is_term_key(const struct pl *p, const unsigned char *key, size_t klen)
+{
+    return klen == p->len + 5 && memcmp(key, p->term, p->len) == 0 &&
+           key[p->len] == 0;
+}
+
 static int
 load_block(struct pl *p, int found)
 {
@@ -164,8 +172,7 @@ load_block(struct pl *p, int found)
     if (rc != SE_OK)
         return rc;
     key = k;
-    if (klen != p->len + 5 || memcmp(key, p->term, p->len) != 0 ||
-        key[p->len] != 0) {
+    if (!is_term_key(p, key, klen)) {
         p->ended = 1;
         return 0;
     }
@@ -223,8 +230,7 @@ next_block_holds(struct pl *p, uint32_t target)
     if (rc != SE_OK)
         return rc;
     key = k;
-    if (klen != p->len + 5 || memcmp(key, p->term, p->len) != 0 ||
-        key[p->len] != 0) {
+    if (!is_term_key(p, key, klen)) {
         load_block(p, 0); /* another term's block: the list is over */
         return 0;
     }

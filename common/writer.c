@@ -590,6 +590,24 @@ cmp_terms(const void *a, const void *b)
     return (x->len > y->len) - (x->len < y->len);
 }
 
+/* The table's entries in term order (caller frees); NULL: no memory. */
+static struct wr_sorted *
+sorted_terms(const struct wr_table *t)
+{
+    struct wr_sorted *order = malloc(t->nterms * sizeof *order);
+    size_t i;
+
+    if (order == NULL)
+        return NULL;
+    for (i = 0; i < t->nterms; i++) {
+        order[i].s = t->arena.data + t->terms[i].str;
+        order[i].len = t->terms[i].len;
+        order[i].idx = (uint32_t)i;
+    }
+    qsort(order, t->nterms, sizeof *order, cmp_terms);
+    return order;
+}
+
 /*
  * Move the term's last block into the list arrays when it is not full, so
  * that appending fills it (deleting the stored copy).
@@ -652,15 +670,9 @@ flush_table(struct wr *w, enum pl_kind kind)
     if (rc != SE_OK)
         return rc;
     post_flags = existing == 0 ? IDX_APPEND : 0;
-    order = malloc(t->nterms * sizeof *order);
+    order = sorted_terms(t);
     if (order == NULL)
         return SE_ENOMEM;
-    for (i = 0; i < t->nterms; i++) {
-        order[i].s = t->arena.data + t->terms[i].str;
-        order[i].len = t->terms[i].len;
-        order[i].idx = (uint32_t)i;
-    }
-    qsort(order, t->nterms, sizeof *order, cmp_terms);
     rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
     for (i = 0; rc == SE_OK && i < t->nterms; i++) {
         const struct wr_term *e = &t->terms[order[i].idx];
@@ -896,15 +908,9 @@ apply_removals(struct wr *w, enum pl_kind kind)
 
     if (t->nterms == 0)
         return SE_OK;
-    order = malloc(t->nterms * sizeof *order);
+    order = sorted_terms(t);
     if (order == NULL)
         return SE_ENOMEM;
-    for (i = 0; i < t->nterms; i++) {
-        order[i].s = t->arena.data + t->terms[i].str;
-        order[i].len = t->terms[i].len;
-        order[i].idx = (uint32_t)i;
-    }
-    qsort(order, t->nterms, sizeof *order, cmp_terms);
     for (i = 0; rc == SE_OK && i < t->nterms; i++) {
         const struct wr_term *e = &t->terms[order[i].idx];
         rc = remove_term(w, kind, e, term_str(t, e));

@@ -36,20 +36,13 @@ static char tmp[64];
 static const char *
 at(const char *rel)
 {
-    static char p[8][PATH_MAX];
-    static int i;
-
-    i = (i + 1) % 8;
-    snprintf(p[i], sizeof p[i], "%s/%s", tmp, rel);
-    return p[i];
+    return tu_path(tmp, rel);
 }
 
 static void
 setup(void)
 {
-    strcpy(tmp, "/tmp/test_badinput.XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp), "mkdtemp: %s", strerror(errno));
-    signal(SIGPIPE, SIG_IGN);
+    tu_make_tmp(tmp, sizeof tmp, "test_badinput");
 }
 
 static void

@@ -87,12 +87,7 @@ static char ix[96]; /* tmp/index: not made, the indexer makes it */
 static const char *
 at(const char *rel)
 {
-    static char p[8][PATH_MAX];
-    static int i;
-
-    i = (i + 1) % 8;
-    snprintf(p[i], sizeof p[i], "%s/%s", tmp, rel);
-    return p[i];
+    return tu_path(tmp, rel);
 }
 
 static int
@@ -156,10 +151,8 @@ static size_t nruns;
 static void
 setup(void)
 {
-    strcpy(tmp, "/tmp/test_cli.XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp), "mkdtemp: %s", strerror(errno));
+    tu_make_tmp(tmp, sizeof tmp, "test_cli");
     snprintf(ix, sizeof ix, "%s/index", tmp);
-    signal(SIGPIPE, SIG_IGN); /* a program may exit before reading stdin */
 }
 
 static void

@@ -50,12 +50,7 @@ static char tmp[64];
 static const char *
 at(const char *rel)
 {
-    static char p[8][4096];
-    static int i;
-
-    i = (i + 1) % 8;
-    snprintf(p[i], sizeof p[i], "%s/%s", tmp, rel);
-    return p[i];
+    return tu_path(tmp, rel);
 }
 
 /* Every run of a test, released by teardown. */
@@ -65,8 +60,7 @@ static int nruns;
 static void
 setup(void)
 {
-    strcpy(tmp, "/tmp/test_cli_index.XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp), "mkdtemp: %s", strerror(errno));
+    tu_make_tmp(tmp, sizeof tmp, "test_cli_index");
 }
 
 static void

@@ -53,8 +53,7 @@ static size_t nruns;
 static void
 setup(void)
 {
-    strcpy(tmp, "/tmp/test_cli_search.XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp), "mkdtemp: %s", strerror(errno));
+    tu_make_tmp(tmp, sizeof tmp, "test_cli_search");
     snprintf(ix, sizeof ix, "%s/index", tmp);
 }
 

@@ -308,3 +308,24 @@ tu_result_release(struct tu_result *r)
     free(r->err);
     memset(r, 0, sizeof *r);
 }
+
+void
+tu_make_tmp(char *dir, size_t cap, const char *name)
+{
+    int n = snprintf(dir, cap, "/tmp/%s.XXXXXX", name);
+
+    cr_assert(n > 0 && (size_t)n < cap, "folder name too long: %s", name);
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp %s: %s", dir, strerror(errno));
+    signal(SIGPIPE, SIG_IGN);
+}
+
+const char *
+tu_path(const char *dir, const char *rel)
+{
+    static char p[8][PATH_MAX];
+    static int i;
+
+    i = (i + 1) % 8;
+    snprintf(p[i], sizeof p[i], "%s/%s", dir, rel);
+    return p[i];
+}

@@ -9,6 +9,13 @@
 /* Remove `path` and, for a directory, everything below it; links are
  * removed, never followed. Errors are ignored: it cleans up after tests. */
 void tu_rm_tree(const char *path);
+/*
+ * Make a fresh folder /tmp/NAME.XXXXXX into `dir` (cap bytes) for one
+ * test, ignoring SIGPIPE (a program may exit before reading its input).
+ */
+void tu_make_tmp(char *dir, size_t cap, const char *name);
+/* "dir/rel" in a static buffer (eight alive at a time). */
+const char *tu_path(const char *dir, const char *rel);
 /* Write `len` bytes (or the string `s`) to dir/rel; a failure fails the
  * running test. */
 void tu_write_bytes(const char *dir, const char *rel, const void *data,
