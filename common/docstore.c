@@ -127,8 +127,8 @@ doc_meta_save(struct idx_txn *txn, const struct doc_meta *m)
     rc = idx_put(txn, IDX_META, "format", 6, fmt, 4, 0);
     if (rc != SE_OK)
         return rc;
-    rc = idx_put(txn, IDX_META, "language", 8, m->language,
-                 strlen(m->language), 0);
+    rc = idx_put(txn, IDX_META, "language", 8, m->language, strlen(m->language),
+                 0);
     if (rc != SE_OK)
         return rc;
     put_le32(fmt, m->title_weight ? m->title_weight : 1);
@@ -460,8 +460,8 @@ doc_text_get(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
     rc = buf_reserve(out, (size_t)size);
     if (rc != SE_OK)
         return rc;
-    size_t got = ZSTD_decompressDCtx(dt->dctx, out->data, (size_t)size, p + 1,
-                                     n - 1);
+    size_t got =
+        ZSTD_decompressDCtx(dt->dctx, out->data, (size_t)size, p + 1, n - 1);
     if (ZSTD_isError(got) || got != size)
         return SE_ECORRUPT;
     out->len = got;

@@ -37,9 +37,9 @@
 struct doc_meta {
     uint32_t format;
     char language[DOC_LANG_MAX];
-    uint64_t docs;      /* live documents */
-    uint64_t total_len; /* sum of their lengths, in tokens */
-    uint32_t next_doc;  /* ids are never reused */
+    uint64_t docs;         /* live documents */
+    uint64_t total_len;    /* sum of their lengths, in tokens */
+    uint32_t next_doc;     /* ids are never reused */
     uint32_t title_weight; /* title occurrences count this many times */
 };
 

@@ -34,7 +34,7 @@
 #define IDX_MAP_FLOOR ((size_t)1 << 20)
 
 static const char *const table_names[IDX_NTABLES] = {
-    "meta", "docs", "ids", "lens", "text",
+    "meta",  "docs",  "ids",   "lens",  "text",
     "sdict", "stems", "fdict", "forms", "stemforms",
 };
 
@@ -357,8 +357,7 @@ idx_txn_begin(struct idx *ix, int write, struct idx_txn **out)
         /* Another process grew the map: adopt its size and try again. */
         rc = mdb_env_set_mapsize(ix->env, 0);
         if (rc == 0)
-            rc = mdb_txn_begin(ix->env, NULL, write ? 0 : MDB_RDONLY,
-                               &t->txn);
+            rc = mdb_txn_begin(ix->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     }
     if (rc != 0) {
         free(t);

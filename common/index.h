@@ -43,7 +43,7 @@ enum idx_table {
 #define IDX_CREATE 0x2 /* create the directory and index when absent */
 
 /* Flags of idx_put(). */
-#define IDX_APPEND 0x1  /* key sorts after every key in the table (faster) */
+#define IDX_APPEND 0x1    /* key sorts after every key in the table (faster) */
 #define IDX_NODUPDATA 0x2 /* IDX_STEMFORMS: do nothing if the pair exists */
 
 struct idx;
@@ -86,17 +86,17 @@ void idx_txn_abort(struct idx_txn *txn);
  * Look `key` up. On SE_OK *val points into the map: read-only, valid until
  * the transaction ends or the next write in it. SE_ENOTFOUND if absent.
  */
-int idx_get(struct idx_txn *txn, enum idx_table t, const void *key,
-            size_t klen, const void **val, size_t *vlen);
+int idx_get(struct idx_txn *txn, enum idx_table t, const void *key, size_t klen,
+            const void **val, size_t *vlen);
 /* Store key -> val, replacing an existing value (flags: IDX_APPEND...). */
-int idx_put(struct idx_txn *txn, enum idx_table t, const void *key,
-            size_t klen, const void *val, size_t vlen, int flags);
+int idx_put(struct idx_txn *txn, enum idx_table t, const void *key, size_t klen,
+            const void *val, size_t vlen, int flags);
 /*
  * Delete `key` (for IDX_STEMFORMS with `val` non-NULL, only that pair).
  * SE_OK, or SE_ENOTFOUND when absent.
  */
-int idx_del(struct idx_txn *txn, enum idx_table t, const void *key,
-            size_t klen, const void *val, size_t vlen);
+int idx_del(struct idx_txn *txn, enum idx_table t, const void *key, size_t klen,
+            const void *val, size_t vlen);
 /* Number of entries in a table. */
 int idx_count(struct idx_txn *txn, enum idx_table t, uint64_t *n);
 

@@ -198,8 +198,8 @@ pl_next(struct pl *p)
     if (!p->started) {
         unsigned char key[PL_KEY_MAX];
         p->started = 1;
-        return load_block(p, idx_cursor_seek(p->cur, key,
-                                             pl_key(p->term, p->len, 0, key)));
+        return load_block(
+            p, idx_cursor_seek(p->cur, key, pl_key(p->term, p->len, 0, key)));
     }
     if (p->i + 1 < p->n) {
         p->i++;
@@ -264,9 +264,9 @@ pl_seek(struct pl *p, uint32_t target)
         unsigned char key[PL_KEY_MAX];
         int rc;
         p->started = 1;
-        rc = load_block(p, idx_cursor_seek(p->cur, key,
-                                           pl_key(p->term, p->len, target,
-                                                  key)));
+        rc = load_block(
+            p,
+            idx_cursor_seek(p->cur, key, pl_key(p->term, p->len, target, key)));
         if (rc <= 0)
             return rc;
     } else if (p->docs[p->i] >= target) {

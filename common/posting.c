@@ -8,8 +8,8 @@
  *   varint  first_doc   docs[0]; first_doc + n - 1 fits in 32 bits
  *   varint  max_tf      max(tfs), >= 1
  *   varint  min_len     min(lens), 0 when the encoder got no lengths
- *   [impacts]           only with POST_F_IMPACTS: varint k, 2..POST_MAX_IMPACTS,
- *                       then k pairs (tf, len) as varints: the first
+ *   [impacts]           only with POST_F_IMPACTS: varint
+ * k, 2..POST_MAX_IMPACTS, then k pairs (tf, len) as varints: the first
  *                       absolute, the others as increases over the previous
  *                       pair, each >= 1 (tf) and >= 0 (len); the first len is
  *                       min_len, the last tf is max_tf
@@ -446,8 +446,7 @@ post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
         for (i = 0; rc == SE_OK && i < nimp; i++) {
             rc = buf_put_varint(out, imp_tf[i] - (i ? imp_tf[i - 1] : 0));
             if (rc == SE_OK)
-                rc = buf_put_varint(out,
-                                    imp_len[i] - (i ? imp_len[i - 1] : 0));
+                rc = buf_put_varint(out, imp_len[i] - (i ? imp_len[i - 1] : 0));
         }
     }
     if (rc == SE_OK)
@@ -596,8 +595,7 @@ post_pos_cursor_init(struct post_pos_cursor *c)
 
 int
 post_decode_doc_positions(const struct post_view *v, const uint32_t *tfs,
-                          struct post_pos_cursor *c, uint32_t i,
-                          uint32_t *out)
+                          struct post_pos_cursor *c, uint32_t i, uint32_t *out)
 {
     const unsigned char *keys = v->pos, *data;
     uint64_t want;

@@ -245,7 +245,6 @@ prep_run(struct prep *p, struct prep_doc *d)
         f->pos_len = (uint32_t)d->pos.len - f->pos_off;
     }
     if (rc == SE_OK)
-        rc = doc_text_encode(p->text, prep_doc_body(d), d->body_len,
-                             &d->text);
+        rc = doc_text_encode(p->text, prep_doc_body(d), d->body_len, &d->text);
     return rc;
 }

@@ -45,7 +45,10 @@ struct prep_doc {
     size_t nslots;
 };
 
-#define PREP_DOC_INIT {BUF_INIT}
+#define PREP_DOC_INIT                                                          \
+    {                                                                          \
+        BUF_INIT                                                               \
+    }
 
 /* A worker's tokenizer and compressor. */
 struct prep;

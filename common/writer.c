@@ -37,7 +37,7 @@
 #include "tokenizer.h"
 
 struct wr_term {
-    uint32_t str;     /* offset of the term's bytes in the arena */
+    uint32_t str; /* offset of the term's bytes in the arena */
     uint32_t len;
     uint64_t hash;
     uint64_t head;     /* the first 8 bytes, zero-padded: most words fit, */
@@ -46,7 +46,7 @@ struct wr_term {
     uint32_t last_doc; /* last document appended to `post` */
     uint32_t doc_tf;   /* tf in the current document */
     uint32_t title_tf; /* forms: of those, occurrences in the title */
-    uint32_t df;      /* documents in this batch */
+    uint32_t df;       /* documents in this batch */
     uint64_t cf;
     struct buf post;
 };
@@ -71,7 +71,7 @@ struct wr {
     struct wr_pool *pool; /* worker threads, with --threads > 1 */
     int failed;           /* an error that ended the transaction */
     size_t memory;
-    size_t used; /* estimate of the batch's memory */
+    size_t used;    /* estimate of the batch's memory */
     size_t reserve; /* map room asked for each transaction (idx_reserve) */
     struct wr_table forms, stems;
     /* Postings to remove at the next flush, per term: (doc, tf) pairs of
@@ -478,8 +478,8 @@ list_add_block(struct wr *w, const void *val, size_t vlen, size_t *ndocs,
 
 /* Decode a batch entry's buffered postings onto the list arrays. */
 static int
-list_add_batch(struct wr *w, const struct wr_term *e, int forms,
-               size_t *ndocs, size_t *npos)
+list_add_batch(struct wr *w, const struct wr_term *e, int forms, size_t *ndocs,
+               size_t *npos)
 {
     const unsigned char *p = e->post.data, *end = p + e->post.len;
     uint32_t doc = w->batch_first, v;
@@ -554,8 +554,8 @@ list_write(struct wr *w, enum pl_kind kind, const char *term, size_t len,
                 npos += w->tfs[k];
         buf_clear(&w->scratch);
         rc = post_encode(w->docs + i, w->tfs + i, w->blens + i,
-                         kind == PL_FORMS ? w->pos + pos_at : NULL,
-                         (uint32_t)n, &w->scratch);
+                         kind == PL_FORMS ? w->pos + pos_at : NULL, (uint32_t)n,
+                         &w->scratch);
         if (rc != SE_OK)
             return rc;
         rc = idx_put(w->txn, pl_post_table(kind), key,
@@ -647,8 +647,7 @@ take_partial_block(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
     memcpy(key, k, klen);
     rc = list_add_block(w, val, vlen, ndocs, npos);
     if (rc == SE_OK)
-        rc = idx_del(w->txn, pl_post_table(kind), key, klen,
-                     NULL, 0);
+        rc = idx_del(w->txn, pl_post_table(kind), key, klen, NULL, 0);
     return rc;
 }
 
@@ -690,8 +689,7 @@ flush_table(struct wr *w, enum pl_kind kind)
             break;
         if (!known)
             st.df = 0, st.cf = 0;
-        rc = known ? take_partial_block(w, kind, c, term, e->len, &ndocs,
-                                        &npos)
+        rc = known ? take_partial_block(w, kind, c, term, e->len, &ndocs, &npos)
                    : SE_OK;
         if (rc == SE_OK)
             rc = list_add_batch(w, e, kind == PL_FORMS, &ndocs, &npos);
@@ -706,8 +704,8 @@ flush_table(struct wr *w, enum pl_kind kind)
             break;
         if (kind == PL_FORMS) {
             const struct wr_term *s = &w->stems.terms[e->stem];
-            rc = idx_put(w->txn, IDX_STEMFORMS, term_str(&w->stems, s),
-                         s->len, term, e->len, IDX_NODUPDATA);
+            rc = idx_put(w->txn, IDX_STEMFORMS, term_str(&w->stems, s), s->len,
+                         term, e->len, IDX_NODUPDATA);
         }
     }
     idx_cursor_close(c);
@@ -791,8 +789,8 @@ defer_removal(struct wr *w, struct wr_table *t, const char *term, size_t len,
 
     if (len == 0 || len > PL_TERM_MAX)
         return SE_OK; /* never indexed: the tokenizer cuts long tokens */
-    rc = table_intern(t, term, len, prep_hash(term, len), idx, &added,
-                      &w->used);
+    rc =
+        table_intern(t, term, len, prep_hash(term, len), idx, &added, &w->used);
     if (rc != SE_OK)
         return rc;
     before = t->terms[*idx].post.cap;
@@ -842,8 +840,8 @@ remove_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
         if (rc == SE_OK)
             rc = idx_cursor_get(c, &kv, &klen, &val, &vlen);
         k = kv;
-        if (rc == SE_OK && (klen != e->len + 5 || memcmp(k, term, e->len) != 0 ||
-                            k[e->len] != 0))
+        if (rc == SE_OK && (klen != e->len + 5 ||
+                            memcmp(k, term, e->len) != 0 || k[e->len] != 0))
             rc = SE_ECORRUPT;
         if (rc == SE_OK) {
             memcpy(key, k, klen);
@@ -965,8 +963,8 @@ remove_doc(struct wr *w, uint32_t doc)
             rc = SE_OK;
     }
     if (rc == SE_OK)
-        rc = count_forms(w, &forms, (const char *)title.data, title.len, 0,
-                         1, &nt);
+        rc = count_forms(w, &forms, (const char *)title.data, title.len, 0, 1,
+                         &nt);
     if (rc == SE_OK)
         rc = count_forms(w, &forms, (const char *)body.data, body.len,
                          nt ? nt + 1 : 0, 0, &nb);
@@ -990,8 +988,8 @@ remove_doc(struct wr *w, uint32_t doc)
             rc = table_intern(&w->rm_stems, s, slen, prep_hash(s, slen), &rs,
                               &radded, &w->used);
             if (rc == SE_OK)
-                rc = defer_removal(w, &w->rm_forms, term_str(&forms, f),
-                                   f->len, doc, f->doc_tf, &rf);
+                rc = defer_removal(w, &w->rm_forms, term_str(&forms, f), f->len,
+                                   doc, f->doc_tf, &rf);
             if (rc == SE_OK && f->len > 0 && f->len <= PL_TERM_MAX)
                 w->rm_forms.terms[rf].stem = rs;
         }

@@ -207,8 +207,7 @@ doc_by_doc(const struct decoded *d, int full_ok)
             continue;
         rc = post_decode_doc_positions(&d->v, d->tfs, &c, doc, one);
         if (!full_ok) {
-            cr_assert(rc == SE_OK || rc == SE_ECORRUPT, "%s",
-                      se_strerror(rc));
+            cr_assert(rc == SE_OK || rc == SE_ECORRUPT, "%s", se_strerror(rc));
             continue;
         }
         cr_assert_eq(rc, SE_OK, "doc %u alone: %s", doc, se_strerror(rc));
@@ -374,8 +373,8 @@ check_impacts(const struct post_view *v, const struct blk *b)
     for (i = 0; i < b->n; i++) {
         int dominated = 0, beaten = 0;
         for (j = 0; j < v->nimpacts; j++)
-            dominated |= b->tfs[i] <= v->impact_tf[j] &&
-                         b->lens[i] >= v->impact_len[j];
+            dominated |=
+                b->tfs[i] <= v->impact_tf[j] && b->lens[i] >= v->impact_len[j];
         cr_assert(dominated, "doc %u (tf %u, len %u) above every impact", i,
                   b->tfs[i], b->lens[i]);
         /* Count the documents no other document dominates strictly. */

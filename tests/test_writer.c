@@ -39,9 +39,9 @@
 #include "plist.h"
 #include "posting.h"
 #include "stemmer.h"
+#include "testutil.h"
 #include "tokenizer.h"
 #include "writer.h"
-#include "testutil.h"
 
 #define REUTERS "../shared/corpora/news/reuters21578/reuters21578.jsonl"
 
@@ -1800,8 +1800,9 @@ tw_index(const char *dir, unsigned weight, int copies)
             strcat(title, k ? " " : "");
             strcat(title, tw_docs[i][1]);
         }
-        struct wr_doc d = {tw_docs[i][0], 1, title, strlen(title), "", 0,
-                           tw_docs[i][2], strlen(tw_docs[i][2])};
+        struct wr_doc d = {
+            tw_docs[i][0],        1, title, strlen(title), "", 0, tw_docs[i][2],
+            strlen(tw_docs[i][2])};
         rc = wr_add(w, &d);
         cr_assert_eq(rc, SE_OK, "wr_add %s: %s", tw_docs[i][0],
                      se_strerror(rc));
@@ -1889,8 +1890,8 @@ Test(writer, title_weight_counts_the_title_as_if_written_that_many_times)
                      buf_cstr(&dc));
     cr_assert(strncmp(buf_cstr(&da), buf_cstr(&db),
                       strcspn(buf_cstr(&db), "\n")) == 0,
-              "totals after replacing: %.40s, first run: %.40s",
-              buf_cstr(&da), buf_cstr(&db));
+              "totals after replacing: %.40s, first run: %.40s", buf_cstr(&da),
+              buf_cstr(&db));
     /* The weight is fixed at creation: another one is refused. */
     rc = wr_open(a, &o, &w);
     cr_assert_eq(rc, SE_EINVAL, "weight 3 on a weight-2 index: %s",
