@@ -332,50 +332,40 @@ post_put_positions(struct buf *out, const uint32_t *tfs, const uint32_t *pos,
     return SE_OK;
 }
 
-/* (tf, len) pairs, by tf descending then len ascending. */
-static int
-cmp_impact(const void *a, const void *b)
-{
-    const uint32_t *x = a, *y = b;
-
-    if (x[0] != y[0])
-        return x[0] < y[0] ? 1 : -1;
-    return (x[1] > y[1]) - (x[1] < y[1]);
-}
-
 /*
  * The block's impacts: the (tf, len) pairs no other document beats with
  * both a tf as high and a length as short (BM25 grows with tf and falls
  * with length, so the best score of the block is at one of them; Lucene
- * keeps the same "competitive impacts"). More than POST_MAX_IMPACTS are
- * merged in runs into (highest tf, shortest len), which still bounds every
- * document of the run. Written in increasing tf (and len); returns k.
+ * keeps the same "competitive impacts"). Built in one pass, the frontier
+ * kept in increasing tf (and so increasing len); it is small, mostly one
+ * or two pairs. More than POST_MAX_IMPACTS are merged in runs into
+ * (highest tf, shortest len), which still bounds every document of the
+ * run. Returns k.
  */
 static uint32_t
 impacts(const uint32_t *tfs, const uint32_t *lens, uint32_t n, uint32_t *tf,
         uint32_t *len)
 {
-    uint32_t pairs[POST_BLOCK_DOCS][2], k = 0, i, g, out;
+    uint32_t k = 0, i, j, lo, g, out;
 
     for (i = 0; i < n; i++) {
-        pairs[i][0] = tfs[i];
-        pairs[i][1] = lens[i];
-    }
-    qsort(pairs, n, sizeof pairs[0], cmp_impact);
-    /* Keep a pair when it is shorter than every pair of higher tf. */
-    for (i = 0; i < n; i++)
-        if (k == 0 || pairs[i][1] < len[k - 1]) {
-            tf[k] = pairs[i][0];
-            len[k] = pairs[i][1];
-            k++;
-        }
-    /* Now tf descending, len descending: turn it around. */
-    for (i = 0; i < k / 2; i++) {
-        uint32_t t = tf[i], l = len[i];
-        tf[i] = tf[k - 1 - i];
-        len[i] = len[k - 1 - i];
-        tf[k - 1 - i] = t;
-        len[k - 1 - i] = l;
+        uint32_t t = tfs[i], l = lens[i];
+        /* The first pair with tf >= t: it dominates (t, l) if not longer. */
+        for (lo = 0; lo < k && tf[lo] < t; lo++)
+            ;
+        if (lo < k && len[lo] <= l)
+            continue;
+        /* (t, l) enters at lo; the pairs it dominates (tf <= t, len >= l)
+         * sit just before it. */
+        for (j = lo; j > 0 && len[j - 1] >= l; j--)
+            ;
+        if (lo < k && tf[lo] == t)
+            lo++; /* same tf, longer: dominated by (t, l) */
+        memmove(tf + j + 1, tf + lo, (k - lo) * sizeof *tf);
+        memmove(len + j + 1, len + lo, (k - lo) * sizeof *len);
+        k = k - (lo - j) + 1;
+        tf[j] = t;
+        len[j] = l;
     }
     if (k <= POST_MAX_IMPACTS)
         return k;

@@ -92,7 +92,8 @@ prep_doc_release(struct prep_doc *d)
     memset(d, 0, sizeof *d);
 }
 
-/* Room for the slots of `want` forms at half load, emptied. */
+/* Room for the slots of `want` forms at half load, emptied: only those
+ * slots are cleared, so a long document does not slow the next ones. */
 static int
 slots_reset(struct prep_doc *d, size_t want)
 {
@@ -100,15 +101,16 @@ slots_reset(struct prep_doc *d, size_t want)
 
     while (n < 2 * want)
         n *= 2;
-    if (n > d->nslots) {
+    if (n > d->slots_cap) {
         uint32_t *s = malloc(n * sizeof *s);
         if (s == NULL)
             return SE_ENOMEM;
         free(d->slots);
         d->slots = s;
-        d->nslots = n;
+        d->slots_cap = n;
     }
-    memset(d->slots, 0, d->nslots * sizeof *d->slots);
+    d->nslots = n;
+    memset(d->slots, 0, n * sizeof *d->slots);
     return SE_OK;
 }
 
@@ -116,18 +118,23 @@ static int
 slots_grow(struct prep_doc *d)
 {
     size_t n = d->nslots * 2, i;
-    uint32_t *s = calloc(n, sizeof *s);
+    uint32_t *s;
 
-    if (s == NULL)
-        return SE_ENOMEM;
+    if (n > d->slots_cap) {
+        s = realloc(d->slots, n * sizeof *s);
+        if (s == NULL)
+            return SE_ENOMEM;
+        d->slots = s;
+        d->slots_cap = n;
+    }
+    s = d->slots;
+    memset(s, 0, n * sizeof *s);
     for (i = 0; i < d->nforms; i++) {
         size_t j = d->forms[i].hash & (n - 1);
         while (s[j])
             j = (j + 1) & (n - 1);
         s[j] = (uint32_t)i + 1;
     }
-    free(d->slots);
-    d->slots = s;
     d->nslots = n;
     return SE_OK;
 }
@@ -222,8 +229,8 @@ prep_run(struct prep *p, struct prep_doc *d)
     size_t i;
     int rc;
 
-    /* About one form per six bytes of text at most, in news. */
-    rc = slots_reset(d, (d->title_len + d->body_len) / 6);
+    /* Distinct forms: about one per 12 bytes of news (more grow it). */
+    rc = slots_reset(d, (d->title_len + d->body_len) / 12);
     if (rc == SE_OK)
         rc = add_text(p, d, prep_doc_title(d), d->title_len, 0, 1,
                       &d->title_tokens);

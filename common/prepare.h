@@ -41,8 +41,9 @@ struct prep_doc {
     /* scratch: per token its position and the next token of its form */
     uint32_t *tpos, *tnext;
     size_t ntok, tok_cap;
-    uint32_t *slots; /* form index + 1, open addressing; 0 = empty */
-    size_t nslots;
+    uint32_t *slots;  /* form index + 1, open addressing; 0 = empty */
+    size_t nslots;    /* in use for this document, a power of two */
+    size_t slots_cap; /* allocated */
 };
 
 #define PREP_DOC_INIT                                                          \
