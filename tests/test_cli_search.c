@@ -29,6 +29,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -967,6 +968,24 @@ pty_expect(struct pty *p, size_t from, const char *want)
     }
 }
 
+/* Wait until the program has put the terminal in raw (non-canonical)
+ * mode: the line editor is reading. */
+static void
+pty_wait_raw(struct pty *p)
+{
+    time_t deadline = time(NULL) + PTY_SECONDS;
+    struct termios t;
+
+    for (;;) {
+        cr_assert_eq(tcgetattr(p->master, &t), 0, "tcgetattr: %s",
+                     strerror(errno));
+        if (!(t.c_lflag & ICANON))
+            return;
+        cr_assert(time(NULL) < deadline, "the terminal stayed canonical");
+        usleep(10000);
+    }
+}
+
 /* Type `line`; return where its output starts in p->seen. */
 static size_t
 pty_type(struct pty *p, const char *line)
@@ -1076,6 +1095,10 @@ Test(search, interactive_prompt_answers_queries_and_keeps_history)
     pty_expect(&p, at, "[Khorgos] Jinyi");
     pty_expect(&p, at, "1 of 1 hits in ");
     pty_expect(&p, at, "search> ");
+    /* Ctrl-D means end of input only to the line editor: typed while the
+     * terminal is still in canonical mode, the kernel would swallow it as
+     * an EOF that the editor's raw read never sees. */
+    pty_wait_raw(&p);
     pty_type(&p, "\x04");
     cr_assert_eq(pty_finish(&p), 0, "exit status after Ctrl-D");
 
