@@ -574,6 +574,8 @@ reuters_doc(const char *s, const char *e, struct sgml_doc *d, char *why,
     rc = add_field(&d->id, v, v + vlen, "", 1);
     if (rc != SE_OK)
         return rc;
+    if (d->id.len == 0) /* only references to control characters, dropped */
+        return fail(why, whylen, "<REUTERS> with an empty NEWID%s", "");
     rc = find_elem(gt + 1, e, "DATE", &c0, &c1);
     if (rc < 0)
         return fail(why, whylen, "<%s> without </%s>", "DATE");
