@@ -19,14 +19,11 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
-#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "testutil.h"
 
@@ -155,38 +152,14 @@ read_all(const char *path, size_t *len)
     return s;
 }
 
-enum packer { GZ, XZ, ZST };
-
-/* Compress [data, data + len) with the library of `how` (fast levels) into
- * tmp/rel. */
+/* Compress [data, data + len) at the fastest levels into tmp/rel. */
 static void
-write_packed(enum packer how, const unsigned char *data, size_t len,
+write_packed(enum tu_packer how, const unsigned char *data, size_t len,
              const char *rel)
 {
-    size_t cap = len + len / 2 + 4096, n = 0;
-    unsigned char *out = malloc(cap);
+    size_t n;
+    unsigned char *out = tu_pack(how, 1, data, len, &n);
 
-    cr_assert_not_null(out);
-    if (how == GZ) {
-        z_stream z = {0};
-        cr_assert_eq(
-            deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
-            Z_OK);
-        z.next_in = (unsigned char *)data;
-        z.avail_in = (uInt)len;
-        z.next_out = out;
-        z.avail_out = (uInt)cap;
-        cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END, "deflate");
-        n = z.total_out;
-        deflateEnd(&z);
-    } else if (how == XZ) {
-        cr_assert_eq(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC64, NULL, data,
-                                             len, out, &n, cap),
-                     LZMA_OK, "xz");
-    } else {
-        n = ZSTD_compress(out, cap, data, len, 1);
-        cr_assert(!ZSTD_isError(n), "zstd: %s", ZSTD_getErrorName(n));
-    }
     tu_write_bytes(tmp, rel, out, n);
     free(out);
 }
@@ -235,7 +208,7 @@ Test(cli_index, reuters_compressed_or_as_sgm_answers_as_the_plain_jsonl)
     cr_assert_not_null(strstr(plain, "BAHIA COCOA REVIEW"), "%s", plain);
     data = read_all(REUTERS, &len);
     for (i = 0; i < 3; i++) {
-        write_packed((enum packer)i, data, len, names[i]);
+        write_packed((enum tu_packer)i, data, len, names[i]);
         snprintf(ix, sizeof ix, "ix%zu", i);
         r = INDEXER("-i", at(ix), at(names[i]));
         expect_code(r, names[i], 0);
@@ -269,7 +242,7 @@ Test(cli_index, truncated_gzip_is_one_line_and_leaves_the_index_as_it_was)
     r = INDEXER("-q", "-i", at("ix"), SEED);
     expect_code(r, "index seed", 0);
     before = run("cocoa\n", "searcher", ARGS("-i", at("ix"), "-f", "trec"));
-    write_packed(GZ, (const unsigned char *)lines, strlen(lines), "n.jsonl.gz");
+    write_packed(TU_GZ, (const unsigned char *)lines, strlen(lines), "n.jsonl.gz");
     gz = read_all(at("n.jsonl.gz"), &n);
     tu_write_bytes(tmp, "cut.jsonl.gz", gz, n - 4); /* the length is lost */
     r = INDEXER("-i", at("ix"), at("cut.jsonl.gz"));

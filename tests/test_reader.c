@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +20,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "buf.h"
 #include "error.h"
@@ -911,50 +908,19 @@ Test(reader, reuters_sgm_gives_the_jsonl_documents_field_for_field)
 /* ---------------------------------------------------------------------- */
 /* Compressed inputs.                                                      */
 
-enum packer { GZ, XZ, ZST };
 static const char *const pack_ext[] = {".gz", ".xz", ".zst"};
 static const char *const pack_name[] = {"gzip", "xz", "zstd"};
 
-/* `len` bytes of `data` compressed whole by the library itself (gzip with
- * a header and trailer; zstd with a checksum). Caller frees. */
+/* `len` bytes of `data` compressed whole (tu_pack). Caller frees. */
 static unsigned char *
-pack(enum packer how, const void *data, size_t len, size_t *outlen)
+pack(enum tu_packer how, const void *data, size_t len, size_t *outlen)
 {
-    size_t cap = len + len / 2 + 1024, n = 0;
-    unsigned char *out = malloc(cap);
-
-    cr_assert_not_null(out);
-    if (how == GZ) {
-        z_stream z = {0};
-        cr_assert_eq(
-            deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
-            Z_OK);
-        z.next_in = (unsigned char *)data;
-        z.avail_in = (uInt)len;
-        z.next_out = out;
-        z.avail_out = (uInt)cap;
-        cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END, "deflate");
-        n = z.total_out;
-        deflateEnd(&z);
-    } else if (how == XZ) {
-        cr_assert_eq(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, data,
-                                             len, out, &n, cap),
-                     LZMA_OK, "xz");
-    } else {
-        ZSTD_CCtx *c = ZSTD_createCCtx();
-        cr_assert_not_null(c);
-        ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
-        n = ZSTD_compress2(c, out, cap, data, len);
-        cr_assert(!ZSTD_isError(n), "zstd: %s", ZSTD_getErrorName(n));
-        ZSTD_freeCCtx(c);
-    }
-    *outlen = n;
-    return out;
+    return tu_pack(how, 0, data, len, outlen);
 }
 
 /* Write `s` compressed by `how` to tmp/rel. */
 static void
-write_packed(enum packer how, const char *rel, const char *s)
+write_packed(enum tu_packer how, const char *rel, const char *s)
 {
     size_t n;
     unsigned char *p = pack(how, s, strlen(s), &n);
@@ -1016,7 +982,7 @@ Test(reader, compressed_seed_reads_as_the_plain_seed)
     rd_free(r);
     for (i = 0; i < 3; i++) {
         snprintf(rel, sizeof rel, "seed.txt%s", pack_ext[i]);
-        write_packed((enum packer)i, rel, seed);
+        write_packed((enum tu_packer)i, rel, seed);
         r = reader(NULL);
         add(r, rel, RD_AUTO);
         cr_assert_eq(rd_next(r, &d), 1, "%s: %s", rel, rd_error(r));
@@ -1041,9 +1007,9 @@ Test(reader, compression_is_told_by_magic_bytes_not_names)
 
     for (i = 0; i < 3; i++) {
         /* a jsonl name with compressed bytes; a compressed name without */
-        write_packed((enum packer)i, "x.jsonl", three_lines);
+        write_packed((enum tu_packer)i, "x.jsonl", three_lines);
         expect("x.jsonl", RD_AUTO, NULL, three_read);
-        write_packed((enum packer)i, "dump", three_lines); /* sniffed '{' */
+        write_packed((enum tu_packer)i, "dump", three_lines); /* sniffed '{' */
         expect("dump", RD_AUTO, NULL, three_read);
     }
     tu_write_str(tmp, "plain.gz", "Not packed\nat all");
@@ -1059,13 +1025,13 @@ Test(reader, multi_member_gzip_and_concatenated_xz_and_zstd_frames)
     unsigned char *p1, *p2, *both;
 
     for (i = 0; i < 3; i++) {
-        p1 = pack((enum packer)i, three_lines, (size_t)(half - three_lines),
+        p1 = pack((enum tu_packer)i, three_lines, (size_t)(half - three_lines),
                   &n1);
-        p2 = pack((enum packer)i, half, strlen(half), &n2);
+        p2 = pack((enum tu_packer)i, half, strlen(half), &n2);
         both = malloc(n1 + n2 + 8);
         memcpy(both, p1, n1);
         memcpy(both + n1, p2, n2);
-        if (i == ZST) { /* and an empty skippable frame between */
+        if (i == TU_ZST) { /* and an empty skippable frame between */
             memmove(both + n1 + 8, both + n1, n2);
             memcpy(both + n1, "\x50\x2a\x4d\x18\0\0\0\0", 8);
             n2 += 8;
@@ -1085,10 +1051,10 @@ Test(reader, empty_compressed_files_hold_no_documents)
 
     for (i = 0; i < 3; i++) {
         snprintf(rel, sizeof rel, "e.jsonl%s", pack_ext[i]);
-        write_packed((enum packer)i, rel, "");
+        write_packed((enum tu_packer)i, rel, "");
         expect(rel, RD_AUTO, NULL, "");
         snprintf(rel, sizeof rel, "e.txt%s", pack_ext[i]);
-        write_packed((enum packer)i, rel, " \n\n");
+        write_packed((enum tu_packer)i, rel, " \n\n");
         expect(rel, RD_AUTO, NULL, "");
     }
     tu_write_str(tmp, "e.gz", "");
@@ -1104,14 +1070,14 @@ Test(reader, truncated_streams_are_errors_naming_file_and_line)
 
     for (i = 0; i < 3; i++) {
         /* cut in the trailer: every line is there, the end is not */
-        p = pack((enum packer)i, three_lines, strlen(three_lines), &n);
+        p = pack((enum tu_packer)i, three_lines, strlen(three_lines), &n);
         snprintf(rel, sizeof rel, "cut.jsonl%s", pack_ext[i]);
         tu_write_bytes(tmp, rel, p, n - 2);
         snprintf(want, sizeof want, "%serror: %s:4: truncated %s data\n",
                  three_read, rel, pack_name[i]);
         expect(rel, RD_AUTO, NULL, want);
         /* only the magic bytes */
-        tu_write_bytes(tmp, rel, p, i == XZ ? 6 : i == GZ ? 3 : 4);
+        tu_write_bytes(tmp, rel, p, i == TU_XZ ? 6 : i == TU_GZ ? 3 : 4);
         snprintf(want, sizeof want, "error: %s: truncated %s data\n", rel,
                  pack_name[i]);
         expect(rel, RD_AUTO, NULL, want);
@@ -1150,11 +1116,11 @@ Test(reader, corrupt_streams_are_errors_never_crashes)
     size_t i, n, at;
 
     for (i = 0; i < 3; i++) {
-        p = pack((enum packer)i, three_lines, strlen(three_lines), &n);
+        p = pack((enum tu_packer)i, three_lines, strlen(three_lines), &n);
         snprintf(rel, sizeof rel, "bad.jsonl%s", pack_ext[i]);
         /* the checksum of the data: gzip CRC-32 is 8 bytes from the end;
          * xz's index and footer close the stream; zstd's checksum is last */
-        at = i == GZ ? n - 8 : i == XZ ? n - 20 : n - 1;
+        at = i == TU_GZ ? n - 8 : i == TU_XZ ? n - 20 : n - 1;
         p[at] ^= 0x55;
         tu_write_bytes(tmp, rel, p, n);
         {
@@ -1192,17 +1158,17 @@ Test(reader, compressed_stdin_and_folders_are_decompressed_too)
     size_t i;
 
     for (i = 0; i < 3; i++) {
-        write_packed((enum packer)i, "in", three_lines);
+        write_packed((enum tu_packer)i, "in", three_lines);
         got = read_stdin_from("in", RD_AUTO);
         cr_assert_str_eq(got, "a|Alpha|first story|1\nb|Beta|second story|2\n"
                               "c|Gamma|third story|3\n");
         free(got);
     }
     tu_make_dir(tmp, "d");
-    write_packed(GZ, "d/a.txt.gz", "Packed title\npacked body\n");
-    write_packed(XZ, "d/b.jsonl.xz", "{\"id\":\"bx\",\"body\":\"from xz\"}\n");
-    write_packed(ZST, "d/c.zst", "{\"id\":\"cz\",\"body\":\"from zstd\"}\n");
-    write_packed(GZ, "d/t.gz", "<DOC><DOCNO>T1</DOCNO><TEXT>trec</TEXT></DOC>");
+    write_packed(TU_GZ, "d/a.txt.gz", "Packed title\npacked body\n");
+    write_packed(TU_XZ, "d/b.jsonl.xz", "{\"id\":\"bx\",\"body\":\"from xz\"}\n");
+    write_packed(TU_ZST, "d/c.zst", "{\"id\":\"cz\",\"body\":\"from zstd\"}\n");
+    write_packed(TU_GZ, "d/t.gz", "<DOC><DOCNO>T1</DOCNO><TEXT>trec</TEXT></DOC>");
     expect("d", RD_AUTO, NULL,
            "d/a.txt.gz|Packed title|packed body\\n|0\n"
            "bx||from xz|1\n"
@@ -1250,7 +1216,7 @@ Test(reader, compressed_pipe_fed_in_small_pieces)
     char *got;
 
     for (i = 0; i < 3; i++) {
-        p = pack((enum packer)i, three_lines, strlen(three_lines), &n);
+        p = pack((enum tu_packer)i, three_lines, strlen(three_lines), &n);
         got = read_piped(p, n, 5, RD_AUTO);
         cr_assert_str_eq(got, three_read, "%s", pack_name[i]);
         free(got);
@@ -1365,7 +1331,7 @@ Test(reader, reuters_sgm_compressed_is_sniffed_and_read)
 
     snprintf(path, sizeof path, "%s/reut2-021.sgm", SGM_DIR);
     sgm = slurp(path, &len);
-    p = pack(XZ, sgm, len, &n);
+    p = pack(TU_XZ, sgm, len, &n);
     tu_write_bytes(tmp, "reut2-021.sgm.xz", p, n);
     add(r, "reut2-021.sgm.xz", RD_AUTO);
     while ((rc = rd_next(r, &d)) == 1) {

@@ -1,6 +1,10 @@
 /* testutil.c - helpers shared by the test files (not a test itself). */
 #include "testutil.h"
 
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -328,4 +332,42 @@ tu_path(const char *dir, const char *rel)
     i = (i + 1) % 8;
     snprintf(p[i], sizeof p[i], "%s/%s", dir, rel);
     return p[i];
+}
+
+unsigned char *
+tu_pack(enum tu_packer how, int fast, const void *data, size_t len,
+        size_t *outlen)
+{
+    size_t cap = len + len / 2 + 4096, n = 0;
+    unsigned char *out = malloc(cap);
+
+    cr_assert_not_null(out);
+    if (how == TU_GZ) {
+        z_stream z = {0};
+        cr_assert_eq(deflateInit2(&z, fast ? 1 : 6, Z_DEFLATED, 15 + 16, 8,
+                                  Z_DEFAULT_STRATEGY),
+                     Z_OK);
+        z.next_in = (unsigned char *)data;
+        z.avail_in = (uInt)len;
+        z.next_out = out;
+        z.avail_out = (uInt)cap;
+        cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END, "deflate");
+        n = z.total_out;
+        deflateEnd(&z);
+    } else if (how == TU_XZ) {
+        cr_assert_eq(lzma_easy_buffer_encode(fast ? 0 : 1, LZMA_CHECK_CRC64,
+                                             NULL, data, len, out, &n, cap),
+                     LZMA_OK, "xz");
+    } else {
+        ZSTD_CCtx *z = ZSTD_createCCtx();
+        cr_assert_not_null(z);
+        ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1);
+        ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel,
+                               fast ? 1 : ZSTD_CLEVEL_DEFAULT);
+        n = ZSTD_compress2(z, out, cap, data, len);
+        cr_assert(!ZSTD_isError(n), "zstd: %s", ZSTD_getErrorName(n));
+        ZSTD_freeCCtx(z);
+    }
+    *outlen = n;
+    return out;
 }

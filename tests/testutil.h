@@ -14,6 +14,15 @@ void tu_rm_tree(const char *path);
  * test, ignoring SIGPIPE (a program may exit before reading its input).
  */
 void tu_make_tmp(char *dir, size_t cap, const char *name);
+/* The compressors the readers accept. */
+enum tu_packer { TU_GZ, TU_XZ, TU_ZST };
+/*
+ * `len` bytes of `data` compressed whole by the library itself: gzip with
+ * its header and trailer, xz with a CRC-64, zstd with a checksum; `fast`
+ * for the fastest levels. Caller frees.
+ */
+unsigned char *tu_pack(enum tu_packer how, int fast, const void *data,
+                       size_t len, size_t *outlen);
 /* "dir/rel" in a static buffer (eight alive at a time). */
 const char *tu_path(const char *dir, const char *rel);
 /* Write `len` bytes (or the string `s`) to dir/rel; a failure fails the
