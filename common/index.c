@@ -323,18 +323,11 @@ idx_close(struct idx *ix)
 int
 idx_size(struct idx *ix, uint64_t *bytes)
 {
-    MDB_envinfo info;
-    MDB_stat st;
-    int rc;
+    size_t used, mapsize;
+    int rc = map_used(ix->env, &used, &mapsize);
 
-    *bytes = 0;
-    rc = mdb_env_info(ix->env, &info);
-    if (rc == 0)
-        rc = mdb_env_stat(ix->env, &st);
-    if (rc != 0)
-        return idx_err(rc);
-    *bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
-    return SE_OK;
+    *bytes = rc == 0 ? used : 0;
+    return idx_err(rc);
 }
 
 int

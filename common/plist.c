@@ -288,15 +288,6 @@ search:
 }
 
 void
-pl_block(const struct pl *p, uint32_t *last, uint32_t *max_tf,
-         uint32_t *min_len)
-{
-    *last = p->last;
-    *max_tf = p->v.max_tf;
-    *min_len = p->v.min_len;
-}
-
-void
 pl_block_impacts(const struct pl *p, uint32_t *last, uint32_t *n,
                  const uint32_t **tf, const uint32_t **len)
 {

@@ -63,17 +63,11 @@ int pl_next(struct pl *p);
 /* Advance to the first document >= target (never back): 1, 0, <0. */
 int pl_seek(struct pl *p, uint32_t target);
 /*
- * The current block's last document and its block-max bounds (largest tf,
- * smallest document length), for skipping blocks that cannot reach the
- * top k. Valid after pl_next/pl_seek returned 1.
- */
-void pl_block(const struct pl *p, uint32_t *last, uint32_t *max_tf,
-              uint32_t *min_len);
-/*
  * The current block's last document and its impacts: n (tf, length) pairs
  * such that every document of the block has a tf at most and a length at
  * least those of one pair (posting.h). The best pair's BM25 score bounds
- * the block's, tightly. Valid as pl_block().
+ * the block's, tightly, for skipping blocks that cannot reach the top k.
+ * Valid after pl_next/pl_seek returned 1.
  */
 void pl_block_impacts(const struct pl *p, uint32_t *last, uint32_t *n,
                       const uint32_t **tf, const uint32_t **len);

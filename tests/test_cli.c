@@ -416,24 +416,6 @@ json_line(const char *out, int line)
     return j;
 }
 
-static double
-json_num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-    cr_assert(cJSON_IsNumber(v), "\"%s\" is not a number", key);
-    return v->valuedouble;
-}
-
-static const char *
-json_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-    cr_assert(cJSON_IsString(v), "\"%s\" is not a string", key);
-    return v->valuestring;
-}
-
 static const cJSON *
 json_hits(const cJSON *o)
 {
@@ -466,15 +448,16 @@ expect_hits(const char *query, const char *const *more, size_t offset,
     r = run_args(NULL, 0, "searcher", args);
     expect_code(r, total > 0 ? 0 : 1);
     j = json_line(r->out, 0);
-    cr_assert_str_eq(json_str(j, "query"), query);
-    cr_assert_eq(json_num(j, "total_hits"), total, "%s: total_hits %g", query,
-                 json_num(j, "total_hits"));
+    cr_assert_str_eq(tu_json_str(j, "query"), query);
+    cr_assert_eq(tu_json_num(j, "total_hits"), total, "%s: total_hits %g",
+                 query, tu_json_num(j, "total_hits"));
     hits = json_hits(j);
     cJSON_ArrayForEach(h, hits)
     {
         cr_assert_not_null(want[k], "%s: more hits than %zu", query, k);
-        cr_assert_str_eq(json_str(h, "id"), want[k], "%s: hit %zu", query, k);
-        cr_assert_eq(json_num(h, "rank"), (double)(offset + k + 1),
+        cr_assert_str_eq(tu_json_str(h, "id"), want[k], "%s: hit %zu", query,
+                         k);
+        cr_assert_eq(tu_json_num(h, "rank"), (double)(offset + k + 1),
                      "%s: rank of hit %zu", query, k);
         k++;
     }
@@ -536,29 +519,30 @@ Test(cli, json_output_has_query_totals_and_hit_fields)
     cr_assert_eq(count_lines(r->out), 1, "one object per query: %s", r->out);
     cr_assert_str_empty(r->err, "stderr: %s", r->err);
     j = json_line(r->out, 0);
-    cr_assert_str_eq(json_str(j, "query"), "cotton harvesting Xinjiang");
-    cr_assert_str_eq(json_str(j, "qid"), "1");
-    cr_assert_eq(json_num(j, "total_hits"), 1);
-    cr_assert(json_num(j, "took_ms") >= 0, "took_ms < 0");
+    cr_assert_str_eq(tu_json_str(j, "query"), "cotton harvesting Xinjiang");
+    cr_assert_str_eq(tu_json_str(j, "qid"), "1");
+    cr_assert_eq(tu_json_num(j, "total_hits"), 1);
+    cr_assert(tu_json_num(j, "took_ms") >= 0, "took_ms < 0");
     hits = json_hits(j);
     cr_assert_eq(cJSON_GetArraySize(hits), 1);
     h = cJSON_GetArrayItem(hits, 0);
-    cr_assert_eq(json_num(h, "rank"), 1);
-    cr_assert_str_eq(json_str(h, "id"), SEED);
-    cr_assert_str_eq(json_str(h, "title"), SEED_TITLE);
-    cr_assert(json_num(h, "score") > 0, "score %g", json_num(h, "score"));
-    cr_assert_not_null(strstr(json_str(h, "snippet"), "cotton harvesting"),
-                       "snippet: %s", json_str(h, "snippet"));
-    cr_assert_null(strpbrk(json_str(h, "snippet"), "[]\033"),
-                   "JSON snippets carry no marks: %s", json_str(h, "snippet"));
+    cr_assert_eq(tu_json_num(h, "rank"), 1);
+    cr_assert_str_eq(tu_json_str(h, "id"), SEED);
+    cr_assert_str_eq(tu_json_str(h, "title"), SEED_TITLE);
+    cr_assert(tu_json_num(h, "score") > 0, "score %g", tu_json_num(h, "score"));
+    cr_assert_not_null(strstr(tu_json_str(h, "snippet"), "cotton harvesting"),
+                       "snippet: %s", tu_json_str(h, "snippet"));
+    cr_assert_null(strpbrk(tu_json_str(h, "snippet"), "[]\033"),
+                   "JSON snippets carry no marks: %s",
+                   tu_json_str(h, "snippet"));
     cJSON_Delete(j);
 
     /* Quotes survive the round trip; no match is total 0, hits []. */
     r = SEARCHER("-i", ix, "-f", "json", "\"Jinyi Khorgos\"");
     expect_code(r, 1);
     j = json_line(r->out, 0);
-    cr_assert_str_eq(json_str(j, "query"), "\"Jinyi Khorgos\"");
-    cr_assert_eq(json_num(j, "total_hits"), 0);
+    cr_assert_str_eq(tu_json_str(j, "query"), "\"Jinyi Khorgos\"");
+    cr_assert_eq(tu_json_num(j, "total_hits"), 0);
     cr_assert_eq(cJSON_GetArraySize(json_hits(j)), 0);
     cJSON_Delete(j);
 }
@@ -629,11 +613,11 @@ Test(cli, json_scores_are_bm25_and_ranked_best_first)
             want[d] = animal_score(queries[q], d);
             matching += want[d] > 0;
         }
-        cr_assert_eq(json_num(j, "total_hits"), matching, "q%zu total", q);
+        cr_assert_eq(tu_json_num(j, "total_hits"), matching, "q%zu total", q);
         cJSON_ArrayForEach(h, json_hits(j))
         {
-            const char *id = json_str(h, "id");
-            double got = json_num(h, "score");
+            const char *id = tu_json_str(h, "id");
+            double got = tu_json_num(h, "score");
             for (d = 0; d < 3 && strcmp(id, animal_ids[d]) != 0; d++)
                 ;
             cr_assert_lt(d, 3, "q%zu: unknown id %s", q, id);
@@ -773,9 +757,9 @@ Test(cli, batch_reads_qid_tab_query_lines_and_goes_on_after_an_error)
     cr_assert_eq(count_lines(r->out), 4, "%s", r->out);
     for (k = 0; k < 4; k++) {
         cJSON *j = json_line(r->out, k);
-        cr_assert_str_eq(json_str(j, "qid"), qids[k]);
-        cr_assert_str_eq(json_str(j, "query"), texts[k]);
-        cr_assert_eq(json_num(j, "total_hits"), totals[k], "line %d", k);
+        cr_assert_str_eq(tu_json_str(j, "qid"), qids[k]);
+        cr_assert_str_eq(tu_json_str(j, "query"), texts[k]);
+        cr_assert_eq(tu_json_num(j, "total_hits"), totals[k], "line %d", k);
         cJSON_Delete(j);
     }
 
@@ -912,9 +896,10 @@ Test(cli, text_output_never_prints_control_characters_of_the_input)
     const struct run *r;
     const char *p;
 
-    tu_write_str(tmp, "esc.jsonl",
-               "{\"id\":\"e\\u001b[31m1\",\"title\":\"Bad\\u001b[2Jtitle\\nnext"
-               "\\u0085line\",\"date\":\"d\\u0007\",\"body\":\"cotton\"}\n");
+    tu_write_str(
+        tmp, "esc.jsonl",
+        "{\"id\":\"e\\u001b[31m1\",\"title\":\"Bad\\u001b[2Jtitle\\nnext"
+        "\\u0085line\",\"date\":\"d\\u0007\",\"body\":\"cotton\"}\n");
     r = INDEXER("-i", ix, at("esc.jsonl"));
     expect_code(r, 0);
     r = SEARCHER("-i", ix, "cotton");
@@ -923,8 +908,7 @@ Test(cli, text_output_never_prints_control_characters_of_the_input)
         cr_assert(*p == '\n' || ((unsigned char)*p >= 0x20 && *p != 0x7f),
                   "control byte 0x%02x in: %s", (unsigned char)*p, r->out);
     cr_assert_null(strstr(r->out, "\xc2\x85"), "C1 control in: %s", r->out);
-    cr_assert_not_null(strstr(r->out, "Bad [2Jtitle next line"), "%s",
-                       r->out);
+    cr_assert_not_null(strstr(r->out, "Bad [2Jtitle next line"), "%s", r->out);
     cr_assert_eq(count_lines(r->out), 3, "one hit takes 3 lines: %s", r->out);
 }
 
@@ -946,7 +930,7 @@ Test(cli, count_prints_the_number_of_matching_documents)
 
 Test(cli, stats_counts_documents_and_sizes_every_table)
 {
-    static const char *const tables[] = {"docs", "text", "forms", "stems",
+    static const char *const tables[] = {"docs",  "text",  "forms",    "stems",
                                          "fdict", "sdict", "stemforms"};
     const struct run *r;
     unsigned long long total = 0, text = 0, without = 0;
@@ -970,14 +954,13 @@ Test(cli, stats_counts_documents_and_sizes_every_table)
     p = strstr(r->out, "stored text");
     cr_assert(p && sscanf(p, "stored text %llu", &text) == 1, "%s", r->out);
     p = strstr(r->out, "without text");
-    cr_assert(p && sscanf(p, "without text %llu", &without) == 1, "%s",
-              r->out);
+    cr_assert(p && sscanf(p, "without text %llu", &without) == 1, "%s", r->out);
     cr_assert(text > 0 && without > 0 && text + without == total,
               "text %llu + without %llu != total %llu", text, without, total);
     r = INDEXER("-i", at("nothing-here"), "--stats");
     expect_code(r, 2);
-    cr_assert(count_lines(r->err) == 1 && strstr(r->err, "not an index"),
-              "%s", r->err);
+    cr_assert(count_lines(r->err) == 1 && strstr(r->err, "not an index"), "%s",
+              r->err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1058,10 +1041,11 @@ Test(cli, indexer_malformed_json_line_names_file_and_line)
     const char *bad = at("bad.jsonl");
     const struct run *r;
 
-    tu_write_str(tmp, "bad.jsonl", "{\"id\":\"j1\",\"body\":\"alpha one\"}\n"
-                           "{\"id\":\"j2\",\"body\":\"alpha two\"}\n"
-                           "{\"id\":\"j3\",\"body\": alpha three}\n"
-                           "{\"id\":\"j4\",\"body\":\"alpha four\"}\n");
+    tu_write_str(tmp, "bad.jsonl",
+                 "{\"id\":\"j1\",\"body\":\"alpha one\"}\n"
+                 "{\"id\":\"j2\",\"body\":\"alpha two\"}\n"
+                 "{\"id\":\"j3\",\"body\": alpha three}\n"
+                 "{\"id\":\"j4\",\"body\":\"alpha four\"}\n");
     r = INDEXER("-q", "-i", ix, bad);
     expect_code(r, 2);
     {
@@ -1272,10 +1256,11 @@ Test(cli, failed_indexer_run_leaves_the_index_answers_byte_identical)
     answers(&before);
     expect_code(SEARCHER("-i", ix, "elephant"), 1);
     /* Valid new documents (one replacing d2), then a bad line 3. */
-    tu_write_str(tmp, "more.jsonl", "{\"id\":\"n1\",\"body\":\"elephant dog\"}\n"
-                            "{\"id\":\"d2\",\"body\":\"elephant seal\"}\n"
-                            "{\"id\":\"n3\", \"body\" \"no colon\"}\n"
-                            "{\"id\":\"n4\",\"body\":\"elephant four\"}\n");
+    tu_write_str(tmp, "more.jsonl",
+                 "{\"id\":\"n1\",\"body\":\"elephant dog\"}\n"
+                 "{\"id\":\"d2\",\"body\":\"elephant seal\"}\n"
+                 "{\"id\":\"n3\", \"body\" \"no colon\"}\n"
+                 "{\"id\":\"n4\",\"body\":\"elephant four\"}\n");
     r = INDEXER("-i", ix, at("more.jsonl"));
     expect_code(r, 2);
     ONE_LINE(r, "indexer", ":3: invalid JSON at column");
@@ -1378,8 +1363,8 @@ Test(cli, reuters_end_to_end)
         cr_assert_not_null(d, "bad line in %s", REUTERS);
         buf_clear(&title);
         buf_clear(&body);
-        words_of(&title, json_str(d, "title"));
-        words_of(&body, json_str(d, "body"));
+        words_of(&title, tu_json_str(d, "title"));
+        words_of(&body, tu_json_str(d, "body"));
         bahia += has_phrase(&title, &body, " bahia cocoa ") != 0;
         buffer += has_phrase(&title, &body, " buffer stock ") != 0;
         cocoa_not_buffer += has_phrase(&title, &body, " cocoa ") &&
@@ -1402,11 +1387,12 @@ Test(cli, reuters_end_to_end)
     cr_assert_eq(count_lines(r->out), 5, "%s", r->out);
 
     j = json_line(r->out, 0);
-    cr_assert_eq(json_num(j, "total_hits"), (double)bahia, "\"bahia cocoa\"");
+    cr_assert_eq(tu_json_num(j, "total_hits"), (double)bahia,
+                 "\"bahia cocoa\"");
     cJSON_ArrayForEach(h, json_hits(j))
     {
-        if (strcmp(json_str(h, "id"), "1") == 0) {
-            cr_assert_str_eq(json_str(h, "title"), "BAHIA COCOA REVIEW");
+        if (strcmp(tu_json_str(h, "id"), "1") == 0) {
+            cr_assert_str_eq(tu_json_str(h, "title"), "BAHIA COCOA REVIEW");
             found = 1;
         }
     }
@@ -1417,38 +1403,38 @@ Test(cli, reuters_end_to_end)
     cocoa = json_line(r->out, 1);
     cJSON_ArrayForEach(h, json_hits(cocoa))
     {
-        int in_title = strstr(json_str(h, "title"), "COCOA") != NULL;
+        int in_title = strstr(tu_json_str(h, "title"), "COCOA") != NULL;
         top_cocoa += nhits < 10 && in_title;
         all_cocoa += in_title;
         nhits++;
     }
-    cr_assert_eq(json_num(cocoa, "total_hits"), nhits, "all hits returned");
+    cr_assert_eq(tu_json_num(cocoa, "total_hits"), nhits, "all hits returned");
     cr_assert_geq(top_cocoa, 8, "only %d of the top 10 titles say COCOA",
                   top_cocoa);
     cr_assert_gt(top_cocoa / 10.0, (double)all_cocoa / nhits,
                  "COCOA titles no likelier at the top");
 
     j = json_line(r->out, 2);
-    cr_assert_eq(json_num(j, "total_hits"), (double)buffer, "buffer stock");
+    cr_assert_eq(tu_json_num(j, "total_hits"), (double)buffer, "buffer stock");
     cJSON_Delete(j);
     j = json_line(r->out, 3);
-    cr_assert_eq(json_num(j, "total_hits"), (double)cocoa_not_buffer,
+    cr_assert_eq(tu_json_num(j, "total_hits"), (double)cocoa_not_buffer,
                  "cocoa without buffer stock");
     cJSON_Delete(j);
 
     /* +cocoa +brazil: some, and each a hit of cocoa. */
     j = json_line(r->out, 4);
-    cr_assert_gt(json_num(j, "total_hits"), 0);
+    cr_assert_gt(tu_json_num(j, "total_hits"), 0);
     cJSON_ArrayForEach(h, json_hits(j))
     {
         const cJSON *c;
         found = 0;
         cJSON_ArrayForEach(c, json_hits(cocoa))
         {
-            found |= strcmp(json_str(c, "id"), json_str(h, "id")) == 0;
+            found |= strcmp(tu_json_str(c, "id"), tu_json_str(h, "id")) == 0;
         }
         cr_assert(found, "+cocoa +brazil hit %s is no cocoa hit",
-                  json_str(h, "id"));
+                  tu_json_str(h, "id"));
     }
     cJSON_Delete(j);
     cJSON_Delete(cocoa);

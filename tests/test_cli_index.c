@@ -242,7 +242,8 @@ Test(cli_index, truncated_gzip_is_one_line_and_leaves_the_index_as_it_was)
     r = INDEXER("-q", "-i", at("ix"), SEED);
     expect_code(r, "index seed", 0);
     before = run("cocoa\n", "searcher", ARGS("-i", at("ix"), "-f", "trec"));
-    write_packed(TU_GZ, (const unsigned char *)lines, strlen(lines), "n.jsonl.gz");
+    write_packed(TU_GZ, (const unsigned char *)lines, strlen(lines),
+                 "n.jsonl.gz");
     gz = read_all(at("n.jsonl.gz"), &n);
     tu_write_bytes(tmp, "cut.jsonl.gz", gz, n - 4); /* the length is lost */
     r = INDEXER("-i", at("ix"), at("cut.jsonl.gz"));

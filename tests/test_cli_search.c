@@ -280,24 +280,6 @@ json_of(const struct tu_run *r)
     return j;
 }
 
-static double
-num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-    cr_assert(cJSON_IsNumber(v), "\"%s\" is not a number", key);
-    return v->valuedouble;
-}
-
-static const char *
-str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-    cr_assert(cJSON_IsString(v), "\"%s\" is not a string", key);
-    return v->valuestring;
-}
-
 /* ---------------------------------------------------------------------- */
 /* --ids and --count against the JSON output.                             */
 
@@ -331,12 +313,12 @@ Test(search, ids_and_count_agree_with_the_normal_output)
         cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(j, "hits"))
         {
             cr_assert_lt(k, l.n, "%s: fewer ids than hits", queries[q]);
-            cr_assert_str_eq(l.v[k], str(h, "id"), "%s: hit %zu", queries[q],
-                             k);
+            cr_assert_str_eq(l.v[k], tu_json_str(h, "id"), "%s: hit %zu",
+                             queries[q], k);
             k++;
         }
         cr_assert_eq(k, l.n, "%s: %zu hits, %zu ids", queries[q], k, l.n);
-        cr_assert_eq(num(j, "total_hits"), (double)k,
+        cr_assert_eq(tu_json_num(j, "total_hits"), (double)k,
                      "%s: every hit listed, so the total is exact", queries[q]);
         cr_assert_eq(strtod(count->out, NULL), (double)k,
                      "%s: --count says %s, %zu hits", queries[q], count->out,
@@ -403,21 +385,22 @@ Test(search, explain_terms_sum_to_the_score_in_json)
             double sum = 0;
             int terms = 0;
             cr_assert(cJSON_IsArray(ex), "%s: hit %s has no explain array",
-                      queries[q], str(h, "id"));
+                      queries[q], tu_json_str(h, "id"));
             cJSON_ArrayForEach(t, ex)
             {
-                double df = num(t, "df"), idf = num(t, "idf");
-                cr_assert(strlen(str(t, "term")) > 0, "%s: empty term",
+                double df = tu_json_num(t, "df"), idf = tu_json_num(t, "idf");
+                cr_assert(strlen(tu_json_str(t, "term")) > 0, "%s: empty term",
                           queries[q]);
-                cr_assert(num(t, "tf") >= 1 && df >= 1 &&
+                cr_assert(tu_json_num(t, "tf") >= 1 && df >= 1 &&
                               df <= (double)nsdocs && idf > 0 &&
-                              num(t, "doc_len") >= 1,
+                              tu_json_num(t, "doc_len") >= 1,
                           "%s: hit %s term %s: tf %g df %g idf %g len %g",
-                          queries[q], str(h, "id"), str(t, "term"),
-                          num(t, "tf"), df, idf, num(t, "doc_len"));
+                          queries[q], tu_json_str(h, "id"),
+                          tu_json_str(t, "term"), tu_json_num(t, "tf"), df, idf,
+                          tu_json_num(t, "doc_len"));
                 /* A word's idf by the formula of README.md. */
-                if (strcmp(str(t, "term"), "cocoa") == 0 ||
-                    strcmp(str(t, "term"), "prices") == 0) {
+                if (strcmp(tu_json_str(t, "term"), "cocoa") == 0 ||
+                    strcmp(tu_json_str(t, "term"), "prices") == 0) {
                     double want =
                         log(1 + ((double)nsdocs - df + 0.5) / (df + 0.5));
                     cr_assert(fabs(idf - want) < 1e-5,
@@ -425,14 +408,14 @@ Test(search, explain_terms_sum_to_the_score_in_json)
                               "(df + 0.5)) = %f with N %zu, df %g",
                               queries[q], idf, want, nsdocs, df);
                 }
-                sum += num(t, "contribution");
+                sum += tu_json_num(t, "contribution");
                 terms++;
             }
             cr_assert_gt(terms, 0, "%s: hit %s explained by nothing",
-                         queries[q], str(h, "id"));
-            cr_assert(fabs(sum - num(h, "score")) < 1e-5 * (terms + 1),
+                         queries[q], tu_json_str(h, "id"));
+            cr_assert(fabs(sum - tu_json_num(h, "score")) < 1e-5 * (terms + 1),
                       "%s: hit %s: terms sum to %f, score %f", queries[q],
-                      str(h, "id"), sum, num(h, "score"));
+                      tu_json_str(h, "id"), sum, tu_json_num(h, "score"));
             hits++;
         }
         cr_assert_gt(hits, 0, "%s: no hits", queries[q]);
@@ -663,7 +646,7 @@ Test(search, totals_line_groups_digits_and_says_at_least_when_pruned)
             cJSON_GetObjectItemCaseSensitive(o, "hits"));
         int exact =
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "total_exact"));
-        with_commas((unsigned long long)num(o, "total_hits"), total);
+        with_commas((unsigned long long)tu_json_num(o, "total_hits"), total);
         snprintf(want, sizeof want, "%zu of %s%s hits in ", nhits,
                  exact ? "" : "at least ", total);
         cr_assert(strncmp(t->err, want, strlen(want)) == 0 &&
@@ -673,9 +656,9 @@ Test(search, totals_line_groups_digits_and_says_at_least_when_pruned)
                   "%s: stderr \"%s\", want \"%s... ms\"", queries[q], t->err,
                   want);
         if (strcmp(queries[q], "+said") == 0)
-            cr_assert(exact && num(o, "total_hits") >= 1000,
+            cr_assert(exact && tu_json_num(o, "total_hits") >= 1000,
                       "+said: an exact total over 1,000 (%g)",
-                      num(o, "total_hits"));
+                      tu_json_num(o, "total_hits"));
         cJSON_Delete(o);
     }
 }

@@ -1166,9 +1166,11 @@ Test(reader, compressed_stdin_and_folders_are_decompressed_too)
     }
     tu_make_dir(tmp, "d");
     write_packed(TU_GZ, "d/a.txt.gz", "Packed title\npacked body\n");
-    write_packed(TU_XZ, "d/b.jsonl.xz", "{\"id\":\"bx\",\"body\":\"from xz\"}\n");
+    write_packed(TU_XZ, "d/b.jsonl.xz",
+                 "{\"id\":\"bx\",\"body\":\"from xz\"}\n");
     write_packed(TU_ZST, "d/c.zst", "{\"id\":\"cz\",\"body\":\"from zstd\"}\n");
-    write_packed(TU_GZ, "d/t.gz", "<DOC><DOCNO>T1</DOCNO><TEXT>trec</TEXT></DOC>");
+    write_packed(TU_GZ, "d/t.gz",
+                 "<DOC><DOCNO>T1</DOCNO><TEXT>trec</TEXT></DOC>");
     expect("d", RD_AUTO, NULL,
            "d/a.txt.gz|Packed title|packed body\\n|0\n"
            "bx||from xz|1\n"

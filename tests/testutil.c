@@ -1,6 +1,7 @@
 /* testutil.c - helpers shared by the test files (not a test itself). */
 #include "testutil.h"
 
+#include <cjson/cJSON.h>
 #include <lzma.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -370,4 +371,22 @@ tu_pack(enum tu_packer how, int fast, const void *data, size_t len,
     }
     *outlen = n;
     return out;
+}
+
+double
+tu_json_num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    cr_assert(cJSON_IsNumber(v), "\"%s\" is not a number", key);
+    return v->valuedouble;
+}
+
+const char *
+tu_json_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    cr_assert(cJSON_IsString(v), "\"%s\" is not a string", key);
+    return v->valuestring;
 }

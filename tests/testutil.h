@@ -14,6 +14,11 @@ void tu_rm_tree(const char *path);
  * test, ignoring SIGPIPE (a program may exit before reading its input).
  */
 void tu_make_tmp(char *dir, size_t cap, const char *name);
+/* A JSON object's number or string member; the test fails without it. */
+struct cJSON;
+double tu_json_num(const struct cJSON *o, const char *key);
+const char *tu_json_str(const struct cJSON *o, const char *key);
+
 /* The compressors the readers accept. */
 enum tu_packer { TU_GZ, TU_XZ, TU_ZST };
 /*
