@@ -79,6 +79,50 @@ qry_free(struct qry_node *q)
     free(q);
 }
 
+/* A bare ranked word on the stop list. */
+static int
+droppable(const struct qry_node *k, const struct stop_list *sl)
+{
+    return k->kind == QRY_TERM && k->occur == QRY_SHOULD &&
+           k->field == QRY_ANY && k->nwords == 1 && k->modes[0] == QRY_W_STEM &&
+           stop_contains(sl, k->words[0], strlen(k->words[0]));
+}
+
+int
+qry_drop_stopwords(struct qry_node *q, const struct stop_list *sl,
+                   struct buf *dropped)
+{
+    size_t i, kept = 0;
+    int keeps_one = 0, rc;
+
+    if (q == NULL || q->kind != QRY_BOOL || sl == NULL)
+        return SE_OK;
+    for (i = 0; i < q->nkids; i++) {
+        rc = qry_drop_stopwords(q->kids[i], sl, dropped);
+        if (rc != SE_OK)
+            return rc;
+        if (q->kids[i]->occur != QRY_MUST_NOT && !droppable(q->kids[i], sl))
+            keeps_one = 1;
+    }
+    if (!keeps_one)
+        return SE_OK;
+    for (i = 0; dropped && i < q->nkids; i++)
+        if (droppable(q->kids[i], sl)) {
+            rc = buf_append(dropped, q->kids[i]->words[0],
+                            strlen(q->kids[i]->words[0]) + 1);
+            if (rc != SE_OK)
+                return rc;
+        }
+    for (i = 0; i < q->nkids; i++) {
+        if (droppable(q->kids[i], sl))
+            qry_free(q->kids[i]);
+        else
+            q->kids[kept++] = q->kids[i];
+    }
+    q->nkids = kept;
+    return SE_OK;
+}
+
 static int
 add_kid(struct qry_node *parent, struct qry_node *kid)
 {

@@ -37,6 +37,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+#include "stopwords.h"
 #include "tokenizer.h"
 
 #define QRY_MAX_BYTES 65536  /* longer queries are refused */
@@ -100,5 +102,16 @@ struct qry_error {
 int qry_parse(const char *text, size_t len, int flags, struct tok *tok,
               struct qry_node **out, struct qry_error *err);
 void qry_free(struct qry_node *q);
+/*
+ * Leave out the stop words of `sl` among the bare ranked words of `q`:
+ * QRY_TERM leaves by stem, anywhere in the document, occurring SHOULD,
+ * in a group that keeps some clause neither dropped nor excluded. So a
+ * query of stop words only ("the who") stays whole, and phrases, =exact
+ * words, prefixes, fielded words, +word, AND and NEAR operands keep
+ * theirs. Each dropped word is appended to `dropped` (if not NULL)
+ * followed by a NUL. Returns SE_OK or SE_ENOMEM (give the query up).
+ */
+int qry_drop_stopwords(struct qry_node *q, const struct stop_list *sl,
+                       struct buf *dropped);
 
 #endif

@@ -70,8 +70,11 @@ static const char options[] =
     "      --all             juxtaposed words and phrases are all required\n"
     "      --plain           no operators: quotes, +, - and the rest are text\n"
     "      --stem-phrases    \"a phrase\" matches stems, as ~\"a phrase\"\n"
+    "      --keep-stopwords  rank common words (the, of...) too; by default\n"
+    "                        a bare word on the stop list is left out when\n"
+    "                        the query has other words\n"
     "      --max-expansions N  words a prefix* may stand for (default 128)\n"
-    "      --k1 X, --b X     BM25 parameters (default 1.2 and 0.75)\n"
+    "      --k1 X, --b X     BM25 parameters (default 1.5 and 0.6)\n"
     "      --snippet-words N words in a snippet (default 30; 0: none)\n"
     "      --run-tag TAG     last column of trec output (default searcher)\n"
     "      --timings FILE    write QID<TAB>MICROSECONDS<TAB>HITS per query\n"
@@ -99,6 +102,7 @@ struct opts {
     int ids;     /* --ids: only the external ids */
     int explain; /* --explain: the BM25 breakdown of each hit */
     int sort_date;
+    int keep_stopwords;
     int64_t since, until; /* day numbers; INT64_MIN, INT64_MAX: no bound */
     double k1, b;
     const char *run_tag;
@@ -118,6 +122,7 @@ struct ctx {
     struct opts o;
     struct idx *ix;
     struct stem *stem;
+    const struct stop_list *stops; /* NULL: none for the language, or kept */
     struct tok *tok;
     struct doc_text *text;
     struct docdates *dates; /* NULL without --since, --until, --sort date */
@@ -125,6 +130,7 @@ struct ctx {
     int color;
     int batch; /* queries come from standard input, one a line */
     struct buf body, snippets;
+    struct buf dropped; /* stop words left out of the current query */
     struct explained ex;
 };
 
@@ -346,6 +352,9 @@ run_query(struct ctx *c, const char *qid, const char *where, const char *text,
         out_query_error(stderr, where, &qe, text, len);
         return 2;
     }
+    buf_clear(&c->dropped);
+    if (rc == SE_OK)
+        rc = qry_drop_stopwords(q, c->stops, &c->dropped);
     if (c->dates && (c->o.since != INT64_MIN || c->o.until != INT64_MAX)) {
         mo.filter = docdates_filter;
         mo.filter_arg = c->dates;
@@ -408,18 +417,19 @@ run_query(struct ctx *c, const char *qid, const char *where, const char *text,
     }
     took = now_ms() - t0;
     if (rc == SE_OK) {
-        struct out_query oq = {.qid = qid,
-                               .text = text,
-                               .text_len = len,
-                               .total = res.total,
-                               .total_exact = res.exact,
-                               .offset = c->o.offset,
-                               .took_ms = took,
-                               .hits = hits,
-                               .nhits = res.nhits,
-                               .avgdl = meta.docs ? (double)meta.total_len /
-                                                        (double)meta.docs
-                                                  : 0};
+        struct out_query oq = {
+            .qid = qid,
+            .text = text,
+            .text_len = len,
+            .total = res.total,
+            .total_exact = res.exact,
+            .offset = c->o.offset,
+            .took_ms = took,
+            .hits = hits,
+            .nhits = res.nhits,
+            .avgdl = meta.docs ? (double)meta.total_len / (double)meta.docs : 0,
+            .dropped = (const char *)c->dropped.data,
+            .dropped_len = c->dropped.len};
         if (explain_at)
             explain_at[res.nhits] = c->ex.n;
         for (i = 0; i < res.nhits; i++) {
@@ -532,6 +542,7 @@ main(int argc, char **argv)
         {"until", required_argument, NULL, 'u'},
         {"sort", required_argument, NULL, 'o'},
         {"stem-phrases", no_argument, NULL, 'H'},
+        {"keep-stopwords", no_argument, NULL, 'k'},
         {"max-expansions", required_argument, NULL, 'X'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -622,6 +633,9 @@ main(int argc, char **argv)
         case 'H':
             c.o.flags |= QRY_STEM_PHRASES;
             break;
+        case 'k':
+            c.o.keep_stopwords = 1;
+            break;
         case 'X':
             c.o.max_expansions = parse_count(optarg, "--max-expansions");
             if (c.o.max_expansions == 0)
@@ -660,6 +674,8 @@ main(int argc, char **argv)
     }
     if (rc == SE_OK)
         rc = stem_new(meta.language, &c.stem);
+    if (rc == SE_OK && !c.o.keep_stopwords)
+        c.stops = stop_list_for(stem_language(c.stem));
     if (rc == SE_OK)
         rc = tok_new(&c.tok);
     if (rc == SE_OK)
@@ -713,6 +729,7 @@ out:
         status = 2;
     buf_release(&c.body);
     buf_release(&c.snippets);
+    buf_release(&c.dropped);
     buf_release(&c.ex.labels);
     free(c.ex.v);
     free(c.ex.label_at);

@@ -291,9 +291,22 @@ out_summary(FILE *f, const struct out_query *q)
 {
     char shown[32], total[32];
 
-    fprintf(f, "%s of %s%s hits in %.1f ms\n", grouped(q->nhits, shown),
+    size_t at, k;
+
+    fprintf(f, "%s of %s%s hits in %.1f ms", grouped(q->nhits, shown),
             q->total_exact ? "" : "at least ", grouped(q->total, total),
             q->took_ms);
+    for (at = 0; at < q->dropped_len; at += strlen(q->dropped + at) + 1) {
+        /* Each word once, in query order. */
+        for (k = 0; k < at; k += strlen(q->dropped + k) + 1)
+            if (strcmp(q->dropped + k, q->dropped + at) == 0)
+                break;
+        if (k < at)
+            continue;
+        fprintf(f, "%s", at ? ", " : "; common words left out: ");
+        put_field(f, q->dropped + at, strlen(q->dropped + at));
+    }
+    fputc('\n', f);
 }
 
 /* The code point of the valid UTF-8 sequence at p (n bytes), or -1. */

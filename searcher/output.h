@@ -52,7 +52,9 @@ struct out_query {
     double took_ms;
     const struct out_hit *hits;
     size_t nhits;
-    double avgdl; /* mean document length, for the text of --explain */
+    double avgdl;        /* mean document length, for the text of --explain */
+    const char *dropped; /* stop words left out, each NUL-terminated */
+    size_t dropped_len;  /* bytes at `dropped` (NULs included) */
 };
 
 /* Append `s` as a JSON string (quotes included; invalid UTF-8 -> U+FFFD). */
@@ -67,7 +69,8 @@ int out_write(FILE *f, enum out_format format, const struct out_query *q,
 int out_write_ids(FILE *f, const struct out_query *q, int qid_column);
 /*
  * The totals line: "10 of 1,234 hits in 0.8 ms", "at least" before a
- * total that is a lower bound; digits grouped by thousands with commas.
+ * total that is a lower bound; digits grouped by thousands with commas;
+ * then "; common words left out: the, of" when the query dropped some.
  */
 void out_summary(FILE *f, const struct out_query *q);
 /*

@@ -663,6 +663,63 @@ Test(search, totals_line_groups_digits_and_says_at_least_when_pruned)
     }
 }
 
+/* The ids and scores of a JSON result, one "id score" a line. */
+static void
+ranking_of(const struct tu_run *r, struct buf *out)
+{
+    cJSON *o = json_of(r);
+    const cJSON *h;
+
+    buf_clear(out);
+    cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(o, "hits"))
+        buf_printf(out, "%s %.6f\n", tu_json_str(h, "id"),
+                   tu_json_num(h, "score"));
+    cJSON_Delete(o);
+}
+
+Test(search, stop_words_are_left_out_of_ranked_words_and_said_so)
+{
+    struct buf with = BUF_INIT, without = BUF_INIT, kept = BUF_INIT;
+    const struct tu_run *r;
+
+    index_sample();
+    /* The same ranking as the query without them, score for score. */
+    ranking_of(SEARCHER("-f", "json", "-n", "20", "the price of the oil"),
+               &with);
+    ranking_of(SEARCHER("-f", "json", "-n", "20", "price oil"), &without);
+    cr_assert_gt(with.len, 0);
+    cr_assert_str_eq(buf_cstr(&with), buf_cstr(&without));
+    r = SEARCHER("the price of the oil");
+    cr_assert_not_null(strstr(r->err, " ms; common words left out: the, of\n"),
+                       "stderr: %s", r->err);
+    /* --plain too: natural-language text is what the list is for. */
+    ranking_of(SEARCHER("-f", "json", "-n", "20", "--plain",
+                        "What is the price of oil?"),
+               &kept);
+    cr_assert_str_eq(buf_cstr(&kept), buf_cstr(&without));
+    /* --keep-stopwords ranks them: scores change, "the" is explained. */
+    r = SEARCHER("-f", "json", "-n", "20", "--keep-stopwords", "--explain",
+                 "the price of the oil");
+    cr_assert_not_null(strstr(r->out, "\"term\":\"the\""), "%s", r->out);
+    ranking_of(r, &kept);
+    cr_assert_str_neq(buf_cstr(&kept), buf_cstr(&without));
+    r = SEARCHER("--keep-stopwords", "the price of the oil");
+    cr_assert_null(strstr(r->err, "left out"), "stderr: %s", r->err);
+    /* Stop words only: nothing is left out, and they find documents. */
+    r = SEARCHER("-f", "json", "the who");
+    expect_code(r, 0, "the who");
+    r = SEARCHER("the who");
+    cr_assert_null(strstr(r->err, "left out"), "stderr: %s", r->err);
+    /* A phrase keeps its stop words: fewer documents than "price" alone. */
+    r = SEARCHER("--count", "\"the price of\"");
+    cr_assert(atoi(r->out) > 0 &&
+                  atoi(r->out) < atoi(SEARCHER("--count", "=price")->out),
+              "\"the price of\": %s", r->out);
+    buf_release(&with);
+    buf_release(&without);
+    buf_release(&kept);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Errors                                                                  */
 

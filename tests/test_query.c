@@ -829,3 +829,74 @@ Test(query, labels_are_the_clauses_as_written)
     qry_free(q);
     tok_free(tok);
 }
+
+/* qry_drop_stopwords(): the tree left and the words dropped ("|"-joined). */
+Test(query, stop_words_leave_only_bare_ranked_words)
+{
+    static const struct {
+        const char *text;
+        int flags;
+        const char *tree, *dropped;
+    } c[] = {
+        {"the price of oil", 0, "w:price@5 | w:oil@14", "the|of"},
+        {"The price OF oil", QRY_PLAIN, "w:price@5 | w:oil@14", "the|of"},
+        /* a query of stop words only stays whole */
+        {"the who", 0, "w:the@1 | w:who@5", ""},
+        {"to be or not to be", QRY_PLAIN,
+         "w:to@1 | w:be@4 | w:or@7 | w:not@10 | w:to@14 | w:be@17", ""},
+        /* what the user marked keeps them */
+        {"+the cotton", 0, "+w:the@2 | w:cotton@6", ""},
+        {"\"town of cotton\" the", 0, "p:town of cotton@1", "the"},
+        {"=the cotton", 0, "p:the@1 | w:cotton@6", ""},
+        {"title:the cotton", 0, "title:w:the@1 | w:cotton@11", ""},
+        {"the* cotton", 0, "w:the*@1 | w:cotton@6", ""},
+        {"the NEAR/3 cotton", 0, "n/3:the cotton@1", ""},
+        {"the AND cotton", 0, "+w:the@1 | +w:cotton@9", ""},
+        {"the cotton", QRY_ALL, "+w:the@1 | +w:cotton@5", ""},
+        /* an excluded clause does not count as a reason to drop */
+        {"the -cotton", 0, "w:the@1 | -w:cotton@6", ""},
+        {"the -cotton wheat", 0, "-w:cotton@6 | w:wheat@13", "the"},
+        /* each group on its own */
+        {"(the OR of) cotton", 0, "w:cotton@13", "the|of"}, /* one group */
+        {"(the OR of) AND cotton", 0, "+(w:the@2 | w:of@9)@1 | +w:cotton@17",
+         ""},
+        {"(the OR oil) AND (of OR wheat)", 0, "+(w:oil@9)@1 | +(w:wheat@25)@18",
+         "the|of"},
+        {"China's don't isn't", 0, "w:china's@1", "don't|isn't"},
+    };
+    struct tok *tok = new_tok();
+    const struct stop_list *en = stop_list_for("english");
+    struct buf tree = BUF_INIT, dropped = BUF_INIT;
+    size_t i, k;
+
+    for (i = 0; i < sizeof c / sizeof *c; i++) {
+        struct qry_node *q;
+        struct qry_error err;
+        int rc =
+            qry_parse(c[i].text, strlen(c[i].text), c[i].flags, tok, &q, &err);
+        cr_assert_eq(rc, SE_OK, "'%s': %s", c[i].text, err.msg);
+        buf_clear(&dropped);
+        rc = qry_drop_stopwords(q, en, &dropped);
+        cr_assert_eq(rc, SE_OK);
+        render(q, &tree);
+        cr_expect_str_eq(buf_cstr(&tree), c[i].tree, "'%s' gives\n  %s",
+                         c[i].text, buf_cstr(&tree));
+        for (k = 0; k + 1 < dropped.len; k++)
+            if (dropped.data[k] == '\0')
+                dropped.data[k] = '|';
+        if (dropped.len)
+            dropped.len--; /* the last NUL */
+        cr_expect_str_eq(buf_cstr(&dropped), c[i].dropped, "'%s' dropped %s",
+                         c[i].text, buf_cstr(&dropped));
+        /* No list, no change. */
+        qry_free(q);
+        rc = qry_parse(c[i].text, strlen(c[i].text), c[i].flags, tok, &q, &err);
+        cr_assert_eq(rc, SE_OK);
+        cr_assert_eq(qry_drop_stopwords(q, NULL, NULL), SE_OK);
+        cr_expect(q->nkids >= 1);
+        qry_free(q);
+    }
+    buf_release(&tree);
+    buf_release(&dropped);
+    tok_free(tok);
+}
