@@ -213,15 +213,19 @@ class Ours(Engine):
     def index(self, corpus_file, path, errfile, threads=1):
         shutil.rmtree(path, ignore_errors=True)
         os.makedirs(path)
+        # The peers count the title once, as --title-weight 1 does.
         return run([self.indexer, "-i", path, "--format", "jsonl",
-                    "--threads", str(threads), corpus_file], errfile=errfile)
+                    "--title-weight", "1", "--threads", str(threads),
+                    corpus_file], errfile=errfile)
 
     def query(self, path, qfile, runfile, timfile, errfile, count=False):
         if os.path.exists(timfile):
             os.remove(timfile)
         # Top-10 rankings are pruned and count a lower bound; --count
-        # counts every match, as the peers' --count does.
+        # counts every match, as the peers' --count does. The peers' BM25
+        # (k1 = 1.2, b = 0.75) on every word of the query, stop words too.
         return run([self.searcher, "-i", path, "--format", "trec", "-n", "10",
+                    "--k1", "1.2", "--b", "0.75", "--keep-stopwords",
                     "--timings", timfile] + (["--count"] if count else []),
                    stdin=qfile, stdout=runfile, errfile=errfile)
 

@@ -240,7 +240,9 @@ wr_open(const char *dir, const struct wr_options *o, struct wr **out)
         w->meta.format = DOC_FORMAT_VERSION;
         snprintf(w->meta.language, sizeof w->meta.language, "%s",
                  stem_language(s));
-        w->meta.title_weight = o->title_weight ? o->title_weight : 1;
+        w->meta.title_weight = o->title_weight       ? o->title_weight
+                               : o->new_title_weight ? o->new_title_weight
+                                                     : 1;
         w->stem = s;
         rc = doc_meta_save(w->txn, &w->meta);
     } else if (rc == SE_OK) {

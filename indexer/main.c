@@ -10,9 +10,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -52,7 +52,7 @@ static const char usage[] =
     "      --language NAME  stemming language of a new index (default\n"
     "                       english; 'none' for no stemming)\n"
     "      --memory MB      memory for buffered postings (default 256)\n"
-    "      --title-weight N count title words N times (1 to 16, default 1;\n"
+    "      --title-weight N count title words N times (1 to 16, default 2;\n"
     "                       fixed when the index is created)\n"
     "      --threads N      threads in all (default 1); N - 1 workers\n"
     "                       tokenize and compress ahead of the inverter\n"
@@ -203,9 +203,8 @@ print_stats(const char *dir)
         idx_close(ix);
         return 2;
     }
-    printf("index        %s (format %u, language %s, title weight %u)\n",
-           dir, (unsigned)meta.format, meta.language,
-           (unsigned)meta.title_weight);
+    printf("index        %s (format %u, language %s, title weight %u)\n", dir,
+           (unsigned)meta.format, meta.language, (unsigned)meta.title_weight);
     printf("documents    %llu\n", (unsigned long long)meta.docs);
     printf("tokens       %llu (%.1f a document)\n",
            (unsigned long long)meta.total_len,
@@ -281,7 +280,7 @@ delete_docs(const char *dir, char *const *ids, int n, int quiet)
     for (i = 0; rc == SE_OK && i < n; i++) {
         size_t len = strlen(ids[i]);
         rc = len > 0 && len <= PL_TERM_MAX ? wr_delete(w, ids[i], len)
-                                          : SE_ENOTFOUND;
+                                           : SE_ENOTFOUND;
         if (rc == SE_ENOTFOUND) {
             fprintf(stderr, "indexer: warning: %s: no document with id '%s'\n",
                     dir, ids[i]);
@@ -338,9 +337,8 @@ run_check(const char *dir, int quiet)
     if (!quiet)
         printf("%s: sound: %llu documents, %llu stems, %llu forms, %llu "
                "postings in %llu blocks\n",
-               dir, (unsigned long long)rep.docs,
-               (unsigned long long)rep.stems, (unsigned long long)rep.forms,
-               (unsigned long long)rep.postings,
+               dir, (unsigned long long)rep.docs, (unsigned long long)rep.stems,
+               (unsigned long long)rep.forms, (unsigned long long)rep.postings,
                (unsigned long long)rep.blocks);
     return 0;
 }
@@ -364,7 +362,9 @@ main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     const char *dir = "index";
-    struct wr_options wo = {NULL, WR_MEMORY_DEFAULT, 0, 1};
+    struct wr_options wo = {.memory = WR_MEMORY_DEFAULT,
+                            .new_title_weight = WR_TITLE_WEIGHT_DEFAULT,
+                            .threads = 1};
     struct rd_options ro = {0, 0};
     enum rd_format fmt = RD_AUTO;
     struct rd_reader *rd = NULL;
@@ -414,8 +414,9 @@ main(int argc, char **argv)
             mb = strtoul(optarg, &end, 10);
             if (errno || end == optarg || *end || optarg[0] == '-' || mb < 1 ||
                 mb > 1048576) {
-                fprintf(stderr,
-                        "indexer: --memory needs megabytes from 1 to 1048576\n");
+                fprintf(
+                    stderr,
+                    "indexer: --memory needs megabytes from 1 to 1048576\n");
                 return 2;
             }
             wo.memory = (size_t)mb << 20;
@@ -564,13 +565,14 @@ main(int argc, char **argv)
             fprintf(stderr, "indexer: %s\n", rd_error(rd));
             goto out;
         }
-        struct wr_doc wd = {d.id,    d.id_len,    d.title, d.title_len,
-                            d.date,  d.date_len,  d.body,  d.body_len};
+        struct wr_doc wd = {d.id,   d.id_len,   d.title, d.title_len,
+                            d.date, d.date_len, d.body,  d.body_len};
         rc = wr_add(w, &wd);
         if (rc == SE_EINVAL) {
             if (d.line)
-                fprintf(stderr, "indexer: %s:%llu: id is empty or longer than "
-                                "500 bytes\n",
+                fprintf(stderr,
+                        "indexer: %s:%llu: id is empty or longer than "
+                        "500 bytes\n",
                         d.source, (unsigned long long)d.line);
             else
                 fprintf(stderr, "indexer: %s: id is longer than 500 bytes\n",
@@ -588,7 +590,7 @@ main(int argc, char **argv)
             if (t - last >= 0.5) {
                 double mb = rd_bytes_read(rd) / 1e6;
                 last = t;
-                fprintf(stderr, "\r%llu documents, %.1f", 
+                fprintf(stderr, "\r%llu documents, %.1f",
                         (unsigned long long)wr_stats(w)->added, mb);
                 if (total)
                     fprintf(stderr, " of %.1f", total / 1e6);
@@ -610,8 +612,7 @@ main(int argc, char **argv)
         fprintf(stderr,
                 "indexer: %llu documents (%llu replaced), %llu tokens, "
                 "%.1f MB of text in %.2f s (%.1f MB/s)\n",
-                (unsigned long long)st->added,
-                (unsigned long long)st->replaced,
+                (unsigned long long)st->added, (unsigned long long)st->replaced,
                 (unsigned long long)st->tokens, mb, secs,
                 secs > 0 ? mb / secs : 0.0);
     }

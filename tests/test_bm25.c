@@ -28,9 +28,9 @@
 #include "match.h"
 #include "query.h"
 #include "stemmer.h"
+#include "testutil.h"
 #include "tokenizer.h"
 #include "writer.h"
-#include "testutil.h"
 
 /* ---------------------------------------------------------------- */
 /* bm25.h on its own                                                 */
@@ -291,7 +291,8 @@ small_model(struct small *s, const struct tdoc *docs, size_t n)
 static void
 write_docs(const char *dir, const struct tdoc *docs, size_t n)
 {
-    struct wr_options o = {"english", 0, 0, 1};
+    struct wr_options o = {
+        .language = "english", .memory = 0, .title_weight = 0, .threads = 1};
     struct wr *w;
     size_t i;
     int rc;
@@ -676,7 +677,8 @@ Test(bm25, scores_follow_replacements_and_deletions)
     };
     struct tdoc now[NDOCS];
     struct small s;
-    struct wr_options o = {NULL, 0, 0, 1};
+    struct wr_options o = {
+        .language = NULL, .memory = 0, .title_weight = 0, .threads = 1};
     struct wr *w;
     size_t i, n = 0;
     int rc;

@@ -800,7 +800,10 @@ build_each(void *arg, const char *id, const char *title, const char *date,
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
     /* A small memory budget: the index is written in several flushes. */
-    struct wr_options o = {"english", (size_t)16 << 20, 0, 1};
+    struct wr_options o = {.language = "english",
+                           .memory = (size_t)16 << 20,
+                           .title_weight = 0,
+                           .threads = 1};
     struct build b = {NULL, SE_OK, ""};
     char dir[] = "/tmp/test_match.XXXXXX", err[512] = "";
 
@@ -1299,7 +1302,8 @@ struct tdoc {
 static void
 build_small(char *dir, const struct tdoc *docs, size_t n, struct corpus *c)
 {
-    struct wr_options o = {"english", 0, 0, 1};
+    struct wr_options o = {
+        .language = "english", .memory = 0, .title_weight = 0, .threads = 1};
     struct wr *w;
     size_t i;
     int rc;

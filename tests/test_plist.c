@@ -29,8 +29,8 @@
 #include "index.h"
 #include "plist.h"
 #include "posting.h"
-#include "writer.h"
 #include "testutil.h"
+#include "writer.h"
 
 #define NDOCS 1500
 #define MAXPOS 8
@@ -190,7 +190,8 @@ word_list(const char *word, struct list *l)
 static void
 setup(void)
 {
-    struct wr_options o = {"english", 0, 0, 1};
+    struct wr_options o = {
+        .language = "english", .memory = 0, .title_weight = 0, .threads = 1};
     char title[64], body[1024], id[16];
     struct wr *w;
     uint32_t i;

@@ -174,7 +174,8 @@ as_wr(const struct cdoc *d)
 static struct wr *
 wr_open_ok(const char *dir, size_t memory)
 {
-    struct wr_options o = {NULL, memory, 0, 1};
+    struct wr_options o = {
+        .language = NULL, .memory = memory, .title_weight = 0, .threads = 1};
     struct wr *w = NULL;
     int rc = wr_open(dir, &o, &w);
 
@@ -1214,7 +1215,10 @@ Test(writer, threads_give_what_one_thread_gives)
     size_t c, i;
 
     for (c = 0; c < sizeof counts / sizeof *counts; c++) {
-        struct wr_options o = {NULL, WR_MEMORY_MIN, 0, counts[c]};
+        struct wr_options o = {.language = NULL,
+                               .memory = WR_MEMORY_MIN,
+                               .title_weight = 0,
+                               .threads = counts[c]};
         struct wr *w = NULL;
         int rc;
         snprintf(name, sizeof name, "t%u", counts[c]);
@@ -1622,7 +1626,10 @@ Test(writer, killed_writer_leaves_its_last_commit_and_reruns_cleanly)
     if (pid == 0) {
         /* The child indexes with a tiny budget and is killed after its
          * second automatic commit plus a few more documents. */
-        struct wr_options o = {NULL, WR_MEMORY_MIN, 0, 1};
+        struct wr_options o = {.language = NULL,
+                               .memory = WR_MEMORY_MIN,
+                               .title_weight = 0,
+                               .threads = 1};
         struct wr *cw;
         size_t extra = 0;
         if (wr_open(dir, &o, &cw) != SE_OK)
@@ -1704,7 +1711,8 @@ Test(writer, bad_ids_and_foreign_dirs_are_refused)
     sub_dir("foreign", dir, sizeof dir);
     w = (struct wr *)&w;
     {
-        struct wr_options o = {NULL, 0, 0, 1};
+        struct wr_options o = {
+            .language = NULL, .memory = 0, .title_weight = 0, .threads = 1};
         rc = wr_open(dir, &o, &w);
     }
     cr_assert_eq(rc, SE_ENOINDEX, "foreign dir: %s", se_strerror(rc));
@@ -1714,7 +1722,8 @@ Test(writer, bad_ids_and_foreign_dirs_are_refused)
 
 Test(writer, the_language_is_fixed_at_creation)
 {
-    struct wr_options o = {"french", 0, 0, 1};
+    struct wr_options o = {
+        .language = "french", .memory = 0, .title_weight = 0, .threads = 1};
     struct cdoc d;
     struct pl_stats st;
     struct idx_txn *txn;
@@ -1787,7 +1796,8 @@ static const char *const tw_docs[][3] = {
 static void
 tw_index(const char *dir, unsigned weight, int copies)
 {
-    struct wr_options o = {NULL, 0, weight, 1};
+    struct wr_options o = {
+        .language = NULL, .memory = 0, .title_weight = weight, .threads = 1};
     struct wr *w;
     size_t i;
     int rc, k;
@@ -1863,7 +1873,8 @@ Test(writer, title_weight_counts_the_title_as_if_written_that_many_times)
 {
     char a[128], b[128], c[128];
     struct buf da = BUF_INIT, db = BUF_INIT, dc = BUF_INIT;
-    struct wr_options o = {NULL, 0, 3, 1};
+    struct wr_options o = {
+        .language = NULL, .memory = 0, .title_weight = 3, .threads = 1};
     struct wr *w;
     int rc;
 
