@@ -1438,8 +1438,11 @@ run_optional(const struct run *r, const struct clause *root)
         if (full) {
             theta = hp->h[0].score;
             while (ess < nopt && prefix[ess] <= theta) {
+                /* A list with documents left may now skip some uncounted;
+                 * one already over cannot. */
+                if (!opt[ess]->ended)
+                    res->exact = 0;
                 ess++;
-                res->exact = 0;
             }
         }
         for (i = ess; i < nopt; i++)

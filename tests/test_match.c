@@ -1562,8 +1562,8 @@ Test(match, pruned_top_k_equals_the_head_of_the_full_ranking)
                       text, i + 1, top.hits[i].doc, top.hits[i].score,
                       all.hits[i].doc, all.hits[i].score);
         pruned += !top.exact;
-        cr_assert(top.total <= all.total &&
-                      (top.exact || top.total >= top.nhits),
+        cr_assert(top.exact ? top.total == all.total
+                            : top.total <= all.total && top.total >= top.nhits,
                   "%s: total %llu of %llu", text, (unsigned long long)top.total,
                   (unsigned long long)all.total);
         match_result_release(&top);
