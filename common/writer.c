@@ -704,6 +704,9 @@ flush_table(struct wr *w, enum pl_kind kind)
         rc = pl_stats_put(w->txn, kind, term, e->len, &st);
         if (rc != SE_OK)
             break;
+        /* Written: give its memory back now, for LMDB's dirty pages to
+         * reuse, so that a flush does not hold both at their peak. */
+        buf_release(&t->terms[order[i].idx].post);
         if (kind == PL_FORMS) {
             const struct wr_term *s = &w->stems.terms[e->stem];
             rc = idx_put(w->txn, IDX_STEMFORMS, term_str(&w->stems, s), s->len,
