@@ -17,14 +17,19 @@
  *     prefix words;
  *   - with QRY_PLAIN the leaves are exactly the tokens of the text, in
  *     order, each a stemmed TERM in any field (SHOULD; MUST with QRY_ALL):
- *     every operator is text.
+ *     every operator is text;
+ *   - qry_drop_stopwords() (English list) keeps every rule above, drops
+ *     one leaf per word it reports, each on the list, and leaves no group
+ *     holding a bare ranked stop word beside a clause it would keep.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "error.h"
 #include "fuzz.h"
+#include "buf.h"
 #include "query.h"
+#include "stopwords.h"
 #include "tokenizer.h"
 
 static struct tok *fqry_tok, *fqry_plain_tok;
@@ -148,6 +153,64 @@ fqry_walk(struct fqry_walk *w, const struct qry_node *q, int root)
         fqry_check_plain(w, q);
 }
 
+/* A bare ranked word (SHOULD, any field, by stem) on the list. */
+static int
+fqry_droppable(const struct qry_node *k, const struct stop_list *sl)
+{
+    return k->kind == QRY_TERM && k->occur == QRY_SHOULD &&
+           k->field == QRY_ANY && k->modes[0] == QRY_W_STEM &&
+           stop_contains(sl, k->words[0], strlen(k->words[0]));
+}
+
+/* After the drop: a group keeps stop words only when all it keeps is. */
+static void
+fqry_check_dropped(const struct qry_node *q, const struct stop_list *sl)
+{
+    size_t i;
+    int stop = 0, other = 0;
+
+    if (q->kind != QRY_BOOL)
+        return;
+    for (i = 0; i < q->nkids; i++) {
+        fqry_check_dropped(q->kids[i], sl);
+        if (fqry_droppable(q->kids[i], sl))
+            stop = 1;
+        else if (q->kids[i]->occur != QRY_MUST_NOT)
+            other = 1;
+    }
+    FUZZ_CHECK(!(stop && other), "a stop word kept beside another clause");
+}
+
+static void
+fqry_drop(struct qry_node *q, size_t leaves, size_t columns)
+{
+    const struct stop_list *sl = stop_list_for("english");
+    struct buf dropped = BUF_INIT;
+    struct fqry_walk w = {0};
+    size_t at, n = 0;
+    int rc = qry_drop_stopwords(q, sl, &dropped);
+
+    FUZZ_CHECK(rc == SE_OK || rc == SE_ENOMEM,
+               "qry_drop_stopwords() returned an unexpected code");
+    if (rc != SE_OK) {
+        buf_release(&dropped);
+        return;
+    }
+    w.columns = columns;
+    fqry_walk(&w, q, 1);
+    for (at = 0; at < dropped.len; n++) {
+        const char *word = (const char *)dropped.data + at;
+        size_t len = strnlen(word, dropped.len - at);
+        FUZZ_CHECK(at + len < dropped.len, "a dropped word without its NUL");
+        FUZZ_CHECK(stop_contains(sl, word, len), "dropped a word off the list");
+        at += len + 1;
+    }
+    FUZZ_CHECK(w.leaves + n == leaves,
+               "the drop lost or kept leaves it did not report");
+    fqry_check_dropped(q, sl);
+    buf_release(&dropped);
+}
+
 /* Tokens of the text, as QRY_PLAIN must see them. */
 static size_t
 fqry_count_tokens(const char *text, size_t len)
@@ -200,6 +263,7 @@ fqry_parse(const char *text, size_t len, int flags)
     if (flags & QRY_PLAIN)
         FUZZ_CHECK(w.leaves == tokens,
                    "QRY_PLAIN gave fewer clauses than the text has tokens");
+    fqry_drop(q, w.leaves, w.columns);
     qry_free(q);
 }
 
