@@ -360,6 +360,12 @@ idx_txn_begin(struct idx *ix, int write, struct idx_txn **out)
     return SE_OK;
 }
 
+uint64_t
+idx_txn_snapshot(const struct idx_txn *txn)
+{
+    return (uint64_t)mdb_txn_id(txn->txn);
+}
+
 void
 idx_reserve(struct idx *ix, size_t bytes)
 {

@@ -77,6 +77,12 @@ int idx_txn_begin(struct idx *ix, int write, struct idx_txn **out);
 void idx_reserve(struct idx *ix, size_t bytes);
 /* The map's current size and how many times this handle has grown it. */
 int idx_map_info(struct idx *ix, uint64_t *mapsize, unsigned *grows);
+/*
+ * The commit a read transaction sees (LMDB's transaction id): two read
+ * transactions with the same number see the same data, so what was read
+ * in one may be kept for the other.
+ */
+uint64_t idx_txn_snapshot(const struct idx_txn *txn);
 /* Commit and free. On failure the transaction is aborted all the same. */
 int idx_txn_commit(struct idx_txn *txn);
 /* Abort and free; NULL does nothing. */

@@ -131,6 +131,10 @@ struct ctx {
     int batch; /* queries come from standard input, one a line */
     struct buf body, snippets;
     struct buf dropped; /* stop words left out of the current query */
+    /* The metadata of the last query, and the commit it was read from: a
+     * batch of queries on an unchanged index reads it once. */
+    struct doc_meta meta;
+    uint64_t meta_snapshot; /* 0: none kept */
     struct explained ex;
 };
 
@@ -365,8 +369,17 @@ run_query(struct ctx *c, const char *qid, const char *where, const char *text,
     }
     if (rc == SE_OK)
         rc = idx_txn_begin(c->ix, 0, &txn);
-    if (rc == SE_OK)
+    if (rc == SE_OK && c->meta_snapshot != 0 &&
+        idx_txn_snapshot(txn) == c->meta_snapshot) {
+        meta = c->meta;
+    } else if (rc == SE_OK) {
+        c->meta_snapshot = 0;
         rc = doc_meta_load(txn, &meta);
+        if (rc == SE_OK) {
+            c->meta = meta;
+            c->meta_snapshot = idx_txn_snapshot(txn);
+        }
+    }
     if (rc == SE_ENOTFOUND)
         rc = SE_ENOINDEX;
     if (rc == SE_OK && c->dates)

@@ -848,3 +848,43 @@ Test(index, stemforms_keeps_sorted_unique_pairs)
     idx_txn_abort(txn);
     idx_close(ix);
 }
+
+/* Read transactions tell which commit they see; a write makes a new one. */
+Test(index, snapshot_numbers_change_with_each_commit_only)
+{
+    struct idx *ix, *reader;
+    struct idx_txn *w, *r1, *r2;
+    uint64_t before, after;
+
+    make_tmp();
+    ix = open_ok(tmp, IDX_CREATE);
+    w = begin(ix, 1);
+    put_ok(w, IDX_META, "k", 1, "1", 1, 0);
+    commit_ok(w);
+    reader = open_ok(tmp, IDX_RDONLY);
+    r1 = begin(reader, 0);
+    r2 = begin(reader, 0);
+    before = idx_txn_snapshot(r1);
+    cr_assert_gt(before, 0);
+    cr_assert_eq(idx_txn_snapshot(r2), before, "same data, same number");
+    idx_txn_abort(r2);
+    /* An aborted write changes nothing. */
+    w = begin(ix, 1);
+    put_ok(w, IDX_META, "k", 1, "2", 1, 0);
+    idx_txn_abort(w);
+    r2 = begin(reader, 0);
+    cr_assert_eq(idx_txn_snapshot(r2), before);
+    idx_txn_abort(r2);
+    w = begin(ix, 1);
+    put_ok(w, IDX_META, "k", 1, "3", 1, 0);
+    commit_ok(w);
+    r2 = begin(reader, 0);
+    after = idx_txn_snapshot(r2);
+    cr_assert_gt(after, before, "a commit gives a new number");
+    /* The older transaction still sees its own commit. */
+    cr_assert_eq(idx_txn_snapshot(r1), before);
+    idx_txn_abort(r1);
+    idx_txn_abort(r2);
+    idx_close(reader);
+    idx_close(ix);
+}
