@@ -7,8 +7,9 @@
 #                      through ours, Xapian and FTS5; writes bench/RELEVANCE.md
 #                      (indexes, runs, logs, results.json: bench/out/relevance)
 #   EVAL_ARGS=...      more options for bench/relevance.py, e.g.
-#                      --no-experiments (no (k1, b) grid, title x2, stop
-#                      words: a minute less) or --only cisi,adi (see --help)
+#                      --no-experiments (no (k1, b) grid, leave-one-out,
+#                      ablations, model variants: 1.5 minutes less) or
+#                      --only cisi,adi (see --help)
 #   $(BUILD)/eval [-q] [-c] [-M depth] QRELS RUN    the evaluator alone
 #
 # The evaluator needs nothing from common/ but error.o (se_strerror), so it
