@@ -76,6 +76,42 @@ json_explain(struct buf *b, const struct out_hit *h)
     return rc == SE_OK ? buf_putc(b, ']') : rc;
 }
 
+/*
+ * The offset of the first stop word in q->dropped at or after `at` that
+ * the list has not already given (each word once, in query order), or
+ * q->dropped_len when there is none.
+ */
+static size_t
+next_dropped(const struct out_query *q, size_t at)
+{
+    size_t k;
+
+    for (; at < q->dropped_len; at += strlen(q->dropped + at) + 1) {
+        for (k = 0; k < at; k += strlen(q->dropped + k) + 1)
+            if (strcmp(q->dropped + k, q->dropped + at) == 0)
+                break;
+        if (k == at)
+            return at;
+    }
+    return q->dropped_len;
+}
+
+/* ,"left_out":["the","of"] when the query left stop words out. */
+static int
+json_dropped(struct buf *b, const struct out_query *q)
+{
+    size_t at;
+    int rc = SE_OK;
+
+    for (at = next_dropped(q, 0); rc == SE_OK && at < q->dropped_len;
+         at = next_dropped(q, at + strlen(q->dropped + at) + 1)) {
+        rc = buf_puts(b, at ? "," : ",\"left_out\":[");
+        if (rc == SE_OK)
+            rc = out_json_string(b, q->dropped + at, strlen(q->dropped + at));
+    }
+    return rc == SE_OK && q->dropped_len ? buf_putc(b, ']') : rc;
+}
+
 static int
 write_json(FILE *f, const struct out_query *q)
 {
@@ -92,9 +128,13 @@ write_json(FILE *f, const struct out_query *q)
     if (rc == SE_OK)
         rc = buf_printf(&b,
                         ",\"total_hits\":%llu,\"total_exact\":%s,"
-                        "\"took_ms\":%.3f,\"hits\":[",
+                        "\"took_ms\":%.3f",
                         (unsigned long long)q->total,
                         q->total_exact ? "true" : "false", q->took_ms);
+    if (rc == SE_OK)
+        rc = json_dropped(&b, q);
+    if (rc == SE_OK)
+        rc = buf_puts(&b, ",\"hits\":[");
     for (i = 0; rc == SE_OK && i < q->nhits; i++) {
         const struct out_hit *h = &q->hits[i];
         rc = buf_printf(&b, "%s{\"rank\":%zu,\"id\":", i ? "," : "",
@@ -290,19 +330,13 @@ void
 out_summary(FILE *f, const struct out_query *q)
 {
     char shown[32], total[32];
-
-    size_t at, k;
+    size_t at;
 
     fprintf(f, "%s of %s%s hits in %.1f ms", grouped(q->nhits, shown),
             q->total_exact ? "" : "at least ", grouped(q->total, total),
             q->took_ms);
-    for (at = 0; at < q->dropped_len; at += strlen(q->dropped + at) + 1) {
-        /* Each word once, in query order. */
-        for (k = 0; k < at; k += strlen(q->dropped + k) + 1)
-            if (strcmp(q->dropped + k, q->dropped + at) == 0)
-                break;
-        if (k < at)
-            continue;
+    for (at = next_dropped(q, 0); at < q->dropped_len;
+         at = next_dropped(q, at + strlen(q->dropped + at) + 1)) {
         fprintf(f, "%s", at ? ", " : "; common words left out: ");
         put_field(f, q->dropped + at, strlen(q->dropped + at));
     }

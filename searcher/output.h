@@ -59,7 +59,11 @@ struct out_query {
 
 /* Append `s` as a JSON string (quotes included; invalid UTF-8 -> U+FFFD). */
 int out_json_string(struct buf *b, const char *s, size_t len);
-/* Write one query's results in `format`; `color` for ANSI in text. */
+/*
+ * Write one query's results in `format`; `color` for ANSI in text. JSON
+ * has "left_out" (the stop words the query left out, each once) when the
+ * query left some out.
+ */
 int out_write(FILE *f, enum out_format format, const struct out_query *q,
               const char *run_tag, int color);
 /*

@@ -692,6 +692,15 @@ Test(search, stop_words_are_left_out_of_ranked_words_and_said_so)
     r = SEARCHER("the price of the oil");
     cr_assert_not_null(strstr(r->err, " ms; common words left out: the, of\n"),
                        "stderr: %s", r->err);
+    r = SEARCHER("-f", "json", "-n", "1", "the price of the oil");
+    cr_assert_not_null(
+        strstr(r->out, ",\"took_ms\":") &&
+                strstr(r->out, ",\"left_out\":[\"the\",\"of\"],\"hits\":[{")
+            ? r->out
+            : NULL,
+        "JSON: %s", r->out);
+    r = SEARCHER("-f", "json", "-n", "1", "price oil");
+    cr_assert_null(strstr(r->out, "left_out"), "JSON: %s", r->out);
     /* --plain too: natural-language text is what the list is for. */
     ranking_of(SEARCHER("-f", "json", "-n", "20", "--plain",
                         "What is the price of oil?"),
