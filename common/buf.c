@@ -150,6 +150,12 @@ buf_get_varint(const unsigned char **p, const unsigned char *end, uint32_t *v)
     uint64_t x;
     int rc;
 
+    /* Most values (gaps, counts, lengths) take one byte: no loop, no call. */
+    if (s < end && *s < 0x80) {
+        *v = *s;
+        *p = s + 1;
+        return SE_OK;
+    }
     rc = buf_get_varint64(&s, end, &x);
     if (rc != SE_OK)
         return rc;
