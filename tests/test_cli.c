@@ -5,11 +5,11 @@
  * The binaries are $SE_BUILD/indexer and $SE_BUILD/searcher (SE_BUILD
  * defaults to "build"), run from the top of the tree, so the seed's id is
  * the path given: seeds/xinjiang-business-group-ciie.txt. Each test works
- * in its own mkdtemp() folder, where the index lives. run() forks and
- * execs, feeds standard input through a pipe and reads standard output and
- * standard error through pipes (so the searcher never sees a terminal),
- * kills a run that hangs, and fails the test when a program dies of a
- * signal: bad input must give a message and an exit status, never a crash.
+ * in its own mkdtemp() folder, where the index lives. run_args() runs
+ * them through testutil's tu_run_as(): standard input, output and error
+ * through pipes (so the searcher never sees a terminal), a run that hangs
+ * killed, and the test failed when a program dies of a signal: bad input
+ * must give a message and an exit status, never a crash.
  *
  * Every error is checked to be exactly one line starting with the program's
  * name (STYLE.md: main.c prints one line), naming the file, line or column
@@ -40,17 +40,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,10 +57,6 @@
 #define SEED "seeds/xinjiang-business-group-ciie.txt"
 #define SEED_TITLE "Xinjiang business group craves cooperation deals in CIIE"
 #define REUTERS "../shared/corpora/news/reuters21578/reuters21578.jsonl"
-#define NOBODY 65534
-#define RUN_SECONDS 120 /* a run still going after this is killed: a hang */
-#define EXIT_NO_UID 125 /* the child could not switch to NOBODY */
-#define EXIT_NO_EXEC 127
 
 /* Three documents small enough to score by hand (no titles: body only). */
 static const char animals[] =
@@ -142,7 +134,8 @@ struct run {
     int code; /* exit status */
     const char *out, *err;
     size_t out_len, err_len;
-    struct buf outb, errb, cmd; /* cmd: the command line, for messages */
+    struct tu_run tr; /* what out and err point into */
+    struct buf cmd;   /* the command line, for messages */
 };
 
 /* Every run of a test, freed by teardown (each test is its own process). */
@@ -162,8 +155,7 @@ teardown(void)
     size_t i;
 
     for (i = 0; i < nruns; i++) {
-        buf_release(&runs[i]->outb);
-        buf_release(&runs[i]->errb);
+        tu_run_release(&runs[i]->tr);
         buf_release(&runs[i]->cmd);
         free(runs[i]);
     }
@@ -175,146 +167,34 @@ teardown(void)
 
 TestSuite(cli, .init = setup, .fini = teardown, .timeout = 300);
 
-/* In the child: plumb, maybe drop root, exec. Never returns. */
-static void
-child(int in, int out, int err, int as_nobody, const char *path,
-      const char *const *argv)
-{
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-        _exit(EXIT_NO_EXEC);
-    close(in);
-    close(out);
-    close(err);
-    unsetenv("NO_COLOR"); /* plain output must come from the pipe alone */
-    if (as_nobody && geteuid() == 0 &&
-        (setgroups(0, NULL) != 0 || setgid(NOBODY) != 0 ||
-         setuid(NOBODY) != 0 || getuid() != NOBODY)) {
-        dprintf(2, "test_cli: cannot become uid %d: %s\n", NOBODY,
-                strerror(errno));
-        _exit(EXIT_NO_UID);
-    }
-    execv(path, (char *const *)argv);
-    dprintf(2, "test_cli: %s: %s\n", path, strerror(errno));
-    _exit(EXIT_NO_EXEC);
-}
-
 /*
  * Run $SE_BUILD/`prog` with `args` (NULL-terminated), `in` (or nothing) on
- * its standard input; as uid NOBODY if `as_nobody` and we are root. Fails
+ * its standard input; as uid 65534 if `as_nobody` and we are root. Fails
  * the test if the program was killed by a signal or could not start.
  */
 static const struct run *
 run_args(const char *in, int as_nobody, const char *prog,
          const char *const *args)
 {
-    const char *build = getenv("SE_BUILD");
-    const char *argv[32];
-    char path[PATH_MAX];
     struct run *r, **grown;
-    int pin[2], pout[2], perr[2], status, i;
-    size_t inlen = in ? strlen(in) : 0, inoff = 0;
-    time_t deadline = time(NULL) + RUN_SECONDS;
-    pid_t pid;
+    int i;
 
     r = calloc(1, sizeof *r);
     grown = realloc(runs, (nruns + 1) * sizeof *runs);
     cr_assert(r != NULL && grown != NULL, "out of memory");
     runs = grown;
     runs[nruns++] = r;
-    snprintf(path, sizeof path, "%s/%s", build && *build ? build : "build",
-             prog);
-    argv[0] = path;
     buf_puts(&r->cmd, prog);
-    for (i = 0; args[i]; i++) {
-        cr_assert_lt(i + 2, (int)(sizeof argv / sizeof *argv), "too many");
-        argv[i + 1] = args[i];
+    for (i = 0; args[i]; i++)
         buf_printf(&r->cmd, " '%s'", args[i]);
-    }
-    argv[i + 1] = NULL;
     if (in)
-        buf_printf(&r->cmd, " < (%zu bytes)", inlen);
-    cr_assert(pipe(pin) == 0 && pipe(pout) == 0 && pipe(perr) == 0, "pipe: %s",
-              strerror(errno));
-    pid = fork();
-    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        close(pin[1]);
-        close(pout[0]);
-        close(perr[0]);
-        child(pin[0], pout[1], perr[1], as_nobody, path, argv);
-    }
-    close(pin[0]);
-    close(pout[1]);
-    close(perr[1]);
-    fcntl(pin[1], F_SETFL, O_NONBLOCK);
-    if (inlen == 0) {
-        close(pin[1]);
-        pin[1] = -1;
-    }
-    while (pout[0] >= 0 || perr[0] >= 0) {
-        struct pollfd pf[3];
-        int fds[3] = {pout[0], perr[0], pin[1]}, k;
-        nfds_t n = 0;
-        for (k = 0; k < 3; k++)
-            if (fds[k] >= 0) {
-                pf[n].fd = fds[k];
-                pf[n].events = k == 2 ? POLLOUT : POLLIN;
-                pf[n].revents = 0;
-                n++;
-            }
-        if (time(NULL) > deadline) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            cr_assert_fail("%s: still running after %d s", buf_cstr(&r->cmd),
-                           RUN_SECONDS);
-        }
-        if (poll(pf, n, 1000) < 0) {
-            cr_assert_eq(errno, EINTR, "poll: %s", strerror(errno));
-            continue;
-        }
-        for (k = 0; k < (int)n; k++) {
-            char chunk[65536];
-            ssize_t got;
-            if (pf[k].revents == 0)
-                continue;
-            if (pf[k].fd == pin[1]) {
-                got = write(pin[1], in + inoff, inlen - inoff);
-                if (got > 0)
-                    inoff += (size_t)got;
-                if ((got < 0 && errno != EAGAIN) || inoff == inlen) {
-                    close(pin[1]); /* done, or the reader left (EPIPE) */
-                    pin[1] = -1;
-                }
-                continue;
-            }
-            got = read(pf[k].fd, chunk, sizeof chunk);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got > 0) {
-                buf_append(pf[k].fd == pout[0] ? &r->outb : &r->errb, chunk,
-                           (size_t)got);
-                continue;
-            }
-            close(pf[k].fd);
-            if (pf[k].fd == pout[0])
-                pout[0] = -1;
-            else
-                perr[0] = -1;
-        }
-    }
-    if (pin[1] >= 0)
-        close(pin[1]);
-    cr_assert_eq(waitpid(pid, &status, 0), pid, "waitpid: %s", strerror(errno));
-    r->out = buf_cstr(&r->outb);
-    r->out_len = r->outb.len;
-    r->err = buf_cstr(&r->errb);
-    r->err_len = r->errb.len;
-    cr_assert(WIFEXITED(status), "%s: killed by signal %d\nstderr: %s",
-              buf_cstr(&r->cmd), WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-              r->err);
-    r->code = WEXITSTATUS(status);
-    cr_assert(r->code != EXIT_NO_UID && r->code != EXIT_NO_EXEC,
-              "%s: did not run: %s", buf_cstr(&r->cmd), r->err);
+        buf_printf(&r->cmd, " < (%zu bytes)", strlen(in));
+    tu_run_as(&r->tr, in, NULL, as_nobody, prog, args);
+    r->code = r->tr.code;
+    r->out = r->tr.out;
+    r->out_len = r->tr.out_len;
+    r->err = r->tr.err;
+    r->err_len = r->tr.err_len;
     return r;
 }
 

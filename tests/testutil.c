@@ -95,10 +95,33 @@ tu_hash(const char *s, size_t n)
 
 #define TU_RUN_SECONDS 120
 #define TU_NO_EXEC 127
+#define TU_NOBODY 65534
+
+/* In a child: become uid and gid TU_NOBODY if root. 0, or -1 on failure. */
+static int
+become_nobody(void)
+{
+    if (geteuid() != 0)
+        return 0;
+    if (setgroups(0, NULL) != 0 || setgid(TU_NOBODY) != 0 ||
+        setuid(TU_NOBODY) != 0 || getuid() != TU_NOBODY) {
+        dprintf(2, "testutil: cannot become uid %d: %s\n", TU_NOBODY,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
 
 void
 tu_run(struct tu_run *r, const char *in, const char *const *env,
        const char *prog, const char *const *args)
+{
+    tu_run_as(r, in, env, 0, prog, args);
+}
+
+void
+tu_run_as(struct tu_run *r, const char *in, const char *const *env,
+          int as_nobody, const char *prog, const char *const *args)
 {
     const char *build = getenv("SE_BUILD");
     const char *argv[64];
@@ -131,6 +154,8 @@ tu_run(struct tu_run *r, const char *in, const char *const *env,
         unsetenv("NO_COLOR");
         for (i = 0; env && env[i]; i++)
             putenv((char *)env[i]);
+        if (as_nobody && become_nobody() != 0)
+            _exit(TU_NO_EXEC);
         execv(path, (char *const *)argv);
         dprintf(2, "tu_run: %s: %s\n", path, strerror(errno));
         _exit(TU_NO_EXEC);
@@ -209,8 +234,6 @@ tu_run_release(struct tu_run *r)
     memset(r, 0, sizeof *r);
 }
 
-#define TU_NOBODY 65534
-
 void
 tu_start(struct tu_proc *p, const struct tu_limits *lim, const char *prog,
          const char *const *args)
@@ -250,9 +273,7 @@ tu_start(struct tu_proc *p, const struct tu_limits *lim, const char *prog,
             if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
                 _exit(TU_NO_EXEC);
         }
-        if (lim && lim->as_nobody && geteuid() == 0 &&
-            (setgroups(0, NULL) != 0 || setgid(TU_NOBODY) != 0 ||
-             setuid(TU_NOBODY) != 0))
+        if (lim && lim->as_nobody && become_nobody() != 0)
             _exit(TU_NO_EXEC);
         execv(path, (char *const *)argv);
         dprintf(2, "tu_start: %s: %s\n", path, strerror(errno));

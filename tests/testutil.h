@@ -56,6 +56,9 @@ struct tu_run {
  */
 void tu_run(struct tu_run *r, const char *in, const char *const *env,
             const char *prog, const char *const *args);
+/* tu_run(), as uid and gid 65534 if `as_nobody` and the test is root. */
+void tu_run_as(struct tu_run *r, const char *in, const char *const *env,
+               int as_nobody, const char *prog, const char *const *args);
 void tu_run_release(struct tu_run *r);
 
 /*
