@@ -474,6 +474,7 @@ check_doc_tables(struct chk *c)
 struct chk_scan {
     enum pl_kind kind;
     enum idx_table dict, post;
+    enum idx_table at;     /* where the block being read is: dict or post */
     struct idx_cursor *dc; /* dictionary cursor */
     int dr;                /* its state: 1 on an entry, 0 at the end */
     /* the term being read, from the map */
@@ -484,15 +485,38 @@ struct chk_scan {
     size_t hint;
 };
 
+/* The dictionary's counts must be what the term's postings add up to; then
+ * the term is recorded and the dictionary cursor moves on. */
+static int
+same_counts(struct chk *c, struct chk_scan *s, const struct pl_stats *st)
+{
+    uint32_t df = st->df;
+    uint64_t cf = st->cf;
+    int rc;
+
+    if (df != s->df || cf != s->cf)
+        return fail(c, s->dict, CHK_NO_DOC,
+                    "says df %u cf %llu, the postings add up to df %llu "
+                    "cf %llu",
+                    (unsigned)df, (unsigned long long)cf,
+                    (unsigned long long)s->df, (unsigned long long)s->cf);
+    if (s->kind == PL_FORMS)
+        rc = push_term(&c->forms, s->term, s->len, s->wcf);
+    else
+        rc = push_term(&c->stems, s->term, s->len, s->cf);
+    if (rc != SE_OK)
+        return rc;
+    s->dr = idx_cursor_next(s->dc);
+    return SE_OK;
+}
+
 /* The dictionary's entry for the term just read must say df and cf. */
 static int
 end_term(struct chk *c, struct chk_scan *s)
 {
     const void *k, *v;
     size_t klen, vlen;
-    const unsigned char *p, *end;
-    uint32_t df;
-    uint64_t cf;
+    struct pl_entry e;
     int rc, cmp;
 
     if (s->dr < 0)
@@ -511,25 +535,12 @@ end_term(struct chk *c, struct chk_scan *s)
     key_term(c, k, klen, 0, 0);
     if (cmp < 0)
         return fail(c, s->dict, CHK_NO_DOC, "a term without postings");
-    p = v;
-    end = p + vlen;
-    if (buf_get_varint(&p, end, &df) != SE_OK ||
-        buf_get_varint64(&p, end, &cf) != SE_OK || p != end)
+    if (pl_entry_decode(v, vlen, &e) != SE_OK)
         return fail(c, s->dict, CHK_NO_DOC, "entry does not decode");
-    if (df != s->df || cf != s->cf)
+    if (e.block)
         return fail(c, s->dict, CHK_NO_DOC,
-                    "says df %u cf %llu, the postings add up to df %llu "
-                    "cf %llu",
-                    (unsigned)df, (unsigned long long)cf,
-                    (unsigned long long)s->df, (unsigned long long)s->cf);
-    if (s->kind == PL_FORMS)
-        rc = push_term(&c->forms, s->term, s->len, s->wcf);
-    else
-        rc = push_term(&c->stems, s->term, s->len, s->cf);
-    if (rc != SE_OK)
-        return rc;
-    s->dr = idx_cursor_next(s->dc);
-    return SE_OK;
+                    "list both in the dictionary and in the postings table");
+    return same_counts(c, s, &e.st);
 }
 
 /* The positions of a forms block: inside each document, title apart. */
@@ -549,18 +560,18 @@ check_positions(struct chk *c, struct chk_scan *s, const struct post_view *v,
     }
     rc = post_decode_positions(v, c->btfs, c->pos);
     if (rc != SE_OK)
-        return fail(c, s->post, CHK_NO_DOC, "positions do not decode");
+        return fail(c, s->at, CHK_NO_DOC, "positions do not decode");
     for (i = 0; i < v->n; i++) {
         const struct chk_doc *d = docs[i];
         uint32_t tf = c->btfs[i], last = c->pos[at + tf - 1], title = 0;
         /* Title at 0..t-1, body from t+1 (t > 0) or 0: none at t. */
         uint32_t max = d->title ? d->len : d->len - 1;
         if (d->len == 0 || last > max)
-            return fail(c, s->post, d->id,
+            return fail(c, s->at, d->id,
                         "position %u past the document's end", last);
         for (k = at; k < at + tf; k++) {
             if (d->title && c->pos[k] == d->title)
-                return fail(c, s->post, d->id,
+                return fail(c, s->at, d->id,
                             "position %u between title and body", c->pos[k]);
             title += c->pos[k] < d->title;
         }
@@ -582,31 +593,31 @@ check_block(struct chk *c, struct chk_scan *s, uint32_t last, const void *val,
 
     rc = post_parse(val, vlen, &v);
     if (rc != SE_OK)
-        return fail(c, s->post, CHK_NO_DOC, "block header does not decode");
+        return fail(c, s->at, CHK_NO_DOC, "block header does not decode");
     if ((s->kind == PL_FORMS) != ((v.flags & POST_F_POSITIONS) != 0))
-        return fail(c, s->post, CHK_NO_DOC, "block %s positions",
+        return fail(c, s->at, CHK_NO_DOC, "block %s positions",
                     s->kind == PL_FORMS ? "lacks" : "has");
     if (post_decode_docs(&v, c->bdocs) != SE_OK)
-        return fail(c, s->post, CHK_NO_DOC, "doc ids do not decode");
+        return fail(c, s->at, CHK_NO_DOC, "doc ids do not decode");
     if (c->bdocs[v.n - 1] != last)
-        return fail(c, s->post, c->bdocs[v.n - 1],
+        return fail(c, s->at, c->bdocs[v.n - 1],
                     "block ends at doc %u, its key says %u",
                     (unsigned)c->bdocs[v.n - 1], (unsigned)last);
     if (s->df > 0 && c->bdocs[0] <= s->last)
-        return fail(c, s->post, c->bdocs[0],
+        return fail(c, s->at, c->bdocs[0],
                     "doc ids do not increase from the block before (%u)",
                     (unsigned)s->last);
     if (post_decode_tfs(&v, c->btfs) != SE_OK)
-        return fail(c, s->post, CHK_NO_DOC, "frequencies do not decode");
+        return fail(c, s->at, CHK_NO_DOC, "frequencies do not decode");
     for (i = 0; i < v.n; i++) {
         docs[i] = find_doc(c, c->bdocs[i], &s->hint);
         if (docs[i] == NULL)
-            return fail(c, s->post, c->bdocs[i], "posting of no document");
+            return fail(c, s->at, c->bdocs[i], "posting of no document");
         if (docs[i]->slen < min_len)
             min_len = docs[i]->slen;
     }
     if (v.min_len > min_len)
-        return fail(c, s->post, CHK_NO_DOC,
+        return fail(c, s->at, CHK_NO_DOC,
                     "block says no document is shorter than %u, one has %u",
                     (unsigned)v.min_len, (unsigned)min_len);
     /* Pruning trusts the impacts to bound every document of the block. */
@@ -617,7 +628,7 @@ check_block(struct chk *c, struct chk_scan *s, uint32_t last, const void *val,
                 docs[i]->slen >= v.impact_len[j])
                 break;
         if (j == v.nimpacts)
-            return fail(c, s->post, c->bdocs[i],
+            return fail(c, s->at, c->bdocs[i],
                         "tf %u and length %u are above the block's impacts",
                         (unsigned)c->btfs[i], (unsigned)docs[i]->slen);
     }
@@ -638,6 +649,52 @@ check_block(struct chk *c, struct chk_scan *s, uint32_t last, const void *val,
     c->rep->blocks++;
     c->rep->postings += v.n;
     return SE_OK;
+}
+
+/*
+ * Check the dictionary entries before the term (upto, ulen), or all that
+ * are left when upto is NULL: each must keep its list in itself, since the
+ * postings table has none of theirs.
+ */
+static int
+drain_dict(struct chk *c, struct chk_scan *s, const unsigned char *upto,
+           size_t ulen)
+{
+    const void *k, *v;
+    size_t klen, vlen;
+    struct pl_entry e;
+    struct post_view pv;
+    int rc;
+
+    while (s->dr == 1) {
+        rc = idx_cursor_get(s->dc, &k, &klen, &v, &vlen);
+        if (rc != SE_OK)
+            return lmdb_error(c, s->dict, rc);
+        if (upto && cmp_bytes(k, klen, upto, ulen) >= 0)
+            return SE_OK;
+        key_term(c, k, klen, 0, 0);
+        if (pl_entry_decode(v, vlen, &e) != SE_OK)
+            return fail(c, s->dict, CHK_NO_DOC, "entry does not decode");
+        if (e.block == NULL)
+            return fail(c, s->dict, CHK_NO_DOC, "a term without postings");
+        s->term = k;
+        s->len = klen;
+        s->df = s->cf = s->wcf = 0;
+        s->hint = 0;
+        s->at = s->dict;
+        /* No key names its last document: the block does. */
+        if (post_parse(e.block, e.block_len, &pv) != SE_OK)
+            return fail(c, s->dict, CHK_NO_DOC,
+                        "block header does not decode");
+        if (post_decode_docs(&pv, c->bdocs) != SE_OK)
+            return fail(c, s->dict, CHK_NO_DOC, "doc ids do not decode");
+        rc = check_block(c, s, c->bdocs[pv.n - 1], e.block, e.block_len);
+        if (rc == SE_OK)
+            rc = same_counts(c, s, &e.st);
+        if (rc != SE_OK)
+            return rc;
+    }
+    return s->dr < 0 ? lmdb_error(c, s->dict, s->dr) : SE_OK;
 }
 
 static int
@@ -676,8 +733,10 @@ scan_postings(struct chk *c, enum pl_kind kind)
             break;
         }
         last = idx_get_be32(key + tlen + 1);
-        if (s.term && cmp_bytes(s.term, s.len, key, tlen) != 0) {
-            rc = end_term(c, &s);
+        if (s.term == NULL || cmp_bytes(s.term, s.len, key, tlen) != 0) {
+            rc = s.term ? end_term(c, &s) : SE_OK;
+            if (rc == SE_OK)
+                rc = drain_dict(c, &s, key, tlen);
             if (rc != SE_OK)
                 break;
             s.df = s.cf = s.wcf = 0;
@@ -685,6 +744,7 @@ scan_postings(struct chk *c, enum pl_kind kind)
         }
         s.term = key;
         s.len = tlen;
+        s.at = s.post;
         key_term(c, key, tlen, 1, last);
         rc = check_block(c, &s, last, v, vlen);
         if (rc != SE_OK)
@@ -694,17 +754,10 @@ scan_postings(struct chk *c, enum pl_kind kind)
         rc = lmdb_error(c, s.post, r);
     else if (rc != SE_OK && rc != SE_ECORRUPT)
         rc = lmdb_error(c, s.post, rc);
-    if (rc == SE_OK && s.term)
+    if (rc == SE_OK && s.term && s.at == s.post)
         rc = end_term(c, &s);
-    if (rc == SE_OK && s.dr < 0)
-        rc = lmdb_error(c, s.dict, s.dr);
-    if (rc == SE_OK && s.dr == 1) {
-        rc = idx_cursor_get(s.dc, &k, &klen, NULL, NULL);
-        if (rc == SE_OK) {
-            key_term(c, k, klen, 0, 0);
-            rc = fail(c, s.dict, CHK_NO_DOC, "a term without postings");
-        }
-    }
+    if (rc == SE_OK)
+        rc = drain_dict(c, &s, NULL, 0);
 out:
     idx_cursor_close(cur);
     idx_cursor_close(s.dc);

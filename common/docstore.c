@@ -84,7 +84,7 @@ doc_meta_load(struct idx_txn *txn, struct doc_meta *m)
     if (rc != SE_OK || n != 4)
         return rc == SE_OK || rc == SE_ENOTFOUND ? SE_ECORRUPT : rc;
     m->format = get_le32(v);
-    if (m->format != DOC_FORMAT_VERSION)
+    if (m->format < DOC_FORMAT_OLDEST || m->format > DOC_FORMAT_VERSION)
         return SE_EVERSION;
     rc = meta_get(txn, "language", &v, &n);
     if (rc != SE_OK || n == 0 || n >= DOC_LANG_MAX)

@@ -6,7 +6,8 @@
  *
  * Bytes written (tables are those of index.h):
  *   IDX_META "magic"    "searchengine-index"
- *            "format"   u32 LE, DOC_FORMAT_VERSION
+ *            "format"   u32 LE, DOC_FORMAT_VERSION (DOC_FORMAT_OLDEST
+ *                       and later are read)
  *            "language" the stemmer's algorithm name, ASCII
  *            "stats"    u64 LE documents, u64 LE total length in tokens
  *                       (scoring lengths, see doc_scoring_length), u32 LE
@@ -29,7 +30,11 @@
 #include "buf.h"
 #include "index.h"
 
-#define DOC_FORMAT_VERSION 1
+/* Format 2 keeps short posting lists in the dictionary (plist.h); it
+ * reads format 1, which has none, and a writer's first commit turns a
+ * format 1 index into format 2. */
+#define DOC_FORMAT_VERSION 2
+#define DOC_FORMAT_OLDEST 1
 #define DOC_LENS_CHUNK 1024
 #define DOC_LANG_MAX 32
 #define DOC_TITLE_WEIGHT_MAX 16

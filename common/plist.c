@@ -16,7 +16,9 @@
 
 struct pl {
     enum pl_kind kind;
-    struct idx_cursor *cur;
+    struct idx_cursor *cur;     /* NULL when the list is in the dictionary */
+    const unsigned char *block; /* then its one block, in the map */
+    size_t block_len;
     struct pl_stats st;
     char term[PL_TERM_MAX];
     size_t len;
@@ -55,36 +57,60 @@ pl_key(const char *term, size_t len, uint32_t last, unsigned char *key)
 }
 
 int
-pl_stats_get(struct idx_txn *txn, enum pl_kind kind, const char *term,
-             size_t len, struct pl_stats *st)
+pl_entry_decode(const void *val, size_t len, struct pl_entry *e)
 {
-    const unsigned char *p, *end;
+    const unsigned char *p = val, *end = p + len;
+
+    e->block = NULL;
+    e->block_len = 0;
+    if (buf_get_varint(&p, end, &e->st.df) != SE_OK ||
+        buf_get_varint64(&p, end, &e->st.cf) != SE_OK || e->st.df == 0 ||
+        e->st.cf < e->st.df || (size_t)(end - p) > PL_INLINE_MAX)
+        return SE_ECORRUPT;
+    if (p != end) {
+        e->block = p;
+        e->block_len = (size_t)(end - p);
+    }
+    return SE_OK;
+}
+
+int
+pl_entry_get(struct idx_txn *txn, enum pl_kind kind, const char *term,
+             size_t len, struct pl_entry *e)
+{
     const void *v;
     size_t n;
     int rc;
 
-    st->df = 0;
-    st->cf = 0;
+    memset(e, 0, sizeof *e);
     if (len == 0 || len > PL_TERM_MAX)
         return SE_ENOTFOUND;
     rc = idx_get(txn, pl_dict_table(kind), term, len, &v, &n);
     if (rc != SE_OK)
         return rc;
-    p = v;
-    end = p + n;
-    rc = buf_get_varint(&p, end, &st->df);
-    if (rc == SE_OK)
-        rc = buf_get_varint64(&p, end, &st->cf);
-    if (rc == SE_OK && (p != end || st->df == 0 || st->cf < st->df))
-        rc = SE_ECORRUPT;
+    rc = pl_entry_decode(v, n, e);
+    if (rc != SE_OK)
+        memset(e, 0, sizeof *e);
     return rc;
 }
 
 int
-pl_stats_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
-             size_t len, const struct pl_stats *st)
+pl_stats_get(struct idx_txn *txn, enum pl_kind kind, const char *term,
+             size_t len, struct pl_stats *st)
 {
-    unsigned char tmp[16];
+    struct pl_entry e;
+    int rc = pl_entry_get(txn, kind, term, len, &e);
+
+    *st = e.st;
+    return rc;
+}
+
+int
+pl_entry_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
+             size_t len, const struct pl_stats *st, const void *block,
+             size_t block_len)
+{
+    unsigned char tmp[16 + PL_INLINE_MAX];
     struct buf b = {tmp, 0, sizeof tmp};
     int rc;
 
@@ -92,9 +118,14 @@ pl_stats_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
         rc = idx_del(txn, pl_dict_table(kind), term, len, NULL, 0);
         return rc == SE_ENOTFOUND ? SE_OK : rc;
     }
-    /* 15 bytes always fit: no reallocation of the stack buffer. */
+    if (block_len > PL_INLINE_MAX)
+        return SE_EINVAL;
+    /* 15 + PL_INLINE_MAX bytes always fit: no reallocation of the stack
+     * buffer. */
     buf_put_varint(&b, st->df);
     buf_put_varint64(&b, st->cf);
+    if (block_len)
+        buf_append(&b, block, block_len);
     return idx_put(txn, pl_dict_table(kind), term, len, tmp, b.len, 0);
 }
 
@@ -102,6 +133,7 @@ int
 pl_open(struct idx_txn *txn, enum pl_kind kind, const char *term, size_t len,
         struct pl **out)
 {
+    struct pl_entry e;
     struct pl *p;
     int rc;
 
@@ -114,8 +146,11 @@ pl_open(struct idx_txn *txn, enum pl_kind kind, const char *term, size_t len,
     p->kind = kind;
     memcpy(p->term, term, len);
     p->len = len;
-    rc = pl_stats_get(txn, kind, term, len, &p->st);
-    if (rc == SE_OK)
+    rc = pl_entry_get(txn, kind, term, len, &e);
+    p->st = e.st;
+    p->block = e.block;
+    p->block_len = e.block_len;
+    if (rc == SE_OK && p->block == NULL)
         rc = idx_cursor_open(txn, pl_post_table(kind), &p->cur);
     if (rc != SE_OK) {
         pl_close(p);
@@ -153,6 +188,31 @@ is_term_key(const struct pl *p, const unsigned char *key, size_t klen)
            key[p->len] == 0;
 }
 
+/*
+ * Decode the block in [val, vlen) as the current one; `last` is the last
+ * document its key names (a dictionary block has no key: pass
+ * UINT32_MAX, and its last document is taken as it decodes).
+ */
+static int
+use_block(struct pl *p, const void *val, size_t vlen, uint32_t last)
+{
+    int rc = post_parse(val, vlen, &p->v);
+
+    if (rc == SE_OK)
+        rc = post_decode_docs(&p->v, p->docs);
+    if (rc != SE_OK)
+        return rc;
+    if (last == UINT32_MAX)
+        last = p->docs[p->v.n - 1];
+    if (p->docs[p->v.n - 1] != last)
+        return SE_ECORRUPT;
+    if ((p->kind == PL_FORMS) != ((p->v.flags & POST_F_POSITIONS) != 0))
+        return SE_ECORRUPT;
+    p->last = last;
+    p->n = p->v.n;
+    return 1;
+}
+
 static int
 load_block(struct pl *p, int found)
 {
@@ -176,18 +236,17 @@ load_block(struct pl *p, int found)
         p->ended = 1;
         return 0;
     }
-    p->last = idx_get_be32(key + p->len + 1);
-    rc = post_parse(val, vlen, &p->v);
-    if (rc == SE_OK)
-        rc = post_decode_docs(&p->v, p->docs);
-    if (rc != SE_OK)
-        return rc;
-    if (p->docs[p->v.n - 1] != p->last)
-        return SE_ECORRUPT;
-    if ((p->kind == PL_FORMS) != ((p->v.flags & POST_F_POSITIONS) != 0))
-        return SE_ECORRUPT;
-    p->n = p->v.n;
-    return 1;
+    return use_block(p, val, vlen, idx_get_be32(key + p->len + 1));
+}
+
+/* The first call on a list kept in the dictionary: its one block. */
+static int
+load_inline(struct pl *p)
+{
+    p->started = 1;
+    p->i = 0;
+    p->have_tfs = p->have_pos = 0;
+    return use_block(p, p->block, p->block_len, UINT32_MAX);
 }
 
 int
@@ -195,6 +254,13 @@ pl_next(struct pl *p)
 {
     if (p->ended)
         return 0;
+    if (p->block && (!p->started || p->i + 1 >= p->n)) {
+        if (p->started) {
+            p->ended = 1;
+            return 0;
+        }
+        return load_inline(p);
+    }
     if (!p->started) {
         unsigned char key[PL_KEY_MAX];
         p->started = 1;
@@ -244,6 +310,20 @@ pl_seek(struct pl *p, uint32_t target)
 
     if (p->ended)
         return 0;
+    if (p->block) {
+        if (!p->started) {
+            int rc = load_inline(p);
+            if (rc <= 0)
+                return rc;
+        }
+        if (target > p->last) {
+            p->ended = 1;
+            return 0;
+        }
+        if (p->docs[p->i] >= target)
+            return 1;
+        goto search;
+    }
     if (p->started && target > p->last) {
         /* Often the next block holds the target: a step along the leaf is
          * cheaper than a search from the root. */

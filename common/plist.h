@@ -11,7 +11,12 @@
  * B-tree is the skip list.
  *
  * Dictionary values (IDX_SDICT, IDX_FDICT): varint df, varint64 cf
- * (documents containing the term, and its total occurrences).
+ * (documents containing the term, and its total occurrences), then, for a
+ * list of one block of at most PL_INLINE_MAX bytes, that block to the end
+ * of the value. Most terms are rare: kept in the dictionary, their lists
+ * cost no key of their own and a lookup finds them in one B-tree descent.
+ * A list is either in its dictionary entry or in the postings table, never
+ * both.
  */
 #ifndef SE_PLIST_H
 #define SE_PLIST_H
@@ -28,9 +33,20 @@ enum pl_kind { PL_STEMS, PL_FORMS };
 #define PL_TERM_MAX 500
 #define PL_KEY_MAX (PL_TERM_MAX + 5)
 
+/* Largest block kept in a dictionary entry: more would thin out the
+ * dictionary's pages for what one key saves (about 20 bytes). */
+#define PL_INLINE_MAX 256
+
 struct pl_stats {
     uint32_t df;
     uint64_t cf;
+};
+
+/* A decoded dictionary entry; `block` points into the value. */
+struct pl_entry {
+    struct pl_stats st;
+    const unsigned char *block; /* the list's one block, or NULL when the */
+    size_t block_len;           /* list is in the postings table */
 };
 
 /* The dictionary and postings tables of a kind. */
@@ -39,12 +55,24 @@ enum idx_table pl_post_table(enum pl_kind kind);
 /* Write the block key of (term, last) into key; returns its length. */
 size_t pl_key(const char *term, size_t len, uint32_t last, unsigned char *key);
 
-/* Read a term's statistics; SE_ENOTFOUND when the term is absent. */
+/* Decode a dictionary value. SE_OK or SE_ECORRUPT. */
+int pl_entry_decode(const void *val, size_t len, struct pl_entry *e);
+/*
+ * Read a term's dictionary entry (the block, if any, points into the map:
+ * valid as for idx_get). SE_ENOTFOUND when the term is absent.
+ */
+int pl_entry_get(struct idx_txn *txn, enum pl_kind kind, const char *term,
+                 size_t len, struct pl_entry *e);
+/* Read only its statistics. */
 int pl_stats_get(struct idx_txn *txn, enum pl_kind kind, const char *term,
                  size_t len, struct pl_stats *st);
-/* Write them; df == 0 deletes the entry. */
-int pl_stats_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
-                 size_t len, const struct pl_stats *st);
+/*
+ * Write the entry: statistics, and `block` (NULL, or block_len <=
+ * PL_INLINE_MAX bytes) when the list is kept in it. df == 0 deletes it.
+ */
+int pl_entry_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
+                 size_t len, const struct pl_stats *st, const void *block,
+                 size_t block_len);
 
 /* Iterator over one term's postings, in document order. */
 struct pl;

@@ -571,6 +571,41 @@ list_write(struct wr *w, enum pl_kind kind, const char *term, size_t len,
     return SE_OK;
 }
 
+/*
+ * Store the list arrays [0, ndocs) of `term` with its statistics `st`: in
+ * its dictionary entry when `may_inline` and they make one small block,
+ * else as blocks in the postings table (whose stale blocks the caller has
+ * deleted).
+ */
+static int
+list_store(struct wr *w, enum pl_kind kind, const char *term, size_t len,
+           size_t ndocs, const struct pl_stats *st, int may_inline, int flags)
+{
+    int rc;
+
+    if (may_inline && ndocs <= POST_BLOCK_DOCS) {
+        size_t k;
+        for (k = 0; k < ndocs; k++) {
+            rc = doc_length(w, w->docs[k], &w->blens[k]);
+            if (rc != SE_OK)
+                return rc;
+        }
+        buf_clear(&w->scratch);
+        rc = post_encode(w->docs, w->tfs, w->blens,
+                         kind == PL_FORMS ? w->pos : NULL, (uint32_t)ndocs,
+                         &w->scratch);
+        if (rc != SE_OK)
+            return rc;
+        if (w->scratch.len <= PL_INLINE_MAX)
+            return pl_entry_put(w->txn, kind, term, len, st, w->scratch.data,
+                                w->scratch.len);
+    }
+    rc = list_write(w, kind, term, len, ndocs, flags);
+    if (rc == SE_OK)
+        rc = pl_entry_put(w->txn, kind, term, len, st, NULL, 0);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- flush */
 
 /* A term to sort: qsort has no context argument, so carry the bytes. */
@@ -678,6 +713,7 @@ flush_table(struct wr *w, enum pl_kind kind)
     for (i = 0; rc == SE_OK && i < t->nterms; i++) {
         const struct wr_term *e = &t->terms[order[i].idx];
         const char *term = term_str(t, e);
+        struct pl_entry ent;
         struct pl_stats st;
         size_t ndocs = 0, npos = 0;
         int known;
@@ -685,23 +721,26 @@ flush_table(struct wr *w, enum pl_kind kind)
             continue;
         if (e->len > PL_TERM_MAX)
             continue; /* cannot be a key; the tokenizer cuts long tokens */
-        rc = pl_stats_get(w->txn, kind, term, e->len, &st);
+        rc = pl_entry_get(w->txn, kind, term, e->len, &ent);
         known = rc == SE_OK;
         if (rc != SE_OK && rc != SE_ENOTFOUND)
             break;
-        if (!known)
-            st.df = 0, st.cf = 0;
-        rc = known ? take_partial_block(w, kind, c, term, e->len, &ndocs, &npos)
-                   : SE_OK;
+        rc = SE_OK;
+        st = ent.st;
+        /* A list in its dictionary entry is taken whole (the entry is
+         * rewritten below); one in the table gives its partial block. */
+        if (ent.block)
+            rc = list_add_block(w, ent.block, ent.block_len, &ndocs, &npos);
+        else if (known)
+            rc = take_partial_block(w, kind, c, term, e->len, &ndocs, &npos);
         if (rc == SE_OK)
             rc = list_add_batch(w, e, kind == PL_FORMS, &ndocs, &npos);
-        if (rc == SE_OK)
-            rc = list_write(w, kind, term, e->len, ndocs, post_flags);
         if (rc != SE_OK)
             break;
         st.df += e->df;
         st.cf += e->cf;
-        rc = pl_stats_put(w->txn, kind, term, e->len, &st);
+        rc = list_store(w, kind, term, e->len, ndocs, &st,
+                        !known || ent.block != NULL, post_flags);
         if (rc != SE_OK)
             break;
         /* Written: give its memory back now, for LMDB's dirty pages to
@@ -812,6 +851,65 @@ cmp_pairs(const void *a, const void *b)
     return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
+/* A form no document has any more leaves its stem's forms. */
+static int
+removed_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
+             const char *term, const struct pl_stats *st)
+{
+    int rc = SE_OK;
+
+    if (st->df == 0 && kind == PL_FORMS) {
+        const struct wr_term *s = &w->rm_stems.terms[e->stem];
+        rc = idx_del(w->txn, IDX_STEMFORMS, term_str(&w->rm_stems, s), s->len,
+                     term, e->len);
+        if (rc == SE_ENOTFOUND)
+            rc = SE_OK;
+    }
+    return rc;
+}
+
+/*
+ * remove_term() for a list kept in its dictionary entry: `pairs` (sorted
+ * by document) all leave its one block, which is stored again.
+ */
+static int
+remove_inline(struct wr *w, enum pl_kind kind, const struct wr_term *e,
+              const char *term, const struct pl_entry *ent,
+              const uint32_t *pairs, size_t np)
+{
+    size_t ndocs = 0, npos = 0, i, j = 0, out = 0, pos_in = 0, pos_out = 0;
+    struct pl_stats st = ent->st;
+    uint64_t cf = 0;
+    int rc = list_add_block(w, ent->block, ent->block_len, &ndocs, &npos);
+
+    if (rc != SE_OK)
+        return rc;
+    for (i = 0; i < ndocs; i++) {
+        uint32_t tf = w->tfs[i], npos_doc = kind == PL_FORMS ? tf : 0;
+        if (j < np && pairs[2 * j] == w->docs[i]) {
+            if (pairs[2 * j + 1] != tf)
+                return SE_ECORRUPT; /* not the tf it was indexed with */
+            cf += tf;
+            j++;
+        } else {
+            if (pos_out != pos_in)
+                memmove(w->pos + pos_out, w->pos + pos_in,
+                        npos_doc * sizeof *w->pos);
+            w->docs[out] = w->docs[i];
+            w->tfs[out++] = tf;
+            pos_out += npos_doc;
+        }
+        pos_in += npos_doc;
+    }
+    if (j < np || st.df != ndocs || st.cf < cf)
+        return SE_ECORRUPT; /* a document to remove is not in the list */
+    st.df -= (uint32_t)np;
+    st.cf -= cf;
+    rc = out ? list_store(w, kind, term, e->len, out, &st, 1, 0)
+             : pl_entry_put(w->txn, kind, term, e->len, &st, NULL, 0);
+    return rc == SE_OK ? removed_term(w, kind, e, term, &st) : rc;
+}
+
 /*
  * Remove one term's deferred postings: each block holding some of them is
  * read, rewritten without them, once, and the term's counts go down.
@@ -823,10 +921,16 @@ remove_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
     uint32_t *pairs = (uint32_t *)(void *)e->post.data;
     size_t np = e->post.len / (2 * sizeof(uint32_t)), j = 0;
     uint64_t cf = 0;
+    struct pl_entry ent;
     struct pl_stats st;
     int rc;
 
     qsort(pairs, np, 2 * sizeof(uint32_t), cmp_pairs);
+    rc = pl_entry_get(w->txn, kind, term, e->len, &ent);
+    if (rc != SE_OK)
+        return rc == SE_ENOTFOUND ? SE_ECORRUPT : rc;
+    if (ent.block)
+        return remove_inline(w, kind, e, term, &ent, pairs, np);
     while (j < np) {
         unsigned char key[PL_KEY_MAX];
         const unsigned char *k;
@@ -882,22 +986,13 @@ remove_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
         if (rc != SE_OK)
             return rc;
     }
-    rc = pl_stats_get(w->txn, kind, term, e->len, &st);
-    if (rc != SE_OK)
-        return rc;
+    st = ent.st;
     if (st.df < np || st.cf < cf)
         return SE_ECORRUPT;
     st.df -= (uint32_t)np;
     st.cf -= cf;
-    rc = pl_stats_put(w->txn, kind, term, e->len, &st);
-    if (rc == SE_OK && st.df == 0 && kind == PL_FORMS) {
-        const struct wr_term *s = &w->rm_stems.terms[e->stem];
-        rc = idx_del(w->txn, IDX_STEMFORMS, term_str(&w->rm_stems, s), s->len,
-                     term, e->len);
-        if (rc == SE_ENOTFOUND)
-            rc = SE_OK;
-    }
-    return rc;
+    rc = pl_entry_put(w->txn, kind, term, e->len, &st, NULL, 0);
+    return rc == SE_OK ? removed_term(w, kind, e, term, &st) : rc;
 }
 
 /* Apply every deferred removal of `kind`, in term order, and forget them. */

@@ -142,7 +142,8 @@ Test(docstore, meta_round_trips)
 
 Test(docstore, bad_meta_values_are_refused)
 {
-    static const unsigned char fmt2[4] = {2, 0, 0, 0};
+    static const unsigned char fmt_next[4] = {DOC_FORMAT_VERSION + 1, 0, 0, 0};
+    static const unsigned char fmt0[4] = {DOC_FORMAT_OLDEST - 1, 0, 0, 0};
     static const unsigned char stats19[19] = {0};
     /* docs = 2, total 0, next_doc = 1: more documents than ids given. */
     static const unsigned char stats_more[20] = {2, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -155,8 +156,9 @@ Test(docstore, bad_meta_values_are_refused)
         int want;
         const char *what;
     } rows[] = {
-        {"format", fmt2, 4, 0, SE_EVERSION, "format 2"},
-        {"format", fmt2, 3, 0, SE_ECORRUPT, "format of 3 bytes"},
+        {"format", fmt_next, 4, 0, SE_EVERSION, "a format to come"},
+        {"format", fmt0, 4, 0, SE_EVERSION, "a format before the oldest"},
+        {"format", fmt_next, 3, 0, SE_ECORRUPT, "format of 3 bytes"},
         {"format", NULL, 0, 1, SE_ECORRUPT, "no format"},
         {"stats", stats19, 19, 0, SE_ECORRUPT, "stats of 19 bytes"},
         {"stats", NULL, 0, 1, SE_ECORRUPT, "no stats"},

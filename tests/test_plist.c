@@ -631,10 +631,62 @@ write_txn(void)
     return w;
 }
 
+Test(plist, short_lists_live_in_the_dictionary)
+{
+    static const char *const inlined[] = {"beta", "gamma"};
+    uint32_t lasts[64], t;
+    struct pl_entry e;
+    struct list l;
+    size_t i;
+    int rc;
+
+    /* beta (12 documents) and gamma (one) make one small block each: it is
+     * in their dictionary entries, and the postings table has no key of
+     * theirs. alpha's eight blocks are in the table. */
+    for (i = 0; i < sizeof inlined / sizeof inlined[0]; i++) {
+        rc = pl_entry_get(txn, PL_FORMS, inlined[i], strlen(inlined[i]), &e);
+        cr_assert_eq(rc, SE_OK, "%s: %s", inlined[i], se_strerror(rc));
+        cr_assert(e.block != NULL && e.block_len <= PL_INLINE_MAX,
+                  "%s: block %p of %zu bytes", inlined[i],
+                  (const void *)e.block, e.block_len);
+        cr_assert_eq(block_lasts(txn, PL_FORMS, inlined[i], lasts, 64), 0,
+                     "%s has keys in the postings table", inlined[i]);
+    }
+    rc = pl_entry_get(txn, PL_FORMS, "alpha", 5, &e);
+    cr_assert(rc == SE_OK && e.block == NULL, "alpha's entry has a block");
+    /* Seeking a list kept in the dictionary, to every target. */
+    word_list("beta", &l);
+    cr_assert_gt(l.n, 1, "beta in %zu documents", l.n);
+    for (t = 0; t <= NDOCS + 1; t++) {
+        struct pl *p = open_ok(PL_FORMS, "beta");
+        size_t at = lower_bound(&l, t);
+        int r = pl_seek(p, t);
+        if (at == l.n) {
+            cr_assert_eq(r, 0, "seek %u past the last doc: %d", t, r);
+            cr_assert_eq(pl_next(p), 0, "next after a seek past the end");
+        } else {
+            cr_assert_eq(r, 1, "seek %u: %d", t, r);
+            assert_on(p, PL_FORMS, &l.p[at], "beta");
+            cr_assert_eq(pl_seek(p, t), 1, "a second seek to %u", t);
+            assert_on(p, PL_FORMS, &l.p[at], "beta");
+            if (at + 1 < l.n) {
+                cr_assert_eq(pl_next(p), 1, "next after seek %u", t);
+                assert_on(p, PL_FORMS, &l.p[at + 1], "beta");
+            } else {
+                cr_assert_eq(pl_next(p), 0, "next after the last");
+            }
+        }
+        pl_close(p);
+    }
+    list_free(&l);
+}
+
 Test(plist, stats_round_trip_and_delete_at_zero)
 {
     struct pl_stats st = {3000000000u, 123456789012345ULL}, got;
+    unsigned char big[PL_INLINE_MAX + 1];
     struct idx_txn *w = write_txn();
+    struct pl_entry e;
     const void *v;
     size_t n;
     int rc;
@@ -643,20 +695,36 @@ Test(plist, stats_round_trip_and_delete_at_zero)
     cr_assert_eq(pl_dict_table(PL_FORMS), IDX_FDICT, "form dictionary");
     cr_assert_eq(pl_post_table(PL_STEMS), IDX_STEMS, "stem postings");
     cr_assert_eq(pl_post_table(PL_FORMS), IDX_FORMS, "form postings");
-    rc = pl_stats_put(w, PL_FORMS, "newterm", 7, &st);
+    rc = pl_entry_put(w, PL_FORMS, "newterm", 7, &st, NULL, 0);
     cr_assert_eq(rc, SE_OK, "put: %s", se_strerror(rc));
     rc = pl_stats_get(w, PL_FORMS, "newterm", 7, &got);
     cr_assert_eq(rc, SE_OK, "get: %s", se_strerror(rc));
     cr_assert(got.df == st.df && got.cf == st.cf, "df %u cf %llu", got.df,
               (unsigned long long)got.cf);
+    rc = pl_entry_get(w, PL_FORMS, "newterm", 7, &e);
+    cr_assert(rc == SE_OK && e.block == NULL && e.block_len == 0,
+              "an entry without a block");
     rc = pl_stats_get(w, PL_STEMS, "newterm", 7, &got);
     cr_assert_eq(rc, SE_ENOTFOUND, "kinds are apart: %s", se_strerror(rc));
+    /* A block rides along, up to PL_INLINE_MAX bytes. */
+    memset(big, 0xab, sizeof big);
+    rc = pl_entry_put(w, PL_FORMS, "newterm", 7, &st, big, PL_INLINE_MAX);
+    cr_assert_eq(rc, SE_OK, "put with a block: %s", se_strerror(rc));
+    rc = pl_entry_get(w, PL_FORMS, "newterm", 7, &e);
+    cr_assert(rc == SE_OK && e.st.df == st.df && e.st.cf == st.cf &&
+                  e.block_len == PL_INLINE_MAX &&
+                  memcmp(e.block, big, PL_INLINE_MAX) == 0,
+              "the block comes back: %s, %zu bytes", se_strerror(rc),
+              e.block_len);
+    rc = pl_entry_put(w, PL_FORMS, "newterm", 7, &st, big, sizeof big);
+    cr_assert_eq(rc, SE_EINVAL, "a block over PL_INLINE_MAX: %s",
+                 se_strerror(rc));
     st.df = 0;
-    rc = pl_stats_put(w, PL_FORMS, "newterm", 7, &st);
+    rc = pl_entry_put(w, PL_FORMS, "newterm", 7, &st, NULL, 0);
     cr_assert_eq(rc, SE_OK, "put df 0: %s", se_strerror(rc));
     rc = idx_get(w, IDX_FDICT, "newterm", 7, &v, &n);
     cr_assert_eq(rc, SE_ENOTFOUND, "df 0 must delete: %s", se_strerror(rc));
-    rc = pl_stats_put(w, PL_FORMS, "never-there", 11, &st);
+    rc = pl_entry_put(w, PL_FORMS, "never-there", 11, &st, NULL, 0);
     cr_assert_eq(rc, SE_OK, "df 0 of an absent term: %s", se_strerror(rc));
     {
         unsigned char key[PL_KEY_MAX];
@@ -666,6 +734,9 @@ Test(plist, stats_round_trip_and_delete_at_zero)
     }
     idx_txn_abort(w);
 }
+
+static void assert_reading_fails(struct idx_txn *w, int by_seek,
+                                 const char *what);
 
 Test(plist, corrupt_dictionary_values_are_refused)
 {
@@ -678,7 +749,6 @@ Test(plist, corrupt_dictionary_values_are_refused)
         {"\x05", 1, "no cf"},
         {"\x00\x00", 2, "df 0"},
         {"\x05\x04", 2, "cf < df"},
-        {"\x05\x05\x00", 3, "trailing byte"},
         {"\x80\x80\x80\x80\x10\x80\x80\x80\x80\x10", 10, "df of 2^32"},
         {"\x05\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 11, "cf of 70 bits"},
     };
@@ -698,6 +768,25 @@ Test(plist, corrupt_dictionary_values_are_refused)
         cr_assert_eq(rc, SE_ECORRUPT, "pl_open, %s: %s", rows[i].what,
                      se_strerror(rc));
         cr_assert_null(p, "*out must be NULL on failure");
+    }
+    /* Bytes after cf are a block kept in the entry: one that does not
+     * decode fails when read, and more than PL_INLINE_MAX of them are
+     * corrupt at once. */
+    rc = idx_put(w, IDX_FDICT, "alpha", 5, "\x05\x05\x00", 3, 0);
+    cr_assert_eq(rc, SE_OK, "put: %s", se_strerror(rc));
+    rc = pl_stats_get(w, PL_FORMS, "alpha", 5, &st);
+    cr_assert_eq(rc, SE_OK, "stats before a block: %s", se_strerror(rc));
+    assert_reading_fails(w, 0, "a one-byte block in the entry");
+    assert_reading_fails(w, 1, "a one-byte block in the entry");
+    {
+        unsigned char big[2 + PL_INLINE_MAX + 1];
+        memset(big, 0, sizeof big);
+        big[0] = big[1] = 5;
+        rc = idx_put(w, IDX_FDICT, "alpha", 5, big, sizeof big, 0);
+        cr_assert_eq(rc, SE_OK, "put: %s", se_strerror(rc));
+        rc = pl_stats_get(w, PL_FORMS, "alpha", 5, &st);
+        cr_assert_eq(rc, SE_ECORRUPT, "a block over PL_INLINE_MAX: %s",
+                     se_strerror(rc));
     }
     idx_txn_abort(w);
 }

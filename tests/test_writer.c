@@ -525,22 +525,68 @@ check_lists(struct idx_txn *txn, const struct model *m, enum pl_kind kind)
 }
 
 /*
- * Every block of `kind`: a key of a dictionary term, its last document
- * matching its contents, at most POST_BLOCK_DOCS documents, block-max tf
- * and min length exact; a term's blocks add up to its df. With `packed`,
- * every block but a list's last is full (what appending always gives).
+ * One block of `kind` of term (k, tlen) whose last document is `last`
+ * (UINT32_MAX: a dictionary block, which has no key): at most
+ * POST_BLOCK_DOCS documents ending at `last`, block-max tf and min length
+ * exact. Returns its number of documents.
+ */
+static uint32_t
+check_block(const struct model *m, enum pl_kind kind, const unsigned char *k,
+            size_t tlen, uint32_t last, const void *v, size_t vlen)
+{
+    uint32_t docs[POST_BLOCK_DOCS], tfs[POST_BLOCK_DOCS];
+    uint32_t i, max_tf = 0, min_len = UINT32_MAX;
+    struct post_view pv;
+    int rc;
+
+    rc = post_parse(v, vlen, &pv);
+    cr_assert_eq(rc, SE_OK, "'%.*s' block %u: %s", (int)tlen, k, last,
+                 se_strerror(rc));
+    cr_assert(pv.n >= 1 && pv.n <= POST_BLOCK_DOCS, "block of %u docs", pv.n);
+    cr_assert_eq((pv.flags & POST_F_POSITIONS) != 0, kind == PL_FORMS,
+                 "positions flag of a %s block",
+                 kind == PL_FORMS ? "form" : "stem");
+    rc = post_decode_docs(&pv, docs);
+    cr_assert_eq(rc, SE_OK, "decode docs: %s", se_strerror(rc));
+    rc = post_decode_tfs(&pv, tfs);
+    cr_assert_eq(rc, SE_OK, "decode tfs: %s", se_strerror(rc));
+    if (last != UINT32_MAX)
+        cr_assert_eq(docs[pv.n - 1], last,
+                     "'%.*s': key says last doc %u, block ends with %u",
+                     (int)tlen, k, last, docs[pv.n - 1]);
+    for (i = 0; i < pv.n; i++) {
+        cr_assert_lt(docs[i], m->next_doc, "doc %u", docs[i]);
+        if (tfs[i] > max_tf)
+            max_tf = tfs[i];
+        if (m->lens[docs[i]] < min_len)
+            min_len = m->lens[docs[i]];
+    }
+    cr_assert_eq(pv.max_tf, max_tf, "'%.*s' block %u: max_tf %u, computed %u",
+                 (int)tlen, k, last, pv.max_tf, max_tf);
+    cr_assert_eq(pv.min_len, min_len,
+                 "'%.*s' block %u: min_len %u, computed %u", (int)tlen, k,
+                 last, pv.min_len, min_len);
+    return pv.n;
+}
+
+/*
+ * Every block of `kind`: a key of a dictionary term whose entry keeps no
+ * block, or a block in a dictionary entry (of at most PL_INLINE_MAX
+ * bytes, the whole list) and then no key in the postings table; each
+ * block sound (check_block); a term's blocks add up to its df. With
+ * `packed`, every block but a list's last is full (what appending always
+ * gives).
  */
 static void
 check_blocks(struct idx_txn *txn, const struct model *m, enum pl_kind kind,
              int packed)
 {
-    uint32_t docs[POST_BLOCK_DOCS], tfs[POST_BLOCK_DOCS];
     unsigned char prev[PL_TERM_MAX];
     size_t prev_len = 0;
-    uint64_t terms = 0, nterms, in_term = 0;
+    uint64_t terms = 0, nterms, in_term = 0, inlined = 0;
     uint32_t prev_n = 0;
     struct idx_cursor *c;
-    struct pl_stats st = {0, 0};
+    struct pl_entry e = {{0, 0}, NULL, 0};
     int r, rc;
 
     rc = idx_cursor_open(txn, pl_post_table(kind), &c);
@@ -549,8 +595,7 @@ check_blocks(struct idx_txn *txn, const struct model *m, enum pl_kind kind,
         const unsigned char *k;
         const void *kv, *v;
         size_t klen, vlen, tlen;
-        struct post_view pv;
-        uint32_t last, i, max_tf = 0, min_len = UINT32_MAX;
+        uint32_t last;
         rc = idx_cursor_get(c, &kv, &klen, &v, &vlen);
         cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
         k = kv;
@@ -560,73 +605,67 @@ check_blocks(struct idx_txn *txn, const struct model *m, enum pl_kind kind,
         last = idx_get_be32(k + tlen + 1);
         if (terms == 0 || !mem_eq(prev, prev_len, k, tlen)) {
             if (terms > 0)
-                cr_assert_eq(in_term, st.df,
-                             "'%.*s': blocks hold %llu "
-                             "documents, df %u",
+                cr_assert_eq(in_term, e.st.df,
+                             "'%.*s': blocks hold %llu documents, df %u",
                              (int)prev_len, prev, (unsigned long long)in_term,
-                             st.df);
-            rc = pl_stats_get(txn, kind, (const char *)k, tlen, &st);
+                             e.st.df);
+            rc = pl_entry_get(txn, kind, (const char *)k, tlen, &e);
             cr_assert_eq(rc, SE_OK,
-                         "block of '%.*s', not in the dictionary: "
-                         "%s",
+                         "block of '%.*s', not in the dictionary: %s",
                          (int)tlen, k, se_strerror(rc));
+            cr_assert_null(e.block,
+                           "'%.*s' has blocks both in the table and in "
+                           "its dictionary entry",
+                           (int)tlen, k);
             memcpy(prev, k, tlen);
             prev_len = tlen;
             terms++;
             in_term = 0;
         } else if (packed) {
             cr_assert_eq(prev_n, POST_BLOCK_DOCS,
-                         "'%.*s': a block of %u "
-                         "documents before the last",
+                         "'%.*s': a block of %u documents before the last",
                          (int)tlen, k, prev_n);
         }
-        rc = post_parse(v, vlen, &pv);
-        cr_assert_eq(rc, SE_OK, "'%.*s' block %u: %s", (int)tlen, k, last,
-                     se_strerror(rc));
-        cr_assert(pv.n >= 1 && pv.n <= POST_BLOCK_DOCS, "block of %u docs",
-                  pv.n);
-        cr_assert_eq((pv.flags & POST_F_POSITIONS) != 0, kind == PL_FORMS,
-                     "positions flag of a %s block",
-                     kind == PL_FORMS ? "form" : "stem");
-        rc = post_decode_docs(&pv, docs);
-        cr_assert_eq(rc, SE_OK, "decode docs: %s", se_strerror(rc));
-        rc = post_decode_tfs(&pv, tfs);
-        cr_assert_eq(rc, SE_OK, "decode tfs: %s", se_strerror(rc));
-        cr_assert_eq(docs[pv.n - 1], last,
-                     "'%.*s': key says last doc %u, "
-                     "block ends with %u",
-                     (int)tlen, k, last, docs[pv.n - 1]);
-        for (i = 0; i < pv.n; i++) {
-            cr_assert_lt(docs[i], m->next_doc, "doc %u", docs[i]);
-            if (tfs[i] > max_tf)
-                max_tf = tfs[i];
-            if (m->lens[docs[i]] < min_len)
-                min_len = m->lens[docs[i]];
-        }
-        cr_assert_eq(pv.max_tf, max_tf,
-                     "'%.*s' block %u: max_tf %u, "
-                     "computed %u",
-                     (int)tlen, k, last, pv.max_tf, max_tf);
-        cr_assert_eq(pv.min_len, min_len,
-                     "'%.*s' block %u: min_len %u, "
-                     "computed %u",
-                     (int)tlen, k, last, pv.min_len, min_len);
-        in_term += pv.n;
-        prev_n = pv.n;
+        prev_n = check_block(m, kind, k, tlen, last, v, vlen);
+        in_term += prev_n;
     }
     cr_assert_eq(r, 0, "block walk: %s", se_strerror(r));
     if (terms > 0)
-        cr_assert_eq(in_term, st.df,
-                     "'%.*s': blocks hold %llu documents, "
-                     "df %u",
-                     (int)prev_len, prev, (unsigned long long)in_term, st.df);
+        cr_assert_eq(in_term, e.st.df,
+                     "'%.*s': blocks hold %llu documents, df %u",
+                     (int)prev_len, prev, (unsigned long long)in_term,
+                     e.st.df);
+    idx_cursor_close(c);
+    /* The lists kept in dictionary entries. */
+    rc = idx_cursor_open(txn, pl_dict_table(kind), &c);
+    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
+    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
+        const void *kv, *v;
+        size_t klen, vlen;
+        uint32_t n;
+        rc = idx_cursor_get(c, &kv, &klen, &v, &vlen);
+        cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
+        rc = pl_entry_decode(v, vlen, &e);
+        cr_assert_eq(rc, SE_OK, "'%.*s': entry: %s", (int)klen,
+                     (const char *)kv, se_strerror(rc));
+        if (e.block == NULL)
+            continue;
+        cr_assert_leq(e.block_len, PL_INLINE_MAX, "'%.*s': block of %zu",
+                      (int)klen, (const char *)kv, e.block_len);
+        n = check_block(m, kind, kv, klen, UINT32_MAX, e.block, e.block_len);
+        cr_assert_eq(n, e.st.df, "'%.*s': its block holds %u documents, df %u",
+                     (int)klen, (const char *)kv, n, e.st.df);
+        inlined++;
+    }
+    cr_assert_eq(r, 0, "dictionary walk: %s", se_strerror(r));
     idx_cursor_close(c);
     rc = idx_count(txn, pl_dict_table(kind), &nterms);
     cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
-    cr_assert_eq(terms, nterms,
-                 "%llu terms have blocks, %llu are in the "
-                 "dictionary",
-                 (unsigned long long)terms, (unsigned long long)nterms);
+    cr_assert_eq(terms + inlined, nterms,
+                 "%llu terms have blocks in the table, %llu in the "
+                 "dictionary, and %llu are in the dictionary",
+                 (unsigned long long)terms, (unsigned long long)inlined,
+                 (unsigned long long)nterms);
 }
 
 /* A (stem, form) pair of the model. */
