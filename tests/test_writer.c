@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "check.h"
 #include "docstore.h"
 #include "error.h"
 #include "index.h"
@@ -761,7 +762,9 @@ check_index(const char *dir, const struct cdoc *const *live, size_t n,
 
     rc = doc_meta_load(txn, &meta);
     cr_assert_eq(rc, SE_OK, "doc_meta_load: %s", se_strerror(rc));
-    cr_assert_eq(meta.format, DOC_FORMAT_VERSION, "format %u", meta.format);
+    cr_assert(meta.format >= DOC_FORMAT_OLDEST &&
+                  meta.format <= DOC_FORMAT_VERSION,
+              "format %u", meta.format);
     cr_assert_str_eq(meta.language, "english");
     cr_assert_eq(meta.docs, n, "meta: %llu documents, expected %zu",
                  (unsigned long long)meta.docs, n);
@@ -1319,6 +1322,158 @@ Test(writer, many_small_sessions_give_what_one_run_gives)
     assert_same_dump(&one, &other, "many sessions");
     buf_release(&one);
     buf_release(&other);
+    corpus_free(docs, N);
+}
+
+/* One list kept in a dictionary entry, copied out of the map. */
+struct kept {
+    enum pl_kind kind;
+    char term[PL_TERM_MAX];
+    size_t len;
+    struct pl_stats st;
+    unsigned char block[PL_INLINE_MAX];
+    size_t block_len;
+};
+
+/*
+ * Lists kept in dictionary entries in the index in `dir` (count only when
+ * `out` is NULL).
+ */
+static size_t
+kept_lists(struct idx_txn *txn, struct kept *out, size_t cap)
+{
+    static const enum pl_kind kinds[] = {PL_STEMS, PL_FORMS};
+    size_t n = 0, k;
+
+    for (k = 0; k < 2; k++) {
+        struct idx_cursor *c;
+        int r, rc = idx_cursor_open(txn, pl_dict_table(kinds[k]), &c);
+        cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
+        for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
+            const void *kv, *v;
+            size_t klen, vlen;
+            struct pl_entry e;
+            rc = idx_cursor_get(c, &kv, &klen, &v, &vlen);
+            cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
+            cr_assert_eq(pl_entry_decode(v, vlen, &e), SE_OK, "entry");
+            if (e.block == NULL)
+                continue;
+            if (out) {
+                cr_assert_lt(n, cap, "more kept lists than counted");
+                out[n].kind = kinds[k];
+                memcpy(out[n].term, kv, klen);
+                out[n].len = klen;
+                out[n].st = e.st;
+                memcpy(out[n].block, e.block, e.block_len);
+                out[n].block_len = e.block_len;
+            }
+            n++;
+        }
+        cr_assert_eq(r, 0, "walk: %s", se_strerror(r));
+        idx_cursor_close(c);
+    }
+    return n;
+}
+
+/*
+ * Rewrite the index in `dir` as format 1 wrote it: every list that its
+ * dictionary entry keeps moved under its own key in the postings table,
+ * and "format" 1.
+ */
+static void
+make_format1(const char *dir)
+{
+    static const unsigned char one[4] = {1, 0, 0, 0};
+    struct idx_txn *txn;
+    struct kept *kl;
+    struct idx *ix;
+    size_t n, i;
+    int rc;
+
+    cr_assert_eq(idx_open(dir, 0, &ix), SE_OK, "idx_open");
+    cr_assert_eq(idx_txn_begin(ix, 1, &txn), SE_OK, "txn");
+    n = kept_lists(txn, NULL, 0);
+    cr_assert_gt(n, 0, "no list is kept in the dictionary");
+    kl = malloc(n * sizeof *kl);
+    cr_assert_not_null(kl, "malloc");
+    cr_assert_eq(kept_lists(txn, kl, n), n, "count");
+    for (i = 0; i < n; i++) {
+        unsigned char key[PL_KEY_MAX];
+        uint32_t docs[POST_BLOCK_DOCS];
+        struct post_view pv;
+        cr_assert_eq(post_parse(kl[i].block, kl[i].block_len, &pv), SE_OK);
+        cr_assert_eq(post_decode_docs(&pv, docs), SE_OK);
+        rc = idx_put(txn, pl_post_table(kl[i].kind), key,
+                     pl_key(kl[i].term, kl[i].len, docs[pv.n - 1], key),
+                     kl[i].block, kl[i].block_len, 0);
+        cr_assert_eq(rc, SE_OK, "put block: %s", se_strerror(rc));
+        rc = pl_entry_put(txn, kl[i].kind, kl[i].term, kl[i].len, &kl[i].st,
+                          NULL, 0);
+        cr_assert_eq(rc, SE_OK, "put entry: %s", se_strerror(rc));
+    }
+    cr_assert_eq(idx_put(txn, IDX_META, "format", 6, one, 4, 0), SE_OK);
+    cr_assert_eq(idx_txn_commit(txn), SE_OK, "commit");
+    idx_close(ix);
+    free(kl);
+}
+
+/* The index's format and how many lists its dictionary entries keep. */
+static void
+format_and_kept(const char *dir, uint32_t *format, size_t *kept)
+{
+    struct doc_meta meta;
+    struct idx_txn *txn;
+    struct idx *ix;
+
+    cr_assert_eq(idx_open(dir, IDX_RDONLY, &ix), SE_OK, "idx_open");
+    cr_assert_eq(idx_txn_begin(ix, 0, &txn), SE_OK, "txn");
+    cr_assert_eq(doc_meta_load(txn, &meta), SE_OK, "doc_meta_load");
+    *format = meta.format;
+    *kept = kept_lists(txn, NULL, 0);
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
+/*
+ * An index written by format 1 (every list under its own keys) reads as
+ * the model says; a writer appends to it, and its first commit marks it
+ * format 2, whose new short lists go into the dictionary.
+ */
+Test(writer, a_format1_index_is_read_and_upgraded_by_the_next_commit)
+{
+    enum { N = 700, FIRST = 500 };
+    struct cdoc *docs = corpus_load(N);
+    const struct cdoc **live = ptrs(docs, N);
+    uint32_t format;
+    size_t kept, i;
+    char dir[128];
+    struct wr *w;
+
+    index_docs(sub_dir("ix", dir, sizeof dir), docs, FIRST, 0);
+    make_format1(dir);
+    format_and_kept(dir, &format, &kept);
+    cr_assert(format == 1 && kept == 0, "format %u, %zu lists kept", format,
+              kept);
+    check_index(dir, live, FIRST, FIRST, 1);
+    {
+        struct chk_report rep;
+        struct idx *ix;
+        int rc;
+        cr_assert_eq(idx_open(dir, IDX_RDONLY, &ix), SE_OK, "idx_open");
+        rc = chk_index(ix, &rep);
+        cr_assert_eq(rc, SE_OK, "check of format 1: %s", rep.what);
+        idx_close(ix);
+    }
+    w = wr_open_ok(dir, 0);
+    for (i = FIRST; i < N; i++)
+        add_ok(w, &docs[i]);
+    commit_ok(w);
+    wr_close(w);
+    format_and_kept(dir, &format, &kept);
+    cr_assert(format == DOC_FORMAT_VERSION && kept > 0,
+              "format %u, %zu lists kept", format, kept);
+    check_index(dir, live, N, N, 1);
+    free(live);
     corpus_free(docs, N);
 }
 
