@@ -17,6 +17,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <lmdb.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,6 +311,34 @@ fail:
     if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE || rc == MDB_INVALID)
         return SE_ENOINDEX;
     return idx_err(rc);
+}
+
+int
+idx_trim(struct idx *ix)
+{
+    const char *path;
+    struct idx *fresh;
+    char dir[PATH_MAX];
+    int rc;
+
+    if (mdb_env_get_path(ix->env, &path) != 0 || strlen(path) >= sizeof dir)
+        return SE_EINVAL;
+    strcpy(dir, path); /* the environment owns `path` */
+    /* Close before opening again: POSIX locks belong to the process, and
+     * closing any descriptor of lock.mdb would drop the new handle's. */
+    mdb_env_close(ix->env);
+    ix->env = NULL;
+#ifdef __GLIBC__
+    /* glibc keeps freed heap pages mapped; hand them back to the system. */
+    malloc_trim(0);
+#endif
+    rc = idx_open(dir, ix->rdonly ? IDX_RDONLY : 0, &fresh);
+    if (rc != SE_OK)
+        return rc;
+    ix->env = fresh->env;
+    memcpy(ix->dbi, fresh->dbi, sizeof ix->dbi);
+    free(fresh);
+    return SE_OK;
 }
 
 void

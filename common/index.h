@@ -60,6 +60,14 @@ struct idx_cursor;
  */
 int idx_open(const char *dir, int flags, struct idx **out);
 void idx_close(struct idx *ix);
+/*
+ * Give back the memory of past write transactions. LMDB keeps every page
+ * a write transaction made dirty in a list for the next one and never
+ * frees it, so a writer would hold its largest transaction's pages for
+ * good; closing and opening the environment again frees them. No
+ * transaction of `ix` may be open. On failure `ix` can only be closed.
+ */
+int idx_trim(struct idx *ix);
 /* Name of a table, as LMDB knows it ("forms"); static storage. */
 const char *idx_table_name(enum idx_table t);
 /* Entries and bytes (pages x page size) of a table, as seen by `txn`. */

@@ -72,6 +72,11 @@ struct wr {
     int failed;           /* an error that ended the transaction */
     size_t memory;
     size_t used;    /* estimate of the batch's memory */
+    /* The pages the batch's flush will change (charge_flush), per table:
+     * the pages it has, and the batch's entries that will change one. */
+    int plan_stale; /* pages[] not read for this batch yet */
+    uint64_t pages[IDX_NTABLES], changed[IDX_NTABLES];
+    size_t flush_bytes; /* bytes of changed pages, all tables */
     size_t reserve; /* map room asked for each transaction (idx_reserve) */
     struct wr_table forms, stems;
     /* Postings to remove at the next flush, per term: (doc, tf) pairs of
@@ -218,6 +223,7 @@ wr_open(const char *dir, const struct wr_options *o, struct wr **out)
     w->memory = o->memory ? o->memory : WR_MEMORY_DEFAULT;
     if (w->memory < WR_MEMORY_MIN)
         w->memory = WR_MEMORY_MIN;
+    w->plan_stale = 1;
     rc = idx_open(dir, IDX_CREATE, &w->ix);
     if (rc == SE_OK) {
         /* Between commits: the buffered postings, the stored text and the
@@ -324,6 +330,65 @@ push_touched(struct wr *w, uint32_t idx)
     return SE_OK;
 }
 
+/*
+ * Flushing a batch changes the dictionary entry of each of its terms and
+ * the last block of each whose list is in the postings table, and LMDB
+ * holds every page it changes as a copy in memory until the commit. Those
+ * pages are counted in the budget as terms join the batch, so that buffers
+ * and flush stay within --memory together: a page for each changed entry
+ * (with new blocks inserted beside it, a leaf of its own is about what
+ * one costs, measured on Reuters x16), until every page of the table is
+ * counted.
+ */
+#define WR_PAGE_BYTES 4096
+
+static int
+touch_table(struct wr *w, enum idx_table t)
+{
+    if (w->plan_stale) {
+        static const enum idx_table planned[] = {IDX_SDICT, IDX_STEMS,
+                                                 IDX_FDICT, IDX_FORMS};
+        size_t i;
+        for (i = 0; i < sizeof planned / sizeof *planned; i++) {
+            uint64_t entries, bytes;
+            int rc = idx_table_usage(w->txn, planned[i], &entries, &bytes);
+            if (rc != SE_OK)
+                return rc;
+            w->pages[planned[i]] = bytes / WR_PAGE_BYTES;
+            w->changed[planned[i]] = 0;
+        }
+        w->flush_bytes = 0;
+        w->plan_stale = 0;
+    }
+    if (w->changed[t] < w->pages[t]) {
+        w->changed[t]++;
+        w->flush_bytes += WR_PAGE_BYTES;
+    }
+    return SE_OK;
+}
+
+static int
+charge_flush(struct wr *w, enum pl_kind kind, const char *term, size_t len)
+{
+    struct pl_entry e;
+    int rc = pl_entry_get(w->txn, kind, term, len, &e);
+
+    if (rc == SE_ENOTFOUND)
+        return SE_OK;
+    if (rc == SE_OK)
+        rc = touch_table(w, pl_dict_table(kind));
+    if (rc == SE_OK && e.block == NULL)
+        rc = touch_table(w, pl_post_table(kind));
+    return rc;
+}
+
+/* Whether the batch has spent its budget. */
+static int
+batch_full(const struct wr *w)
+{
+    return w->used + w->flush_bytes >= w->memory;
+}
+
 /* Add the forms of prepared document `d` as document `doc`. */
 static int
 invert_forms(struct wr *w, uint32_t doc, const struct prep_doc *d)
@@ -339,17 +404,21 @@ invert_forms(struct wr *w, uint32_t doc, const struct prep_doc *d)
         uint32_t fi, gap;
         rc = table_intern(&w->forms, text, pf->len, pf->hash, &fi, &added,
                           &w->used);
+        if (rc == SE_OK && added)
+            rc = charge_flush(w, PL_FORMS, text, pf->len);
         if (rc != SE_OK)
             return rc;
         if (added) {
             const char *s;
             size_t slen;
             uint32_t si;
-            int sadded;
+            int sadded = 0;
             rc = stem_word(w->stem, text, pf->len, &s, &slen);
             if (rc == SE_OK)
                 rc = table_intern(&w->stems, s, slen, prep_hash(s, slen), &si,
                                   &sadded, &w->used);
+            if (rc == SE_OK && sadded)
+                rc = charge_flush(w, PL_STEMS, s, slen);
             if (rc != SE_OK)
                 return rc;
             w->forms.terms[fi].stem = si;
@@ -786,6 +855,8 @@ flush(struct wr *w)
     table_release(&w->stems);
     w->nlens = 0;
     w->used = 0;
+    w->flush_bytes = 0;
+    w->plan_stale = 1;
     w->batch_first = w->meta.next_doc;
     return SE_OK;
 }
@@ -802,6 +873,10 @@ commit(struct wr *w)
     if (rc != SE_OK)
         return rc;
     w->stats.commits++;
+    /* LMDB would keep the transaction's pages for good (idx_trim). */
+    rc = idx_trim(w->ix);
+    if (rc != SE_OK)
+        return rc;
     return idx_txn_begin(w->ix, 1, &w->txn);
 }
 
@@ -835,6 +910,11 @@ defer_removal(struct wr *w, struct wr_table *t, const char *term, size_t len,
         return SE_OK; /* never indexed: the tokenizer cuts long tokens */
     rc =
         table_intern(t, term, len, prep_hash(term, len), idx, &added, &w->used);
+    if (rc != SE_OK)
+        return rc;
+    if (added) /* the block it leaves is rewritten */
+        rc = charge_flush(w, t == &w->rm_forms ? PL_FORMS : PL_STEMS, term,
+                          len);
     if (rc != SE_OK)
         return rc;
     before = t->terms[*idx].post.cap;
@@ -1229,7 +1309,7 @@ consume(struct wr *w, const struct prep_doc *d)
     w->stats.added++;
     w->stats.tokens += r.len;
     w->stats.bytes += d->title_len + d->body_len;
-    if (w->used >= w->memory)
+    if (batch_full(w))
         return commit(w);
     return SE_OK;
 }

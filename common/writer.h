@@ -23,7 +23,10 @@
 
 struct wr_options {
     const char *language; /* NULL: the index's, or "english" for a new one */
-    size_t memory;        /* budget for buffered postings, bytes */
+    /* Budget of a batch, bytes: buffered postings, records and stored
+     * text, and the index pages its flush will change (about one leaf for
+     * each of its terms whose list is in the postings table). */
+    size_t memory;
     /* How many times a title occurrence counts, in a word's frequency and in
      * the document's length (a BM25F-like title weight), 1..16; 0: the
      * index's, or new_title_weight for a new one. Fixed when the index is

@@ -1791,13 +1791,18 @@ Test(writer, automatic_commits_leave_complete_indexes)
 
     sub_dir("ix", dir, sizeof dir);
     w = wr_open_ok(dir, WR_MEMORY_MIN);
-    for (i = 0; i < N; i++)
+    for (i = 0; i < N; i++) {
+        uint64_t before = wr_stats(w)->commits;
         add_ok(w, &docs[i]);
-    cr_assert_geq(wr_stats(w)->commits, 2, "the budget forced %llu commits",
-                  (unsigned long long)wr_stats(w)->commits);
+        /* Stop after two commits, with a document left waiting. */
+        if (wr_stats(w)->commits >= 2 && wr_stats(w)->commits == before)
+            break;
+    }
+    cr_assert_lt(i, N, "the budget forced %llu commits in %d documents",
+                 (unsigned long long)wr_stats(w)->commits, (int)N);
     wr_close(w); /* the documents since the last flush are dropped */
     k = committed_prefix(dir);
-    cr_assert(k > 0 && k < N, "%u documents committed", k);
+    cr_assert(k > 0 && k <= i, "%u documents committed of %zu", k, i + 1);
     check_index(dir, live, k, k, 1);
     free(live);
     corpus_free(docs, N);
