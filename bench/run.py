@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,17 +49,61 @@ def log(msg):
 # ---- processes ------------------------------------------------------------
 
 class Proc:
-    """A finished child: exit code, wall seconds, peak RSS, stderr text."""
+    """A finished child: exit code, wall seconds, peak RSS, stderr text.
 
-    def __init__(self, code, wall, maxrss_kb, err):
+    peak_anon_kb and peak_file_kb split the resident memory as sampled
+    every 20 ms: private memory (RssAnon: heap, buffers) and mapped file
+    pages (RssFile: for ours, the index file, which is page cache the
+    kernel can take back). 0 where /proc has no such lines.
+    """
+
+    def __init__(self, code, wall, maxrss_kb, err, anon_kb=0, file_kb=0):
         self.code, self.wall, self.maxrss_kb, self.err = \
             code, wall, maxrss_kb, err
+        self.peak_anon_kb, self.peak_file_kb = anon_kb, file_kb
+
+
+class MemSampler(threading.Thread):
+    """Peak RssAnon and RssFile of a process and its children."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.anon, self.file = pid, 0, 0
+        self.done = threading.Event()
+
+    @staticmethod
+    def _tree(pid):
+        out, todo = [], [pid]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            try:
+                with open("/proc/%d/task/%d/children" % (p, p)) as fp:
+                    todo += [int(x) for x in fp.read().split()]
+            except (OSError, ValueError):
+                pass
+        return out
+
+    def run(self):
+        while not self.done.wait(0.02):
+            for p in self._tree(self.pid):
+                try:
+                    with open("/proc/%d/status" % p) as fp:
+                        text = fp.read()
+                except OSError:
+                    continue
+                a = re.search(r"^RssAnon:\s+(\d+)", text, re.M)
+                f = re.search(r"^RssFile:\s+(\d+)", text, re.M)
+                if a:
+                    self.anon = max(self.anon, int(a.group(1)))
+                if f:
+                    self.file = max(self.file, int(f.group(1)))
 
 
 GNU_TIME = "/usr/bin/time"
 
 
-def run(cmd, stdin=None, stdout=None, errfile=None):
+def run(cmd, stdin=None, stdout=None, errfile=None, sample=False):
     """Runs cmd; wall clock from here, peak RSS from GNU time.
 
     GNU time forks the command itself and reads its rusage: a child of
@@ -86,8 +131,15 @@ def run(cmd, stdin=None, stdout=None, errfile=None):
                 fin.close()
             if stdout:
                 fout.close()
+        sampler = None
+        if sample:
+            sampler = MemSampler(p.pid)
+            sampler.start()
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.monotonic() - t0
+        if sampler:
+            sampler.done.set()
+            sampler.join()
         p.returncode = os.waitstatus_to_exitcode(status)
     maxrss = ru.ru_maxrss
     if rssfile:
@@ -99,7 +151,8 @@ def run(cmd, stdin=None, stdout=None, errfile=None):
     if errfile != os.devnull:
         with open(errfile, encoding="utf-8", errors="replace") as fp:
             err = fp.read()
-    return Proc(p.returncode, wall, maxrss, err)
+    return Proc(p.returncode, wall, maxrss, err,
+                sampler.anon if sampler else 0, sampler.file if sampler else 0)
 
 
 def dir_bytes(path):
@@ -216,7 +269,7 @@ class Ours(Engine):
         # The peers count the title once, as --title-weight 1 does.
         return run([self.indexer, "-i", path, "--format", "jsonl",
                     "--title-weight", "1", "--threads", str(threads),
-                    corpus_file], errfile=errfile)
+                    corpus_file], errfile=errfile, sample=True)
 
     def query(self, path, qfile, runfile, timfile, errfile, count=False):
         if os.path.exists(timfile):
@@ -503,7 +556,8 @@ class Bench:
                 continue
             alloc, apparent = dir_bytes(path)
             r = {"wall_s": p.wall, "mb_s": text_bytes / 1e6 / p.wall,
-                 "peak_rss_kb": p.maxrss_kb, "bytes": alloc,
+                 "peak_rss_kb": p.maxrss_kb, "peak_anon_kb": p.peak_anon_kb,
+                 "peak_file_kb": p.peak_file_kb, "bytes": alloc,
                  "apparent_bytes": apparent, "ratio": alloc / text_bytes,
                  "summary": first_line(p.err)}
             if e.stores_text:
@@ -550,7 +604,9 @@ class Bench:
                 res["index_threads"][e.name] = {
                     "threads": 2, "wall_s": p.wall,
                     "mb_s": text_bytes / 1e6 / p.wall,
-                    "peak_rss_kb": p.maxrss_kb}
+                    "peak_rss_kb": p.maxrss_kb,
+                    "peak_anon_kb": p.peak_anon_kb,
+                    "peak_file_kb": p.peak_file_kb}
                 log("  %.1f s, %.2f MB/s" % (p.wall, text_bytes / 1e6 / p.wall))
             shutil.rmtree(path, ignore_errors=True)
 
