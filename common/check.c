@@ -845,11 +845,29 @@ check_stemforms(struct chk *c)
         if (rc != SE_OK)
             return rc;
     }
-    for (i = 0; i < c->forms.n; i++)
-        if (!c->forms.v[i].seen) {
-            key_term(c, c->forms.v[i].s, c->forms.v[i].len, 0, 0);
+    /* A stem whose one form is itself is not listed: such a form is its
+     * own stem, one that no listed form has claimed. */
+    for (i = 0; i < c->forms.n; i++) {
+        struct chk_term *f = &c->forms.v[i], *st;
+        const char *s;
+        size_t n;
+        if (f->seen)
+            continue;
+        rc = stem_word(c->stem, (const char *)f->s, f->len, &s, &n);
+        if (rc != SE_OK)
+            return rc;
+        st = cmp_bytes(s, n, f->s, f->len) == 0
+                 ? find_term(&c->stems, f->s, f->len)
+                 : NULL;
+        if (st == NULL || st->seen) {
+            key_term(c, f->s, f->len, 0, 0);
             return fail(c, IDX_FDICT, CHK_NO_DOC, "form missing in stemforms");
         }
+        f->seen = 1;
+        rc = end_stem(c, f->s, f->len, f->wcf);
+        if (rc != SE_OK)
+            return rc;
+    }
     for (i = 0; i < c->stems.n; i++)
         if (!c->stems.v[i].seen) {
             key_term(c, c->stems.v[i].s, c->stems.v[i].len, 0, 0);

@@ -30,10 +30,11 @@
 #include "buf.h"
 #include "index.h"
 
-/* Format 2 keeps short posting lists in the dictionary (plist.h); it
- * reads format 1, which has none, and a writer's first commit turns a
- * format 1 index into format 2. */
-#define DOC_FORMAT_VERSION 2
+/* Format 2 keeps short posting lists in the dictionary (plist.h); format
+ * 3 leaves out of IDX_STEMFORMS the stems whose one form is themselves
+ * (writer.c). Formats 1 and 2 read as they are, and a writer's first
+ * commit marks the index format 3. */
+#define DOC_FORMAT_VERSION 3
 #define DOC_FORMAT_OLDEST 1
 #define DOC_LENS_CHUNK 1024
 #define DOC_LANG_MAX 32

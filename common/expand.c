@@ -1,5 +1,6 @@
 /*
- * expand.c - walks IDX_STEMFORMS (sorted duplicates under the stem) and
+ * expand.c - walks IDX_STEMFORMS (sorted duplicates under the stem; a stem
+ * whose one form is itself has none, and IDX_SDICT tells it is there) and
  * IDX_FDICT (keys in byte order, so the forms of a prefix are adjacent,
  * starting at the first key >= the prefix) with an LMDB cursor.
  */
@@ -70,6 +71,15 @@ exp_stem_forms(struct idx_txn *txn, const char *stem, size_t len,
             break;
     }
     idx_cursor_close(c);
+    if (rc >= 0 && out->n == 0) {
+        /* A stem whose one form is itself is not listed (writer.c). */
+        struct pl_stats st;
+        rc = pl_stats_get(txn, PL_STEMS, stem, len, &st);
+        if (rc == SE_OK)
+            rc = add_form(out, stem, len);
+        else if (rc == SE_ENOTFOUND)
+            rc = SE_OK;
+    }
     if (rc < 0) {
         exp_forms_release(out);
         return rc;

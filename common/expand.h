@@ -19,7 +19,9 @@ struct exp_forms {
 
 /*
  * Every form of `stem` (`len` bytes) into `out` (initialized by the call;
- * release with exp_forms_release). An absent stem gives no forms.
+ * release with exp_forms_release): those IDX_STEMFORMS lists, or, when it
+ * lists none, the stem itself if it is in the stem dictionary (a stem whose
+ * one form is itself is not listed). An absent stem gives no forms.
  * SE_OK, SE_ENOMEM, SE_ECORRUPT.
  */
 int exp_stem_forms(struct idx_txn *txn, const char *stem, size_t len,

@@ -16,7 +16,9 @@
  *   IDX_STEMS     stem 0x00 last-doc BE  -> posting block, no positions
  *   IDX_FDICT     word form              -> term statistics (plist.h)
  *   IDX_FORMS     form 0x00 last-doc BE  -> posting block with positions
- *   IDX_STEMFORMS stem                   -> form (sorted duplicates)
+ *   IDX_STEMFORMS stem                   -> form (sorted duplicates; none
+ *                                          for a stem whose one form is
+ *                                          itself, see expand.h)
  */
 #ifndef SE_INDEX_H
 #define SE_INDEX_H

@@ -757,6 +757,109 @@ take_partial_block(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
     return rc;
 }
 
+/* ------------------------------------------------------------ stemforms */
+
+/*
+ * IDX_STEMFORMS lists the forms of each stem, except that a stem whose one
+ * form is itself has no entry: three stems in four on Reuters-21578, and a
+ * reader finding no entry takes the stem as its form (expand.h). Indexes
+ * written before (format 2 and older) list those too, which reads the
+ * same. A form known to the index is listed already; only new forms, and
+ * forms leaving, change the table.
+ */
+
+static int
+same_term(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* Whether the stem is a live form whose own stem it is. */
+static int
+stem_is_own_form(struct wr *w, const char *stem, size_t slen, int *yes)
+{
+    struct pl_stats st;
+    const char *s;
+    size_t n;
+    int rc = pl_stats_get(w->txn, PL_FORMS, stem, slen, &st);
+
+    *yes = 0;
+    if (rc == SE_ENOTFOUND)
+        return SE_OK;
+    if (rc == SE_OK)
+        rc = stem_word(w->stem, stem, slen, &s, &n);
+    if (rc == SE_OK)
+        *yes = same_term(s, n, stem, slen);
+    return rc;
+}
+
+/* A form new to the index joins its stem's forms. */
+static int
+stemforms_add(struct wr *w, const char *stem, size_t slen, const char *form,
+              size_t flen)
+{
+    const void *v;
+    size_t n;
+    int rc, own;
+
+    if (same_term(stem, slen, form, flen)) {
+        /* Listed only beside other forms. */
+        rc = idx_get(w->txn, IDX_STEMFORMS, stem, slen, &v, &n);
+        if (rc == SE_ENOTFOUND)
+            return SE_OK;
+    } else {
+        rc = idx_put(w->txn, IDX_STEMFORMS, stem, slen, form, flen,
+                     IDX_NODUPDATA);
+        /* The stem's own form, implicit while alone, is listed now. */
+        if (rc == SE_OK)
+            rc = stem_is_own_form(w, stem, slen, &own);
+        if (rc != SE_OK || !own)
+            return rc;
+    }
+    if (rc != SE_OK)
+        return rc;
+    return idx_put(w->txn, IDX_STEMFORMS, stem, slen, stem, slen,
+                   IDX_NODUPDATA);
+}
+
+/* A form no document has any more leaves its stem's forms. */
+static int
+stemforms_remove(struct wr *w, const char *stem, size_t slen,
+                 const char *form, size_t flen)
+{
+    struct idx_cursor *c;
+    const void *k, *v;
+    size_t klen, vlen;
+    int rc, r;
+
+    rc = idx_del(w->txn, IDX_STEMFORMS, stem, slen, form, flen);
+    if (rc == SE_ENOTFOUND)
+        rc = SE_OK; /* the stem's own form, not listed */
+    if (rc != SE_OK || same_term(stem, slen, form, flen))
+        return rc;
+    /* Left with only its own form, the stem lists nothing. */
+    rc = idx_cursor_open(w->txn, IDX_STEMFORMS, &c);
+    if (rc != SE_OK)
+        return rc;
+    r = idx_cursor_seek(c, stem, slen);
+    rc = r < 0 ? r : SE_OK;
+    if (r == 1)
+        rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
+    if (r == 1 && rc == SE_OK && same_term(k, klen, stem, slen) &&
+        same_term(v, vlen, stem, slen)) {
+        r = idx_cursor_next(c);
+        rc = r < 0 ? r : SE_OK;
+        if (r == 1)
+            rc = idx_cursor_get(c, &k, &klen, NULL, NULL);
+        if (rc == SE_OK && (r == 0 || !same_term(k, klen, stem, slen))) {
+            idx_cursor_close(c);
+            return idx_del(w->txn, IDX_STEMFORMS, stem, slen, stem, slen);
+        }
+    }
+    idx_cursor_close(c);
+    return rc;
+}
+
 /* Write the postings and dictionary entries of one table. */
 static int
 flush_table(struct wr *w, enum pl_kind kind)
@@ -815,10 +918,10 @@ flush_table(struct wr *w, enum pl_kind kind)
         /* Written: give its memory back now, for LMDB's dirty pages to
          * reuse, so that a flush does not hold both at their peak. */
         buf_release(&t->terms[order[i].idx].post);
-        if (kind == PL_FORMS) {
+        if (kind == PL_FORMS && !known) {
             const struct wr_term *s = &w->stems.terms[e->stem];
-            rc = idx_put(w->txn, IDX_STEMFORMS, term_str(&w->stems, s), s->len,
-                         term, e->len, IDX_NODUPDATA);
+            rc = stemforms_add(w, term_str(&w->stems, s), s->len, term,
+                               e->len);
         }
     }
     idx_cursor_close(c);
@@ -940,10 +1043,8 @@ removed_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
 
     if (st->df == 0 && kind == PL_FORMS) {
         const struct wr_term *s = &w->rm_stems.terms[e->stem];
-        rc = idx_del(w->txn, IDX_STEMFORMS, term_str(&w->rm_stems, s), s->len,
-                     term, e->len);
-        if (rc == SE_ENOTFOUND)
-            rc = SE_OK;
+        rc = stemforms_remove(w, term_str(&w->rm_stems, s), s->len, term,
+                              e->len);
     }
     return rc;
 }

@@ -3,7 +3,8 @@
  * of IDX_FDICT and IDX_STEMFORMS, on an index of the first 2,000 Reuters
  * documents: every prefix of 1-3 bytes of every 50th form, with several
  * limits, must give exactly the forms the scan finds, in byte order, and
- * say when it stopped early.
+ * say when it stopped early. A stem's forms are those listed, or the stem
+ * alone when it lists none.
  */
 #include <criterion/criterion.h>
 
@@ -214,6 +215,58 @@ Test(expand, stem_forms_match_a_scan_of_stemforms, .timeout = 60)
     for (i = 0; i < n; i++)
         free(pairs[i]);
     free(pairs);
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
+/*
+ * A stem whose one form is itself has no entry in IDX_STEMFORMS: expanding
+ * it gives the stem, which is a form of the index; every other stem is
+ * listed.
+ */
+Test(expand, an_unlisted_stem_is_its_own_form, .timeout = 60)
+{
+    struct idx *ix;
+    struct idx_txn *txn;
+    size_t nstems, nforms, i, f = 0, unlisted = 0;
+    char **stems, **forms;
+
+    build(&ix, &txn);
+    stems = scan(txn, IDX_SDICT, &nstems);
+    forms = scan(txn, IDX_FDICT, &nforms);
+    for (i = 0; i < nstems; i++) {
+        size_t slen = strlen(stems[i]);
+        struct exp_forms e;
+        int rc, listed;
+        const void *v;
+        size_t vlen;
+        rc = idx_get(txn, IDX_STEMFORMS, stems[i], slen, &v, &vlen);
+        cr_assert(rc == SE_OK || rc == SE_ENOTFOUND, "%s: %s", stems[i],
+                  se_strerror(rc));
+        listed = rc == SE_OK;
+        if (listed)
+            continue;
+        rc = exp_stem_forms(txn, stems[i], slen, &e);
+        cr_assert_eq(rc, SE_OK, "%s: %s", stems[i], se_strerror(rc));
+        cr_assert(e.n == 1 && strcmp(e.forms[0], stems[i]) == 0,
+                  "unlisted stem %s expands to %zu forms (%s)", stems[i], e.n,
+                  e.n ? e.forms[0] : "");
+        exp_forms_release(&e);
+        while (f < nforms && strcmp(forms[f], stems[i]) < 0)
+            f++;
+        cr_assert(f < nforms && strcmp(forms[f], stems[i]) == 0,
+                  "unlisted stem %s is no form", stems[i]);
+        unlisted++;
+    }
+    cr_assert_gt(unlisted, 1000, "only %zu stems are their one form",
+                 unlisted);
+    cr_assert_lt(unlisted, nstems, "no stem is listed");
+    for (i = 0; i < nstems; i++)
+        free(stems[i]);
+    for (i = 0; i < nforms; i++)
+        free(forms[i]);
+    free(stems);
+    free(forms);
     idx_txn_abort(txn);
     idx_close(ix);
 }
