@@ -100,9 +100,13 @@ def markdown(res, plots):
     L.append("| queries | %d per type, seed %d, top 10 by BM25 "
              "(k1 = 1.2, b = 0.75) |" % (s["per_type"], s["seed"]))
     cold_note = cold_status(res)
-    L.append("| page cache | warm: index files read once before the "
-             "rounds, each query's median over the rounds; cold: %s |" %
-             cold_note)
+    undropped = [c["name"] for c in res["corpora"]
+                 if c.get("warm_drop", "dropped") != "dropped"]
+    L.append("| page cache | warm: page cache dropped%s, then index files "
+             "read once before the rounds, each query's median over the "
+             "rounds; cold: %s |" % (
+                 " (not for %s: not allowed)" % ", ".join(undropped)
+                 if undropped else "", cold_note))
     L.append("")
     if res["engines"].get("ours", {}).get("missing"):
         L.append("> Our engine was not measured in this run (%s): its "
