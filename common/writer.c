@@ -1050,6 +1050,40 @@ removed_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
 }
 
 /*
+ * Keep in place the documents of the list arrays [0, ndocs) that are not
+ * leaving: those of pairs[*j...] (sorted (doc, tf) pairs) leave, *j moves
+ * past them and *cf adds their tfs. *kept gets how many stay. SE_OK, or
+ * SE_ECORRUPT for a tf other than the one indexed.
+ */
+static int
+keep_staying(struct wr *w, enum pl_kind kind, size_t ndocs,
+             const uint32_t *pairs, size_t np, size_t *j, uint64_t *cf,
+             size_t *kept)
+{
+    size_t i, out = 0, pos_in = 0, pos_out = 0;
+
+    for (i = 0; i < ndocs; i++) {
+        uint32_t tf = w->tfs[i], npos = kind == PL_FORMS ? tf : 0;
+        if (*j < np && pairs[2 * *j] == w->docs[i]) {
+            if (pairs[2 * *j + 1] != tf)
+                return SE_ECORRUPT; /* not the tf it was indexed with */
+            *cf += tf;
+            (*j)++;
+        } else {
+            if (pos_out != pos_in)
+                memmove(w->pos + pos_out, w->pos + pos_in,
+                        npos * sizeof *w->pos);
+            w->docs[out] = w->docs[i];
+            w->tfs[out++] = tf;
+            pos_out += npos;
+        }
+        pos_in += npos;
+    }
+    *kept = out;
+    return SE_OK;
+}
+
+/*
  * remove_term() for a list kept in its dictionary entry: `pairs` (sorted
  * by document) all leave its one block, which is stored again.
  */
@@ -1058,30 +1092,15 @@ remove_inline(struct wr *w, enum pl_kind kind, const struct wr_term *e,
               const char *term, const struct pl_entry *ent,
               const uint32_t *pairs, size_t np)
 {
-    size_t ndocs = 0, npos = 0, i, j = 0, out = 0, pos_in = 0, pos_out = 0;
+    size_t ndocs = 0, npos = 0, j = 0, out = 0;
     struct pl_stats st = ent->st;
     uint64_t cf = 0;
     int rc = list_add_block(w, ent->block, ent->block_len, &ndocs, &npos);
 
+    if (rc == SE_OK)
+        rc = keep_staying(w, kind, ndocs, pairs, np, &j, &cf, &out);
     if (rc != SE_OK)
         return rc;
-    for (i = 0; i < ndocs; i++) {
-        uint32_t tf = w->tfs[i], npos_doc = kind == PL_FORMS ? tf : 0;
-        if (j < np && pairs[2 * j] == w->docs[i]) {
-            if (pairs[2 * j + 1] != tf)
-                return SE_ECORRUPT; /* not the tf it was indexed with */
-            cf += tf;
-            j++;
-        } else {
-            if (pos_out != pos_in)
-                memmove(w->pos + pos_out, w->pos + pos_in,
-                        npos_doc * sizeof *w->pos);
-            w->docs[out] = w->docs[i];
-            w->tfs[out++] = tf;
-            pos_out += npos_doc;
-        }
-        pos_in += npos_doc;
-    }
     if (j < np || st.df != ndocs || st.cf < cf)
         return SE_ECORRUPT; /* a document to remove is not in the list */
     st.df -= (uint32_t)np;
@@ -1116,8 +1135,7 @@ remove_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
         unsigned char key[PL_KEY_MAX];
         const unsigned char *k;
         const void *kv = NULL, *val = NULL;
-        size_t klen = 0, vlen = 0, ndocs = 0, npos = 0, i, out = 0;
-        size_t pos_in = 0, pos_out = 0;
+        size_t klen = 0, vlen = 0, ndocs = 0, npos = 0, out = 0;
         struct idx_cursor *c;
         uint32_t last;
         int r;
@@ -1141,24 +1159,9 @@ remove_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
         if (rc != SE_OK)
             return rc;
         last = idx_get_be32(key + e->len + 1);
-        /* Keep the block's documents that are not leaving, in place. */
-        for (i = 0; i < ndocs; i++) {
-            uint32_t tf = w->tfs[i];
-            if (j < np && pairs[2 * j] == w->docs[i]) {
-                if (pairs[2 * j + 1] != tf)
-                    return SE_ECORRUPT; /* not the tf it was indexed with */
-                cf += tf;
-                j++;
-            } else {
-                if (kind == PL_FORMS && pos_out != pos_in)
-                    memmove(w->pos + pos_out, w->pos + pos_in,
-                            tf * sizeof *w->pos);
-                w->docs[out] = w->docs[i];
-                w->tfs[out++] = tf;
-                pos_out += kind == PL_FORMS ? tf : 0;
-            }
-            pos_in += kind == PL_FORMS ? tf : 0;
-        }
+        rc = keep_staying(w, kind, ndocs, pairs, np, &j, &cf, &out);
+        if (rc != SE_OK)
+            return rc;
         if (j < np && pairs[2 * j] <= last)
             return SE_ECORRUPT; /* a document to remove is not in its block */
         rc = idx_del(w->txn, pl_post_table(kind), key, e->len + 5, NULL, 0);
