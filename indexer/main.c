@@ -612,10 +612,11 @@ main(int argc, char **argv)
             fprintf(stderr, "\r\033[K");
         fprintf(stderr,
                 "indexer: %llu documents (%llu replaced), %llu tokens, "
-                "%.1f MB of text in %.2f s (%.1f MB/s)\n",
+                "%.1f MB of text in %.2f s (%.1f MB/s), %llu commit%s\n",
                 (unsigned long long)st->added, (unsigned long long)st->replaced,
                 (unsigned long long)st->tokens, mb, secs,
-                secs > 0 ? mb / secs : 0.0);
+                secs > 0 ? mb / secs : 0.0, (unsigned long long)st->commits,
+                st->commits == 1 ? "" : "s");
     }
 out:
     committed = w && wr_stats(w)->commits > 0;
