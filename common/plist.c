@@ -176,10 +176,6 @@ pl_stats(const struct pl *p)
     return &p->st;
 }
 
-/*
- * Load the block under the cursor (found = its return). 1 when it belongs
- * to our term, 0 when the cursor left the term (end of the list), <0 error.
- */
 /* Whether a posting key is one of the iterator's term's blocks. */
 static int
 is_term_key(const struct pl *p, const unsigned char *key, size_t klen)
@@ -213,6 +209,10 @@ use_block(struct pl *p, const void *val, size_t vlen, uint32_t last)
     return 1;
 }
 
+/*
+ * Load the block under the cursor (found = its return). 1 when it belongs
+ * to our term, 0 when the cursor left the term (end of the list), <0 error.
+ */
 static int
 load_block(struct pl *p, int found)
 {
