@@ -614,6 +614,20 @@ doc_length(struct wr *w, uint32_t doc, uint32_t *len)
     return doc_lens_get(&dl, doc, len);
 }
 
+/* The lengths of the list arrays' documents [0, ndocs), into blens. */
+static int
+list_lengths(struct wr *w, size_t ndocs)
+{
+    size_t k;
+
+    for (k = 0; k < ndocs; k++) {
+        int rc = doc_length(w, w->docs[k], &w->blens[k]);
+        if (rc != SE_OK)
+            return rc;
+    }
+    return SE_OK;
+}
+
 /* Write the list arrays [0, ndocs) of `term` as blocks. */
 static int
 list_write(struct wr *w, enum pl_kind kind, const char *term, size_t len,
@@ -621,13 +635,10 @@ list_write(struct wr *w, enum pl_kind kind, const char *term, size_t len,
 {
     unsigned char key[PL_KEY_MAX];
     size_t i = 0, pos_at = 0, k;
-    int rc;
+    int rc = list_lengths(w, ndocs);
 
-    for (k = 0; k < ndocs; k++) {
-        rc = doc_length(w, w->docs[k], &w->blens[k]);
-        if (rc != SE_OK)
-            return rc;
-    }
+    if (rc != SE_OK)
+        return rc;
     while (i < ndocs) {
         size_t n = ndocs - i < POST_BLOCK_DOCS ? ndocs - i : POST_BLOCK_DOCS;
         size_t npos = 0;
@@ -665,12 +676,9 @@ list_store(struct wr *w, enum pl_kind kind, const char *term, size_t len,
     int rc;
 
     if (may_inline && ndocs <= POST_BLOCK_DOCS) {
-        size_t k;
-        for (k = 0; k < ndocs; k++) {
-            rc = doc_length(w, w->docs[k], &w->blens[k]);
-            if (rc != SE_OK)
-                return rc;
-        }
+        rc = list_lengths(w, ndocs);
+        if (rc != SE_OK)
+            return rc;
         buf_clear(&w->scratch);
         rc = post_encode(w->docs, w->tfs, w->blens,
                          kind == PL_FORMS ? w->pos : NULL, (uint32_t)ndocs,
@@ -822,8 +830,8 @@ stemforms_add(struct wr *w, const char *stem, size_t slen, const char *form,
     if (same_term(stem, slen, form, flen)) {
         /* Listed only beside other forms. */
         rc = idx_get(w->txn, IDX_STEMFORMS, stem, slen, &v, &n);
-        if (rc == SE_ENOTFOUND)
-            return SE_OK;
+        if (rc != SE_OK)
+            return rc == SE_ENOTFOUND ? SE_OK : rc;
     } else {
         rc = idx_put(w->txn, IDX_STEMFORMS, stem, slen, form, flen,
                      IDX_NODUPDATA);
@@ -833,8 +841,6 @@ stemforms_add(struct wr *w, const char *stem, size_t slen, const char *form,
         if (rc != SE_OK || !own)
             return rc;
     }
-    if (rc != SE_OK)
-        return rc;
     return idx_put(w->txn, IDX_STEMFORMS, stem, slen, stem, slen,
                    IDX_NODUPDATA);
 }
