@@ -274,18 +274,18 @@ void
 doc_lens_init(struct doc_lens *dl, struct idx_txn *txn)
 {
     dl->txn = txn;
-    dl->chunk = UINT32_MAX;
-    dl->vals = NULL;
-    dl->nvals = 0;
+    dl->filled = 0;
 }
 
 int
 doc_lens_get(struct doc_lens *dl, uint32_t doc, uint32_t *len)
 {
     uint32_t chunk = doc / DOC_LENS_CHUNK, i = doc % DOC_LENS_CHUNK;
+    unsigned slot = chunk % DOC_LENS_SLOTS;
+    uint64_t bit = (uint64_t)1 << slot;
 
     *len = 0;
-    if (chunk != dl->chunk) {
+    if (!(dl->filled & bit) || dl->slot[slot].chunk != chunk) {
         unsigned char key[4];
         const void *v;
         size_t n;
@@ -295,18 +295,17 @@ doc_lens_get(struct doc_lens *dl, uint32_t doc, uint32_t *len)
         rc = idx_get(dl->txn, IDX_LENS, key, 4, &v, &n);
         if (rc == SE_ENOTFOUND) {
             v = NULL;
-            n = 0;
         } else if (rc != SE_OK) {
             return rc;
         } else if (n != DOC_LENS_CHUNK * 4) {
             return SE_ECORRUPT;
         }
-        dl->chunk = chunk;
-        dl->vals = v;
-        dl->nvals = n / 4;
+        dl->slot[slot].chunk = chunk;
+        dl->slot[slot].vals = v;
+        dl->filled |= bit;
     }
-    if (i < dl->nvals)
-        *len = get_le32(dl->vals + 4 * (size_t)i);
+    if (dl->slot[slot].vals)
+        *len = get_le32(dl->slot[slot].vals + 4 * (size_t)i);
     return SE_OK;
 }
 

@@ -88,12 +88,18 @@ int doc_lookup(struct idx_txn *txn, const char *id, size_t len, uint32_t *doc);
 /* Remove the record, id mapping, stored text and length of `doc`. */
 int doc_remove(struct idx_txn *txn, uint32_t doc);
 
-/* Document lengths, read in place chunk by chunk (cached). */
+/* Document lengths, read in place chunk by chunk. The chunks a query has
+ * read stay at hand in a small direct-mapped cache: the hits of a rare
+ * word are scattered over many chunks, and a B-tree descent for each
+ * would cost more than the scoring. */
+#define DOC_LENS_SLOTS 64
 struct doc_lens {
     struct idx_txn *txn;
-    uint32_t chunk; /* chunk number of `vals`, UINT32_MAX for none */
-    const unsigned char *vals;
-    size_t nvals;
+    uint64_t filled; /* bit i: slot i holds a chunk (cheap to clear) */
+    struct {
+        uint32_t chunk;
+        const unsigned char *vals; /* NULL: the chunk has no entry */
+    } slot[DOC_LENS_SLOTS];
 };
 void doc_lens_init(struct doc_lens *dl, struct idx_txn *txn);
 /* Length of `doc`, 0 when it has none. SE_OK or SE_ECORRUPT. */

@@ -434,6 +434,40 @@ Test(docstore, lengths_across_chunk_boundaries)
     idx_txn_abort(txn);
 }
 
+/* Chunks DOC_LENS_SLOTS apart share a slot of the reader's cache: reading
+ * them in turn must give each its own lengths, never the other's. */
+Test(docstore, chunks_sharing_a_cache_slot_keep_their_lengths)
+{
+    static const uint32_t chunk[3] = {1, 1 + DOC_LENS_SLOTS,
+                                      1 + 2 * DOC_LENS_SLOTS};
+    struct idx_txn *txn;
+    struct doc_lens dl;
+    uint32_t i, k, len, val;
+    int rc;
+
+    txn = begin(1);
+    for (i = 0; i < 3; i++)
+        for (k = 0; k < 4; k++) {
+            val = 100 * (i + 1) + k;
+            rc = doc_lens_put(txn, chunk[i] * DOC_LENS_CHUNK + 7 * k, &val, 1);
+            cr_assert_eq(rc, SE_OK, "put: %s", se_strerror(rc));
+        }
+    doc_lens_init(&dl, txn);
+    for (k = 0; k < 4; k++)
+        for (i = 0; i < 3; i++) {
+            /* and chunk 1 + 3 * SLOTS, with no entry, in the same slot */
+            rc = doc_lens_get(&dl, chunk[i] * DOC_LENS_CHUNK + 7 * k, &len);
+            cr_assert_eq(rc, SE_OK, "get: %s", se_strerror(rc));
+            cr_assert_eq(len, 100 * (i + 1) + k, "chunk %u doc %u: %u",
+                         chunk[i], 7 * k, len);
+            rc = doc_lens_get(&dl, (1 + 3 * DOC_LENS_SLOTS) * DOC_LENS_CHUNK,
+                              &len);
+            cr_assert_eq(rc, SE_OK, "get: %s", se_strerror(rc));
+            cr_assert_eq(len, 0, "a chunk without an entry has length %u", len);
+        }
+    idx_txn_abort(txn);
+}
+
 Test(docstore, corrupt_length_chunks_are_refused)
 {
     unsigned char key[4], small[100] = {1};
