@@ -353,9 +353,20 @@ pl_seek(struct pl *p, uint32_t target)
         return 1;
     }
 search:
-    /* Binary search in the block: the first doc >= target. */
+    /* The first doc >= target: galloping from the current doc, since
+     * targets mostly come in small steps, then binary search. */
     lo = p->i;
     hi = p->n - 1; /* docs[hi] = last >= target */
+    if (p->docs[lo] < target) {
+        uint32_t step = 1;
+        while (lo + step < hi && p->docs[lo + step] < target) {
+            lo += step;
+            step *= 2;
+        }
+        if (lo + step < hi)
+            hi = lo + step;
+        lo++; /* docs[lo] < target: the answer lies after it */
+    }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         if (p->docs[mid] < target)

@@ -583,6 +583,19 @@ post_pos_cursor_init(struct post_pos_cursor *c)
     c->data = 0;
 }
 
+/* Data bytes of the 32 values whose 2-bit length codes (length - 1) fill
+ * the 8 control bytes at p: 32 plus the sum of the codes. */
+static size_t
+svb_len32(const unsigned char *p)
+{
+    uint64_t w;
+
+    memcpy(&w, p, 8);
+    w = (w & 0x3333333333333333u) + (w >> 2 & 0x3333333333333333u);
+    w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+    return 32 + (size_t)(w * 0x0101010101010101u >> 56);
+}
+
 int
 post_decode_doc_positions(const struct post_view *v, const uint32_t *tfs,
                           struct post_pos_cursor *c, uint32_t i, uint32_t *out)
@@ -590,7 +603,8 @@ post_decode_doc_positions(const struct post_view *v, const uint32_t *tfs,
     const unsigned char *keys = v->pos, *data;
     uint64_t want;
     size_t nkeys, size, at;
-    uint32_t j, k, tf, prev = 0;
+    uint32_t doc, j, k, tf, prev = 0;
+    int roomy;
 
     if (!(v->flags & POST_F_POSITIONS) || v->pos == NULL || i >= v->n)
         return SE_ECORRUPT;
@@ -601,20 +615,25 @@ post_decode_doc_positions(const struct post_view *v, const uint32_t *tfs,
     size = v->pos_bytes - nkeys;
     if (i < c->doc)
         post_pos_cursor_init(c); /* asked again for an earlier document */
-    /* The value index of document i's first position. */
+    /* The value index of document i's first position (in locals: a store
+     * through `out` could alias the cursor, as far as the compiler knows). */
     want = c->value;
-    for (; c->doc < i; c->doc++)
-        want += tfs[c->doc];
+    for (doc = c->doc; doc < i; doc++)
+        want += tfs[doc];
     tf = tfs[i];
     if (tf == 0 || want + tf > v->pos_count)
         return SE_ECORRUPT;
-    /* Skip the data of the values in between: one table lookup per whole
-     * control byte, two bits per value at the ends. */
+    /* Skip the data of the values in between: their lengths are in the
+     * control bytes, two bits a value; 32 values at a time, then 4. */
     at = c->data;
     j = c->value;
     while (j < want && (j & 3) != 0) {
         at += (keys[j >> 2] >> (2 * (j & 3)) & 3) + 1;
         j++;
+    }
+    while (want - j >= 32) {
+        at += svb_len32(keys + (j >> 2));
+        j += 32;
     }
     while (want - j >= 4) {
         at += svb_len[SVB_1234][keys[j >> 2]];
@@ -624,13 +643,17 @@ post_decode_doc_positions(const struct post_view *v, const uint32_t *tfs,
         at += (keys[j >> 2] >> (2 * (j & 3)) & 3) + 1;
         j++;
     }
+    c->doc = i;
     c->value = (uint32_t)want;
     c->data = at;
-    /* Document i's gaps, as running sums that must increase. */
+    /* Document i's gaps, as running sums that must increase. A value takes
+     * at most 4 bytes: when that much is left for all of them, no value
+     * needs its own bound check. */
+    roomy = at <= size && (size - at) / 4 >= tf;
     for (k = 0; k < tf; k++, j++) {
         unsigned len = (keys[j >> 2] >> (2 * (j & 3)) & 3) + 1;
         uint32_t x;
-        if (at > size || size - at < len)
+        if (!roomy && (at > size || size - at < len))
             return SE_ECORRUPT;
         x = svb_get(data + at, len);
         at += len;
@@ -662,7 +685,8 @@ post_end(const struct post_view *v)
 int
 post_decode_docs(const struct post_view *v, uint32_t *docs)
 {
-    uint32_t i, n = v->n, prev = v->first_doc, bad = 0;
+    uint32_t i, n = v->n, prev = v->first_doc, min = UINT32_MAX;
+    uint64_t sum = prev;
     int rc;
 
     if (n == 0 || n > POST_BLOCK_DOCS) /* not a view post_parse() filled */
@@ -674,20 +698,24 @@ post_decode_docs(const struct post_view *v, uint32_t *docs)
                     docs + 1);
     if (rc != SE_OK)
         return rc;
-    /* A gap of 0, or one that wraps past 2^32, leaves d <= its predecessor. */
+    /* Ids increase while no gap is 0 and the gaps do not carry the last id
+     * past 2^32. Checked in a pass of its own, which the compiler can
+     * vectorise, apart from the running sum, which it cannot. */
     for (i = 1; i < n; i++) {
-        uint32_t d = prev + docs[i];
-
-        bad |= d <= prev;
-        docs[i] = prev = d;
+        min = docs[i] < min ? docs[i] : min;
+        sum += docs[i];
     }
-    return bad ? SE_ECORRUPT : SE_OK;
+    if (min == 0 || sum > UINT32_MAX)
+        return SE_ECORRUPT;
+    for (i = 1; i < n; i++)
+        docs[i] = prev += docs[i];
+    return SE_OK;
 }
 
 int
 post_decode_tfs(const struct post_view *v, uint32_t *tfs)
 {
-    uint32_t i, n = v->n, bad = 0, max = 0;
+    uint32_t i, n = v->n, max = 0;
     int rc;
 
     if (n == 0 || n > POST_BLOCK_DOCS)
@@ -696,14 +724,14 @@ post_decode_tfs(const struct post_view *v, uint32_t *tfs)
     if (rc != SE_OK)
         return rc;
     for (i = 0; i < n; i++) {
-        uint32_t t = tfs[i] + 1;
+        uint32_t t = tfs[i];
 
-        bad |= t == 0; /* stored UINT32_MAX: tf does not fit */
         max = t > max ? t : max;
-        tfs[i] = t;
+        tfs[i] = t + 1;
     }
-    /* max_tf bounds scores for pruning: a wrong one would lose results. */
-    return bad || max != v->max_tf ? SE_ECORRUPT : SE_OK;
+    /* A stored UINT32_MAX is a tf that does not fit; max_tf bounds scores
+     * for pruning: a wrong one would lose results. */
+    return max == UINT32_MAX || max + 1 != v->max_tf ? SE_ECORRUPT : SE_OK;
 }
 
 int

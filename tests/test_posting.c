@@ -181,43 +181,59 @@ struct decoded {
 };
 
 /*
- * Decode the positions one document at a time, forward, then the last and
- * the first again (the cursor restarts). When the whole-block decoder
- * succeeded, each must succeed and agree with it; when it did not (a
- * corrupt block) each may fail, but must not read outside the value, which
+ * Decode document `doc`'s positions with cursor c. When the whole-block
+ * decoder succeeded, this must succeed and agree with it; when it did not
+ * (a corrupt block) it may fail, but must not read outside the value, which
  * the guard page or ASan would catch.
+ */
+static void
+one_doc(const struct decoded *d, int full_ok, struct post_pos_cursor *c,
+        uint32_t doc, uint32_t *one)
+{
+    uint64_t off;
+    uint32_t k;
+    int rc;
+
+    if (d->tfs[doc] > d->v.max_tf) /* corrupt, the decoder's to catch */
+        return;
+    rc = post_decode_doc_positions(&d->v, d->tfs, c, doc, one);
+    if (!full_ok) {
+        cr_assert(rc == SE_OK || rc == SE_ECORRUPT, "%s", se_strerror(rc));
+        return;
+    }
+    cr_assert_eq(rc, SE_OK, "doc %u alone: %s", doc, se_strerror(rc));
+    for (off = 0, k = 0; k < doc; k++)
+        off += d->tfs[k];
+    for (k = 0; k < d->tfs[doc]; k++)
+        cr_assert_eq(one[k], d->pos[off + k],
+                     "doc %u position %u: %u alone, %u in the block", doc, k,
+                     one[k], d->pos[off + k]);
+}
+
+/*
+ * Decode the positions one document at a time: forward, then the last and
+ * the first again (the cursor restarts); then with fresh cursors, the last
+ * document straight away and every seventh, so that the cursor skips over
+ * many documents' values at once.
  */
 static void
 doc_by_doc(const struct decoded *d, int full_ok)
 {
-    static const uint32_t again[2] = {UINT32_MAX, 0};
     struct post_pos_cursor c;
-    uint64_t off = 0;
-    uint32_t i, k, *one;
-    int rc;
+    uint32_t i, *one;
 
     one = malloc(((size_t)d->v.max_tf + 1) * sizeof *one);
     cr_assert_not_null(one, "out of memory");
     post_pos_cursor_init(&c);
-    for (i = 0; i < d->v.n + 2; i++) {
-        uint32_t doc = i < d->v.n ? i : again[i - d->v.n];
-        if (doc == UINT32_MAX)
-            doc = d->v.n - 1;
-        if (d->tfs[doc] > d->v.max_tf) /* corrupt, the decoder's to catch */
-            continue;
-        rc = post_decode_doc_positions(&d->v, d->tfs, &c, doc, one);
-        if (!full_ok) {
-            cr_assert(rc == SE_OK || rc == SE_ECORRUPT, "%s", se_strerror(rc));
-            continue;
-        }
-        cr_assert_eq(rc, SE_OK, "doc %u alone: %s", doc, se_strerror(rc));
-        for (off = 0, k = 0; k < doc; k++)
-            off += d->tfs[k];
-        for (k = 0; k < d->tfs[doc]; k++)
-            cr_assert_eq(one[k], d->pos[off + k],
-                         "doc %u position %u: %u alone, %u in the block", doc,
-                         k, one[k], d->pos[off + k]);
-    }
+    for (i = 0; i < d->v.n; i++)
+        one_doc(d, full_ok, &c, i, one);
+    one_doc(d, full_ok, &c, d->v.n - 1, one);
+    one_doc(d, full_ok, &c, 0, one);
+    post_pos_cursor_init(&c);
+    one_doc(d, full_ok, &c, d->v.n - 1, one);
+    post_pos_cursor_init(&c);
+    for (i = 0; i < d->v.n; i += 7)
+        one_doc(d, full_ok, &c, i, one);
     free(one);
 }
 
