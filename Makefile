@@ -3,7 +3,7 @@
 # `make demo` indexes seeds/ and runs example queries.
 
 BUILD  ?= build
-OPT    ?= -O2 -g
+OPT    ?= -O3 -g
 CC     ?= cc
 CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(SAN) \
           -Icommon -Iindexer -Isearcher -MMD -MP \
