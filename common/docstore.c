@@ -169,30 +169,53 @@ get_str(const unsigned char **p, const unsigned char *end, const char **s,
 }
 
 int
+doc_record_encode(const struct doc_record *r, struct buf *out)
+{
+    int rc = buf_put_varint(out, r->len);
+
+    if (rc == SE_OK)
+        rc = buf_put_varint(out, r->title_tokens);
+    if (rc == SE_OK)
+        rc = put_str(out, r->id, r->id_len);
+    if (rc == SE_OK)
+        rc = put_str(out, r->title, r->title_len);
+    if (rc == SE_OK)
+        rc = put_str(out, r->date, r->date_len);
+    return rc;
+}
+
+int
+doc_record_put_encoded(struct idx_txn *txn, uint32_t doc, const void *val,
+                       size_t len, int flags)
+{
+    unsigned char key[4];
+
+    idx_put_be32(key, doc);
+    return idx_put(txn, IDX_DOCS, key, 4, val, len, flags);
+}
+
+int
+doc_id_put(struct idx_txn *txn, const char *id, size_t len, uint32_t doc)
+{
+    unsigned char le[4];
+
+    put_le32(le, doc);
+    return idx_put(txn, IDX_IDS, id, len, le, 4, 0);
+}
+
+int
 doc_put(struct idx_txn *txn, uint32_t doc, const struct doc_record *r,
         struct buf *scratch)
 {
-    unsigned char key[4], le[4];
     int rc;
 
     buf_clear(scratch);
-    rc = buf_put_varint(scratch, r->len);
+    rc = doc_record_encode(r, scratch);
     if (rc == SE_OK)
-        rc = buf_put_varint(scratch, r->title_tokens);
+        rc = doc_record_put_encoded(txn, doc, scratch->data, scratch->len, 0);
     if (rc == SE_OK)
-        rc = put_str(scratch, r->id, r->id_len);
-    if (rc == SE_OK)
-        rc = put_str(scratch, r->title, r->title_len);
-    if (rc == SE_OK)
-        rc = put_str(scratch, r->date, r->date_len);
-    if (rc != SE_OK)
-        return rc;
-    idx_put_be32(key, doc);
-    rc = idx_put(txn, IDX_DOCS, key, 4, scratch->data, scratch->len, 0);
-    if (rc != SE_OK)
-        return rc;
-    put_le32(le, doc);
-    return idx_put(txn, IDX_IDS, r->id, r->id_len, le, 4, 0);
+        rc = doc_id_put(txn, r->id, r->id_len, doc);
+    return rc;
 }
 
 int

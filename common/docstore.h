@@ -81,6 +81,13 @@ struct doc_record {
 /* Write the record of `doc` and its id mapping. */
 int doc_put(struct idx_txn *txn, uint32_t doc, const struct doc_record *r,
             struct buf *scratch);
+/* The same in steps, for a writer that puts each table's entries together:
+ * append the record's value to `out`; write such a value (flags as
+ * idx_put()); write the id mapping. */
+int doc_record_encode(const struct doc_record *r, struct buf *out);
+int doc_record_put_encoded(struct idx_txn *txn, uint32_t doc, const void *val,
+                           size_t len, int flags);
+int doc_id_put(struct idx_txn *txn, const char *id, size_t len, uint32_t doc);
 /* Read the record; SE_ENOTFOUND when there is no such document. */
 int doc_get(struct idx_txn *txn, uint32_t doc, struct doc_record *r);
 /* Find the document id of an external id; SE_ENOTFOUND when absent. */

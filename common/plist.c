@@ -106,6 +106,22 @@ pl_stats_get(struct idx_txn *txn, enum pl_kind kind, const char *term,
 }
 
 int
+pl_entry_encode(const struct pl_stats *st, const void *block,
+                size_t block_len, struct buf *out)
+{
+    int rc;
+
+    if (block_len > PL_INLINE_MAX)
+        return SE_EINVAL;
+    rc = buf_put_varint(out, st->df);
+    if (rc == SE_OK)
+        rc = buf_put_varint64(out, st->cf);
+    if (rc == SE_OK && block_len)
+        rc = buf_append(out, block, block_len);
+    return rc;
+}
+
+int
 pl_entry_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
              size_t len, const struct pl_stats *st, const void *block,
              size_t block_len)
@@ -118,15 +134,12 @@ pl_entry_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
         rc = idx_del(txn, pl_dict_table(kind), term, len, NULL, 0);
         return rc == SE_ENOTFOUND ? SE_OK : rc;
     }
-    if (block_len > PL_INLINE_MAX)
-        return SE_EINVAL;
     /* 15 + PL_INLINE_MAX bytes always fit: no reallocation of the stack
      * buffer. */
-    buf_put_varint(&b, st->df);
-    buf_put_varint64(&b, st->cf);
-    if (block_len)
-        buf_append(&b, block, block_len);
-    return idx_put(txn, pl_dict_table(kind), term, len, tmp, b.len, 0);
+    rc = pl_entry_encode(st, block, block_len, &b);
+    if (rc == SE_OK)
+        rc = idx_put(txn, pl_dict_table(kind), term, len, tmp, b.len, 0);
+    return rc;
 }
 
 int

@@ -73,6 +73,9 @@ int pl_stats_get(struct idx_txn *txn, enum pl_kind kind, const char *term,
 int pl_entry_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
                  size_t len, const struct pl_stats *st, const void *block,
                  size_t block_len);
+/* Append the value such an entry has (df > 0) to `out`. */
+int pl_entry_encode(const struct pl_stats *st, const void *block,
+                    size_t block_len, struct buf *out);
 
 /* Iterator over one term's postings, in document order. */
 struct pl;
