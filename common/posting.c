@@ -604,7 +604,6 @@ post_decode_doc_positions(const struct post_view *v, const uint32_t *tfs,
     uint64_t want;
     size_t nkeys, size, at;
     uint32_t doc, j, k, tf, prev = 0;
-    int roomy;
 
     if (!(v->flags & POST_F_POSITIONS) || v->pos == NULL || i >= v->n)
         return SE_ECORRUPT;
@@ -646,14 +645,33 @@ post_decode_doc_positions(const struct post_view *v, const uint32_t *tfs,
     c->doc = i;
     c->value = (uint32_t)want;
     c->data = at;
-    /* Document i's gaps, as running sums that must increase. A value takes
-     * at most 4 bytes: when that much is left for all of them, no value
-     * needs its own bound check. */
-    roomy = at <= size && (size - at) / 4 >= tf;
+    /* Document i's gaps, as running sums that must increase: no gap after
+     * the first is 0, and the sum stays below 2^32. */
+#ifdef SVB_LE
+    /* A value takes at most 4 bytes: when that much is left for each, every
+     * value is one 4-byte load, masked, with no bound check. */
+    if (at <= size && (size - at) / 4 >= tf) {
+        uint64_t sum = 0;
+        uint32_t zero = 0;
+
+        for (k = 0; k < tf; k++, j++) {
+            unsigned len = (keys[j >> 2] >> (2 * (j & 3)) & 3) + 1;
+            uint32_t x;
+
+            memcpy(&x, data + at, 4);
+            x &= svb_mask[len];
+            at += len;
+            zero |= (k > 0) & (x == 0);
+            sum += x;
+            out[k] = (uint32_t)sum;
+        }
+        return zero || sum > UINT32_MAX ? SE_ECORRUPT : SE_OK;
+    }
+#endif
     for (k = 0; k < tf; k++, j++) {
         unsigned len = (keys[j >> 2] >> (2 * (j & 3)) & 3) + 1;
         uint32_t x;
-        if (!roomy && (at > size || size - at < len))
+        if (at > size || size - at < len)
             return SE_ECORRUPT;
         x = svb_get(data + at, len);
         at += len;
@@ -682,6 +700,32 @@ post_end(const struct post_view *v)
  * stores through `uint32_t *` might change them, as far as the compiler
  * knows, and it would reload them at every step.
  */
+/* v[i] becomes start + v[0] + ... + v[i]. */
+static void
+running_sum(uint32_t *v, uint32_t n, uint32_t start)
+{
+    uint32_t i = 0;
+
+#if defined(POST_SSSE3) && defined(__SSE2__)
+    /* Four at a time: x + (x << 1 lane) + (x << 2 lanes) sums within the
+     * vector; the last lane carries into the next four. */
+    __m128i carry = _mm_set1_epi32((int)start);
+
+    for (; i + 4 <= n; i += 4) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+        x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
+        x = _mm_add_epi32(x, _mm_slli_si128(x, 8));
+        x = _mm_add_epi32(x, carry);
+        _mm_storeu_si128((__m128i *)(void *)(v + i), x);
+        carry = _mm_shuffle_epi32(x, 0xff);
+    }
+    if (i > 0)
+        start = v[i - 1];
+#endif
+    for (; i < n; i++)
+        v[i] = start += v[i];
+}
+
 int
 post_decode_docs(const struct post_view *v, uint32_t *docs)
 {
@@ -707,8 +751,7 @@ post_decode_docs(const struct post_view *v, uint32_t *docs)
     }
     if (min == 0 || sum > UINT32_MAX)
         return SE_ECORRUPT;
-    for (i = 1; i < n; i++)
-        docs[i] = prev += docs[i];
+    running_sum(docs + 1, n - 1, prev);
     return SE_OK;
 }
 
