@@ -50,9 +50,17 @@ struct ctx {
     uint32_t tt_doc;          /* document whose title_tokens is cached */
     uint32_t tt;
     int tt_valid;
+    /* For a query that is one exact phrase (match_run): the top k, and the
+     * lengths to score with. A phrase's score is its words' BM25 from their
+     * tfs, whatever the positions say, so a candidate that could not enter
+     * the full top k is passed over without decoding any position. */
+    const struct heap *gate;
+    struct doc_lens *gate_dl;
 };
 
 enum cl_type { CL_TERM, CL_PHRASE, CL_POS, CL_BOOL };
+
+struct heap;
 
 enum pl_state { PL_FRESH, PL_ACTIVE, PL_ENDED };
 
@@ -142,6 +150,16 @@ heap_sift_down(struct heap *hp, size_t i)
         hp->h[m] = t;
         i = m;
     }
+}
+
+/* Whether a hit (no sort key) would enter: the heap has room, or the hit
+ * beats its worst. */
+static int
+heap_admits(const struct heap *hp, uint32_t doc, double score)
+{
+    struct match_hit x = {doc, score, 0};
+
+    return hp->n < hp->cap || worse(&hp->h[0], &x);
 }
 
 /* Offer a hit to a heap that keeps the `cap` best; the worst on top. */
@@ -936,6 +954,31 @@ slot_tf(struct clause *c, struct slot *s, uint32_t *tf)
 /* ---------------------------------------------------------------- seeking */
 
 static int clause_seek(struct clause *c, uint32_t target);
+static int clause_score(struct clause *c, const struct bm25 *m, uint32_t len,
+                        double *score);
+static int heap_admits(const struct heap *hp, uint32_t doc, double score);
+
+/*
+ * Whether the phrase's words, all on `doc`, give it a score that could
+ * enter the top k (ctx.gate): 1 yes, 0 no, <0 error.
+ */
+static int
+gate_open(struct clause *c, uint32_t doc)
+{
+    struct ctx *cx = c->cx;
+    uint32_t len;
+    double s;
+    int rc;
+
+    if (cx->gate == NULL)
+        return 1;
+    rc = doc_lens_get(cx->gate_dl, doc, &len);
+    if (rc == SE_OK)
+        rc = clause_score(c, cx->m, len, &s);
+    if (rc != SE_OK)
+        return rc;
+    return heap_admits(cx->gate, doc, s);
+}
 
 /* Leapfrog: the first document >= target that every list is on. */
 static int
@@ -965,13 +1008,21 @@ list_seek(struct clause *c, uint32_t target)
             c->doc = d;
             return 1;
         }
-        rc = SE_OK;
-        if (phrase_holds(c, &rc)) {
-            c->doc = d;
-            return 1;
-        }
-        if (rc != SE_OK)
+        rc = gate_open(c, d);
+        if (rc < 0)
             return rc;
+        if (rc == 0) {
+            if (c->cx->res) /* a match may be passed over uncounted */
+                c->cx->res->exact = 0;
+        } else {
+            rc = SE_OK;
+            if (phrase_holds(c, &rc)) {
+                c->doc = d;
+                return 1;
+            }
+            if (rc != SE_OK)
+                return rc;
+        }
         if (d == UINT32_MAX) {
             c->ended = 1;
             return 0;
@@ -1577,6 +1628,13 @@ match_run(struct idx_txn *txn, const struct doc_meta *meta, struct stem *stem,
     if (hp.h == NULL) {
         rc = SE_ENOMEM;
         goto done;
+    }
+    /* One exact phrase, ranked: positions only where the score could enter
+     * (a sort key ranks by something else; counting wants every match). */
+    if (root.nreq == 0 && root.nopt == 1 && root.opt[0]->type == CL_PHRASE &&
+        o->sort_key == NULL && hp.cap > 0) {
+        cx.gate = &hp;
+        cx.gate_dl = &dl;
     }
     if (root.absent)
         rc = SE_OK;

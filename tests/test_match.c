@@ -1575,6 +1575,73 @@ Test(match, pruned_top_k_equals_the_head_of_the_full_ranking)
     engine_close(&e);
 }
 
+/*
+ * A query that is one exact phrase decodes positions only for candidates
+ * whose score (its words' tfs give it) could enter the full top k: the top
+ * k must still be the head of the full ranking, to the last bit.
+ */
+Test(match, a_lone_phrase_top_k_equals_the_head_of_the_full_ranking)
+{
+    static const char *const phrases[] = {
+        "\"of the\"",          "\"in the\"",       "\"said it\"",
+        "\"mln dlrs\"",        "\"the company\"",  "\"pct to\"",
+        "\"to the\"",          "\"it said\"",      "\"for the\"",
+        "\"said the\"",        "\"and the\"",      "\"on the\"",
+        "\"the bank\"",        "\"of a\"",         "\"the u.s.\"",
+        "\"said in a\"",       "\"the end of\"",   "\"a year earlier\"",
+        "\"in the first quarter\"", "\"will be\"",    "\"the dollar\"",
+        "\"crude oil\"",       "\"New York\"",     "\"the the\"",
+        "\"oil prices\"",      "\"bank of\"",      "\"cts a share\"",
+        "\"Comissaria Smith\"", "\"bahia cocoa\"", "\"dlrs a\""};
+    static const size_t ks[] = {1, 3, 10, 25};
+    const char *err = getenv(ENV_ERR), *dir = getenv(ENV_DIR);
+    struct engine e;
+    size_t p, j, i;
+    int gated = 0, runs = 0;
+
+    cr_assert_null(err, "indexing Reuters failed: %s", err);
+    cr_assert_not_null(dir, "the PRE_ALL hook did not index Reuters");
+    engine_open(&e, dir, NULL);
+    for (p = 0; p < sizeof phrases / sizeof phrases[0]; p++) {
+        const char *text = phrases[p];
+        struct qry_node *q;
+        struct match_result all;
+        parse(&e, text, 0, &q);
+        run(&e, q, BM25_K1, BM25_B, SIZE_MAX, 0, &all, text);
+        cr_assert(all.exact, "%s: a full ranking is never pruned", text);
+        for (j = 0; j < sizeof ks / sizeof ks[0]; j++) {
+            struct match_result top;
+            size_t want = all.nhits < ks[j] ? all.nhits : ks[j];
+            run(&e, q, BM25_K1, BM25_B, ks[j], 0, &top, text);
+            cr_assert_eq(top.nhits, want, "%s, top %zu: %zu hits, want %zu",
+                         text, ks[j], top.nhits, want);
+            for (i = 0; i < top.nhits; i++)
+                cr_assert(top.hits[i].doc == all.hits[i].doc &&
+                              top.hits[i].score == all.hits[i].score,
+                          "%s, top %zu: rank %zu is doc %u (%.17g), want doc "
+                          "%u (%.17g)",
+                          text, ks[j], i + 1, top.hits[i].doc,
+                          top.hits[i].score, all.hits[i].doc,
+                          all.hits[i].score);
+            cr_assert(top.exact ? top.total == all.total
+                                : top.total <= all.total &&
+                                      top.total >= top.nhits,
+                      "%s, top %zu: total %llu of %llu", text, ks[j],
+                      (unsigned long long)top.total,
+                      (unsigned long long)all.total);
+            gated += !top.exact;
+            runs++;
+            match_result_release(&top);
+        }
+        match_result_release(&all);
+        qry_free(q);
+    }
+    /* Frequent phrases have far more than k matches: most runs skip some. */
+    cr_assert_gt(gated, runs / 2, "only %d of %d runs passed candidates over",
+                 gated, runs);
+    engine_close(&e);
+}
+
 /* ---------------------------------------------------------------- */
 /* Query trees (issue 6) on Reuters, against brute force             */
 /* ---------------------------------------------------------------- */
