@@ -195,12 +195,13 @@ doc_record_put_encoded(struct idx_txn *txn, uint32_t doc, const void *val,
 }
 
 int
-doc_id_put(struct idx_txn *txn, const char *id, size_t len, uint32_t doc)
+doc_id_put(struct idx_txn *txn, const char *id, size_t len, uint32_t doc,
+           int flags)
 {
     unsigned char le[4];
 
     put_le32(le, doc);
-    return idx_put(txn, IDX_IDS, id, len, le, 4, 0);
+    return idx_put(txn, IDX_IDS, id, len, le, 4, flags);
 }
 
 int
@@ -214,7 +215,7 @@ doc_put(struct idx_txn *txn, uint32_t doc, const struct doc_record *r,
     if (rc == SE_OK)
         rc = doc_record_put_encoded(txn, doc, scratch->data, scratch->len, 0);
     if (rc == SE_OK)
-        rc = doc_id_put(txn, r->id, r->id_len, doc);
+        rc = doc_id_put(txn, r->id, r->id_len, doc, 0);
     return rc;
 }
 

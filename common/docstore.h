@@ -87,7 +87,8 @@ int doc_put(struct idx_txn *txn, uint32_t doc, const struct doc_record *r,
 int doc_record_encode(const struct doc_record *r, struct buf *out);
 int doc_record_put_encoded(struct idx_txn *txn, uint32_t doc, const void *val,
                            size_t len, int flags);
-int doc_id_put(struct idx_txn *txn, const char *id, size_t len, uint32_t doc);
+int doc_id_put(struct idx_txn *txn, const char *id, size_t len, uint32_t doc,
+               int flags);
 /* Read the record; SE_ENOTFOUND when there is no such document. */
 int doc_get(struct idx_txn *txn, uint32_t doc, struct doc_record *r);
 /* Find the document id of an external id; SE_ENOTFOUND when absent. */

@@ -985,6 +985,63 @@ stemforms_remove(struct wr *w, const char *stem, size_t slen,
     return rc;
 }
 
+/* A (stem, form) pair of stemforms, to sort. */
+struct wr_pair {
+    const char *stem, *form;
+    uint32_t slen, flen;
+};
+
+static int
+cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+
+    if (c != 0)
+        return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+static int
+cmp_stem_form(const void *a, const void *b)
+{
+    const struct wr_pair *x = a, *y = b;
+    int c = cmp_bytes(x->stem, x->slen, y->stem, y->slen);
+
+    return c != 0 ? c : cmp_bytes(x->form, x->flen, y->form, y->flen);
+}
+
+/*
+ * List the flush's forms new to the index under their stems, in stem
+ * order: put in form order, they would land all over the table and leave
+ * its pages half full.
+ */
+static int
+list_new_forms(struct wr *w)
+{
+    struct wr_pair *p = malloc((w->nents ? w->nents : 1) * sizeof *p);
+    size_t i, n = 0;
+    int rc = SE_OK;
+
+    if (p == NULL)
+        return SE_ENOMEM;
+    for (i = 0; i < w->nents; i++) {
+        const struct wr_term *e = &w->forms.terms[w->ents[i].term];
+        const struct wr_term *s = &w->stems.terms[e->stem];
+        if (!w->ents[i].is_new)
+            continue;
+        p[n].stem = term_str(&w->stems, s);
+        p[n].slen = s->len;
+        p[n].form = term_str(&w->forms, e);
+        p[n].flen = e->len;
+        n++;
+    }
+    qsort(p, n, sizeof *p, cmp_stem_form);
+    for (i = 0; rc == SE_OK && i < n; i++)
+        rc = stemforms_add(w, p[i].stem, p[i].slen, p[i].form, p[i].flen);
+    free(p);
+    return rc;
+}
+
 /*
  * Write the batch's dictionary entries kept by flush_table(), in term
  * order; then list the forms new to the index under their stems (which
@@ -1004,13 +1061,8 @@ write_entries(struct wr *w, enum pl_kind kind, int dict_flags)
                      w->entries.data + at, en->end - at, dict_flags);
         at = en->end;
     }
-    for (i = 0; rc == SE_OK && kind == PL_FORMS && i < w->nents; i++) {
-        const struct wr_term *e = &t->terms[w->ents[i].term];
-        const struct wr_term *s = &w->stems.terms[e->stem];
-        if (w->ents[i].is_new)
-            rc = stemforms_add(w, term_str(&w->stems, s), s->len,
-                               term_str(t, e), e->len);
-    }
+    if (rc == SE_OK && kind == PL_FORMS)
+        rc = list_new_forms(w);
     w->nents = 0;
     buf_release(&w->entries);
     return rc;
@@ -1521,10 +1573,23 @@ write_records(struct wr *w)
                                     IDX_APPEND);
         at = w->rec_end[i];
     }
-    for (i = 0; rc == SE_OK && i < w->batch_ids.nterms; i++) {
-        const struct wr_term *e = &w->batch_ids.terms[i];
-        rc = doc_id_put(w->txn, term_str(&w->batch_ids, e), e->len,
-                        w->batch_first + (uint32_t)i);
+    if (rc == SE_OK && w->batch_ids.nterms > 0) {
+        /* In key order, appended into an empty table: put as they come,
+         * the ids would leave their pages half full after each split. */
+        struct wr_sorted *order = sorted_terms(&w->batch_ids);
+        uint64_t existing;
+        int flags;
+
+        if (order == NULL)
+            return SE_ENOMEM;
+        rc = idx_count(w->txn, IDX_IDS, &existing);
+        flags = existing == 0 ? IDX_APPEND : 0;
+        for (i = 0; rc == SE_OK && i < w->batch_ids.nterms; i++) {
+            const struct wr_term *e = &w->batch_ids.terms[order[i].idx];
+            rc = doc_id_put(w->txn, term_str(&w->batch_ids, e), e->len,
+                            w->batch_first + order[i].idx, flags);
+        }
+        free(order);
     }
     if (rc == SE_OK) {
         table_release(&w->batch_ids);
