@@ -60,6 +60,9 @@ struct ctx {
 
 enum cl_type { CL_TERM, CL_PHRASE, CL_POS, CL_BOOL };
 
+/* Small tfs whose block bounds a bare word keeps at hand. */
+#define BB_TFS 8
+
 struct heap;
 
 enum pl_state { PL_FRESH, PL_ACTIVE, PL_ENDED };
@@ -99,6 +102,9 @@ struct clause {
     /* TERM: the bound of its current block, kept while doc <= bb_last */
     double bb;
     uint32_t bb_last;
+    /* the bound of a document of the block by its tf (1..BB_TFS), which
+     * the block's shortest document would get */
+    double bb_tf[BB_TFS + 1];
     int bb_valid;
     /* CL_POS */
     struct slot *slots;
@@ -1277,31 +1283,56 @@ clause_bound(const struct clause *c, const struct bm25 *m)
     return s * c->weight * BOUND_SLACK;
 }
 
-/*
- * A bare word's bound in its current block: the best of its impacts,
- * computed once per block (the caller asks at every document).
- */
-static double
-block_bound(struct clause *c, const struct bm25 *m, uint32_t *last)
+/* The bounds of a bare word's current block (block_bound). */
+static void
+block_bounds_load(struct clause *c, const struct bm25 *m)
 {
     const uint32_t *tf, *len;
-    uint32_t n, i;
+    uint32_t n, i, min_len = UINT32_MAX;
     double best = 0;
 
-    if (c->bb_valid && c->doc <= c->bb_last) {
-        *last = c->bb_last;
-        return c->bb;
-    }
-    pl_block_impacts(c->pls[0], last, &n, &tf, &len);
+    pl_block_impacts(c->pls[0], &c->bb_last, &n, &tf, &len);
     for (i = 0; i < n; i++) {
         double s = bm25_score(m, c->idf[0], tf[i], len[i]);
         if (s > best)
             best = s;
+        if (len[i] < min_len)
+            min_len = len[i];
     }
     c->bb = best * c->weight * BOUND_SLACK;
-    c->bb_last = *last;
+    /* Scores fall as documents grow: a document of tf t scores at most
+     * what t would in the block's shortest one. */
+    for (i = 1; i <= BB_TFS; i++)
+        c->bb_tf[i] =
+            bm25_score(m, c->idf[0], i, min_len) * c->weight * BOUND_SLACK;
     c->bb_valid = 1;
+}
+
+/*
+ * A bare word's bound in its current block: the best of its impacts,
+ * computed once per block (the caller asks at every document).
+ */
+static inline double
+block_bound(struct clause *c, const struct bm25 *m, uint32_t *last)
+{
+    if (!c->bb_valid || c->doc > c->bb_last)
+        block_bounds_load(c, m);
+    *last = c->bb_last;
     return c->bb;
+}
+
+/* The bound of a bare word's current document, from its tf. */
+static int
+doc_bound(struct clause *c, const struct bm25 *m, double *bound)
+{
+    uint32_t last, tf;
+    int rc = pl_tf(c->pls[0], &tf);
+
+    if (rc != SE_OK)
+        return rc;
+    block_bound(c, m, &last);
+    *bound = tf <= BB_TFS ? c->bb_tf[tf] : c->bb;
+    return SE_OK;
 }
 
 /*
@@ -1331,6 +1362,43 @@ block_max_skip(struct clause **opt, size_t ess, size_t nopt,
             return 0;
         if (last < *upto)
             *upto = last;
+    }
+    return 1;
+}
+
+/*
+ * Whether document d, where the next essential lists are, cannot beat
+ * theta: 1 yes, 0 no, <0 error. Its score is at most the non-essential
+ * clauses' bounds, plus for each essential bare word on d the score of its
+ * tf in the shortest document of its block (scores fall as documents
+ * grow), plus the bound of any other essential clause on d. A frequent
+ * word's block nearly always holds some document that could enter, but
+ * most of its documents cannot: this spares them the length lookup, the
+ * scoring and the probes.
+ */
+static int
+doc_cannot_enter(struct clause **opt, size_t ess, size_t nopt,
+                 const double *prefix, const struct bm25 *m, double theta,
+                 uint32_t d)
+{
+    double ub = ess ? prefix[ess - 1] : 0, b;
+    size_t i;
+    int rc;
+
+    for (i = ess; i < nopt; i++) {
+        struct clause *c = opt[i];
+        if (c->ended || c->doc != d)
+            continue;
+        if (c->type != CL_TERM) {
+            b = c->bound;
+        } else {
+            rc = doc_bound(c, m, &b);
+            if (rc != SE_OK)
+                return rc;
+        }
+        ub += b;
+        if (ub > theta)
+            return 0;
     }
     return 1;
 }
@@ -1440,6 +1508,71 @@ run_required(const struct run *r, const struct clause *root)
 }
 
 /*
+ * A query that is one bare word, ranked: through its list a block at a
+ * time. A block whose bound cannot beat the k-th score theta is passed
+ * over whole; in the others, a document is scored only if its tf could
+ * beat theta in the block's shortest document. A frequent word's blocks
+ * nearly all hold some document that could enter, but few of their
+ * documents can: they cost a compare, not a length lookup and a score.
+ */
+static int
+run_one_word(const struct run *r, const struct clause *root)
+{
+    struct clause *c = root->opt[0];
+    struct heap *hp = r->hp;
+    struct match_result *res = r->res;
+    const struct bm25 *m = r->m;
+    int rc = clause_next(c);
+
+    while (rc == 1) {
+        const uint32_t *docs, *tfs;
+        uint32_t n, k, last, len;
+        int full = hp->cap > 0 && hp->n == hp->cap; /* none: counting */
+        double bound = block_bound(c, m, &last);
+
+        if (full && bound <= hp->h[0].score) {
+            res->exact = 0;
+        } else {
+            rc = pl_block_rest(c->pls[0], &docs, &tfs, &n);
+            for (k = 0; rc == SE_OK && k < n; k++) {
+                uint32_t tf = tfs[k], d = docs[k];
+                double s;
+                int out;
+                if (full && (tf <= BB_TFS ? c->bb_tf[tf] : bound) <=
+                                hp->h[0].score) {
+                    res->exact = 0;
+                    continue;
+                }
+                out = excluded(d, root->neg, root->nneg);
+                if (out == 0) {
+                    out = keep(r, d);
+                    out = out < 0 ? out : !out;
+                }
+                if (out != 0) {
+                    rc = out < 0 ? out : SE_OK;
+                    continue;
+                }
+                rc = doc_lens_get(r->dl, d, &len);
+                if (rc != SE_OK)
+                    break;
+                /* As clause_score() and run_optional() sum it. */
+                s = 0;
+                s += bm25_score(m, c->idf[0], tf, len);
+                res->total++;
+                heap_offer(hp, d, s * c->weight, 0);
+                full = hp->cap > 0 && hp->n == hp->cap;
+            }
+            if (rc != SE_OK)
+                return rc;
+        }
+        if (last == UINT32_MAX)
+            break;
+        rc = clause_seek(c, last + 1);
+    }
+    return rc < 0 ? rc : SE_OK;
+}
+
+/*
  * Merge the optional clauses, every document any of them matches, with
  * MaxScore: clauses sorted by bound; while the top k is full with k-th
  * score theta, the clauses whose bounds add up to no more than theta are
@@ -1517,7 +1650,14 @@ run_optional(const struct run *r, const struct clause *root)
             rc = SE_OK;
             continue;
         }
-        out = excluded(d, neg, nneg);
+        out = 0;
+        if (full) {
+            out = doc_cannot_enter(opt, ess, nopt, prefix, m, theta, d);
+            if (out == 1)
+                res->exact = 0;
+        }
+        if (out == 0)
+            out = excluded(d, neg, nneg);
         if (out == 0) {
             out = keep(r, d); /* 1 keep, 0 drop, <0 error */
             out = out < 0 ? out : !out;
@@ -1640,6 +1780,9 @@ match_run(struct idx_txn *txn, const struct doc_meta *meta, struct stem *stem,
         rc = SE_OK;
     else if (root.nreq)
         rc = run_required(&r, &root);
+    else if (root.nopt == 1 && root.opt[0]->type == CL_TERM &&
+             o->sort_key == NULL)
+        rc = run_one_word(&r, &root);
     else
         rc = run_optional(&r, &root);
     if (rc != SE_OK)

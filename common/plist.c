@@ -401,6 +401,21 @@ pl_block_impacts(const struct pl *p, uint32_t *last, uint32_t *n,
     *len = p->v.impact_len;
 }
 
+int
+pl_block_rest(struct pl *p, const uint32_t **docs, const uint32_t **tfs,
+              uint32_t *n)
+{
+    uint32_t tf;
+    int rc = pl_tf(p, &tf); /* decodes the block's tfs */
+
+    if (rc != SE_OK)
+        return rc;
+    *docs = p->docs + p->i;
+    *tfs = p->tfs + p->i;
+    *n = p->n - p->i;
+    return SE_OK;
+}
+
 uint32_t
 pl_doc(const struct pl *p)
 {

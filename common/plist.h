@@ -102,6 +102,14 @@ int pl_seek(struct pl *p, uint32_t target);
  */
 void pl_block_impacts(const struct pl *p, uint32_t *last, uint32_t *n,
                       const uint32_t **tf, const uint32_t **len);
+/*
+ * The current block from the current document on: its n documents and
+ * their tfs, for a caller that runs through whole blocks (then moves on
+ * with pl_seek past the last). Valid until the iterator moves. SE_OK or
+ * SE_ECORRUPT.
+ */
+int pl_block_rest(struct pl *p, const uint32_t **docs, const uint32_t **tfs,
+                  uint32_t *n);
 /* The current document (valid after pl_next/pl_seek returned 1). */
 uint32_t pl_doc(const struct pl *p);
 /* Its term frequency. SE_OK or SE_ECORRUPT. */

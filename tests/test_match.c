@@ -1642,6 +1642,100 @@ Test(match, a_lone_phrase_top_k_equals_the_head_of_the_full_ranking)
     engine_close(&e);
 }
 
+/* Keep documents whose id is a multiple of three. */
+static int
+thirds(void *arg, uint32_t doc)
+{
+    (void)arg;
+    return doc % 3 == 0;
+}
+
+/*
+ * A query that is one bare word runs through its list a block at a time,
+ * scoring only documents whose tf could beat the k-th score: its top k,
+ * with and without an excluded word and a filter, must be the head of the
+ * full ranking, to the last bit.
+ */
+Test(match, a_lone_word_top_k_equals_the_head_of_the_full_ranking)
+{
+    static const char *const queries[] = {
+        "the",        "said",       "of",          "mln",
+        "dlrs",       "pct",        "company",     "year",
+        "reuter",     "oil",        "capital",     "markets",
+        "its",        "could",      "cocoa",       "opec",
+        "tabuchi",    "said -oil",  "the -said",   "capital -reuter",
+        "\"said\"", "\"the\"",  "\"markets\"", "Comissaria"};
+    static const size_t ks[] = {1, 3, 10, 25};
+    const char *err = getenv(ENV_ERR), *dir = getenv(ENV_DIR);
+    struct engine e;
+    size_t p, j, i, f;
+    int pruned = 0, runs = 0;
+
+    cr_assert_null(err, "indexing Reuters failed: %s", err);
+    cr_assert_not_null(dir, "the PRE_ALL hook did not index Reuters");
+    engine_open(&e, dir, NULL);
+    for (p = 0; p < sizeof queries / sizeof queries[0]; p++)
+        for (f = 0; f < 2; f++) {
+            const char *text = queries[p];
+            struct match_options o = {.k1 = BM25_K1,
+                                      .b = BM25_B,
+                                      .limit = SIZE_MAX,
+                                      .filter = f ? thirds : NULL};
+            struct qry_node *q;
+            struct match_result all;
+            int rc;
+            parse(&e, text, 0, &q);
+            rc = match_run(e.txn, &e.meta, e.stem, q, &o, &all);
+            cr_assert_eq(rc, SE_OK, "%s: %s", text, se_strerror(rc));
+            cr_assert(all.exact, "%s: a full ranking is never pruned", text);
+            cr_assert_eq(all.total, all.nhits, "%s: %llu counted, %zu hits",
+                         text, (unsigned long long)all.total, all.nhits);
+            for (j = 0; j < sizeof ks / sizeof ks[0]; j++) {
+                struct match_result top;
+                size_t want = all.nhits < ks[j] ? all.nhits : ks[j];
+                o.limit = ks[j];
+                rc = match_run(e.txn, &e.meta, e.stem, q, &o, &top);
+                cr_assert_eq(rc, SE_OK, "%s: %s", text, se_strerror(rc));
+                cr_assert_eq(top.nhits, want,
+                             "%s (filter %zu), top %zu: %zu hits, want %zu",
+                             text, f, ks[j], top.nhits, want);
+                for (i = 0; i < top.nhits; i++)
+                    cr_assert(top.hits[i].doc == all.hits[i].doc &&
+                                  top.hits[i].score == all.hits[i].score,
+                              "%s (filter %zu), top %zu: rank %zu is doc %u "
+                              "(%.17g), want doc %u (%.17g)",
+                              text, f, ks[j], i + 1, top.hits[i].doc,
+                              top.hits[i].score, all.hits[i].doc,
+                              all.hits[i].score);
+                cr_assert(top.exact ? top.total == all.total
+                                    : top.total <= all.total &&
+                                          top.total >= top.nhits,
+                          "%s (filter %zu), top %zu: total %llu of %llu", text,
+                          f, ks[j], (unsigned long long)top.total,
+                          (unsigned long long)all.total);
+                pruned += !top.exact;
+                runs++;
+                match_result_release(&top);
+            }
+            o.limit = 0; /* counting: every match, none passed over */
+            {
+                struct match_result cnt;
+                rc = match_run(e.txn, &e.meta, e.stem, q, &o, &cnt);
+                cr_assert_eq(rc, SE_OK, "%s: %s", text, se_strerror(rc));
+                cr_assert(cnt.exact && cnt.total == all.total,
+                          "%s (filter %zu): counted %llu, want %llu", text, f,
+                          (unsigned long long)cnt.total,
+                          (unsigned long long)all.total);
+                match_result_release(&cnt);
+            }
+            match_result_release(&all);
+            qry_free(q);
+        }
+    cr_assert_gt(pruned, runs / 2, "only %d of %d runs passed documents over",
+                 pruned, runs);
+    engine_close(&e);
+}
+
 /* ---------------------------------------------------------------- */
 /* Query trees (issue 6) on Reuters, against brute force             */
 /* ---------------------------------------------------------------- */
