@@ -25,12 +25,3 @@ bm25_idf(const struct bm25 *m, uint64_t df)
         d = m->n;
     return log(1.0 + (m->n - d + 0.5) / (d + 0.5));
 }
-
-double
-bm25_score(const struct bm25 *m, double idf, uint32_t tf, uint32_t len)
-{
-    double f = (double)tf;
-    double norm = m->k1 * (1.0 - m->b + m->b * (double)len / m->avgdl);
-
-    return idf * f * (m->k1 + 1.0) / (f + norm);
-}

@@ -34,7 +34,15 @@ struct bm25 {
 void bm25_init(struct bm25 *m, double k1, double b, uint64_t docs,
                uint64_t total_len);
 double bm25_idf(const struct bm25 *m, uint64_t df);
-/* The contribution of a term with inverse document frequency `idf`. */
-double bm25_score(const struct bm25 *m, double idf, uint32_t tf, uint32_t len);
+/* The contribution of a term with inverse document frequency `idf`
+ * (inline: scoring loops call it for every posting they score). */
+static inline double
+bm25_score(const struct bm25 *m, double idf, uint32_t tf, uint32_t len)
+{
+    double f = (double)tf;
+    double norm = m->k1 * (1.0 - m->b + m->b * (double)len / m->avgdl);
+
+    return idf * f * (m->k1 + 1.0) / (f + norm);
+}
 
 #endif

@@ -302,7 +302,7 @@ doc_lens_init(struct doc_lens *dl, struct idx_txn *txn)
 }
 
 int
-doc_lens_get(struct doc_lens *dl, uint32_t doc, uint32_t *len)
+doc_lens_load(struct doc_lens *dl, uint32_t doc, uint32_t *len)
 {
     uint32_t chunk = doc / DOC_LENS_CHUNK, i = doc % DOC_LENS_CHUNK;
     unsigned slot = chunk % DOC_LENS_SLOTS;

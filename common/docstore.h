@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "error.h"
 #include "index.h"
 
 /* Format 2 keeps short posting lists in the dictionary (plist.h); format
@@ -110,8 +111,29 @@ struct doc_lens {
     } slot[DOC_LENS_SLOTS];
 };
 void doc_lens_init(struct doc_lens *dl, struct idx_txn *txn);
-/* Length of `doc`, 0 when it has none. SE_OK or SE_ECORRUPT. */
-int doc_lens_get(struct doc_lens *dl, uint32_t doc, uint32_t *len);
+/* doc_lens_get() when the chunk is not at hand: reads it, then the length. */
+int doc_lens_load(struct doc_lens *dl, uint32_t doc, uint32_t *len);
+/* Length of `doc`, 0 when it has none. SE_OK or SE_ECORRUPT. Inline for
+ * the common case, a chunk at hand: scoring asks for every document. */
+static inline int
+doc_lens_get(struct doc_lens *dl, uint32_t doc, uint32_t *len)
+{
+    uint32_t chunk = doc / DOC_LENS_CHUNK;
+    unsigned slot = chunk % DOC_LENS_SLOTS;
+    const unsigned char *v;
+
+    if (!(dl->filled >> slot & 1) || dl->slot[slot].chunk != chunk)
+        return doc_lens_load(dl, doc, len);
+    v = dl->slot[slot].vals;
+    if (v == NULL) {
+        *len = 0;
+    } else {
+        v += 4 * (size_t)(doc % DOC_LENS_CHUNK);
+        *len = (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 |
+               (uint32_t)v[3] << 24;
+    }
+    return SE_OK;
+}
 /* Set the lengths of docs first..first+n-1 (read-modify-write by chunk). */
 int doc_lens_put(struct idx_txn *txn, uint32_t first, const uint32_t *lens,
                  size_t n);

@@ -1507,6 +1507,25 @@ run_required(const struct run *r, const struct clause *root)
     }
 }
 
+/* The k-th score while the top k is full, else below every score. */
+static double
+heap_theta(const struct heap *hp)
+{
+    return hp->cap > 0 && hp->n == hp->cap ? hp->h[0].score : -1.0;
+}
+
+/* The smallest tf a document of a bare word's current block needs to beat
+ * theta (BB_TFS + 1: more than the kept bounds tell). */
+static uint32_t
+block_tf_min(const struct clause *c, double theta)
+{
+    uint32_t t = 1;
+
+    while (t <= BB_TFS && c->bb_tf[t] <= theta)
+        t++;
+    return t;
+}
+
 /*
  * A query that is one bare word, ranked: through its list a block at a
  * time. A block whose bound cannot beat the k-th score theta is passed
@@ -1526,20 +1545,20 @@ run_one_word(const struct run *r, const struct clause *root)
 
     while (rc == 1) {
         const uint32_t *docs, *tfs;
-        uint32_t n, k, last, len;
-        int full = hp->cap > 0 && hp->n == hp->cap; /* none: counting */
+        uint32_t n, k, last, len, tf_min;
+        double theta = heap_theta(hp); /* none when counting: cap 0 */
         double bound = block_bound(c, m, &last);
 
-        if (full && bound <= hp->h[0].score) {
+        if (bound <= theta) {
             res->exact = 0;
         } else {
+            tf_min = block_tf_min(c, theta);
             rc = pl_block_rest(c->pls[0], &docs, &tfs, &n);
             for (k = 0; rc == SE_OK && k < n; k++) {
                 uint32_t tf = tfs[k], d = docs[k];
                 double s;
                 int out;
-                if (full && (tf <= BB_TFS ? c->bb_tf[tf] : bound) <=
-                                hp->h[0].score) {
+                if (tf < tf_min) {
                     res->exact = 0;
                     continue;
                 }
@@ -1558,9 +1577,13 @@ run_one_word(const struct run *r, const struct clause *root)
                 /* As clause_score() and run_optional() sum it. */
                 s = 0;
                 s += bm25_score(m, c->idf[0], tf, len);
+                s *= c->weight;
                 res->total++;
-                heap_offer(hp, d, s * c->weight, 0);
-                full = hp->cap > 0 && hp->n == hp->cap;
+                if (heap_admits(hp, d, s)) {
+                    heap_offer(hp, d, s, 0);
+                    theta = heap_theta(hp);
+                    tf_min = block_tf_min(c, theta);
+                }
             }
             if (rc != SE_OK)
                 return rc;
