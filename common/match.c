@@ -1336,16 +1336,20 @@ doc_bound(struct clause *c, const struct bm25 *m, double *bound)
 }
 
 /*
- * Whether no document from the current one up to *upto can beat theta:
- * *upto is the first end of the essential lists' current blocks, and up
- * to it each list's postings lie in its current block, so the sum of
- * their block bounds and of the non-essential lists' bounds bounds every
- * document there. Only for bare words, whose blocks have impacts.
+ * Whether no document from d, the smallest of the essential lists' current
+ * documents, up to *upto can beat theta. A list whose current document is
+ * past d has no posting before it, so up to there it adds nothing; the
+ * lists on d have their postings up to the end of their current blocks,
+ * bounded by those blocks' bounds. The non-essential lists add their
+ * bounds. So a rare word's list, whose one block spans the whole index,
+ * does not keep a frequent word's blocks from being skipped between the
+ * rare word's documents. Only for bare words on d, whose blocks have
+ * impacts.
  */
 static int
 block_max_skip(struct clause **opt, size_t ess, size_t nopt,
                const double *prefix, const struct bm25 *m, double theta,
-               uint32_t *upto)
+               uint32_t d, uint32_t *upto)
 {
     double sum = ess ? prefix[ess - 1] : 0;
     uint32_t last;
@@ -1353,10 +1357,15 @@ block_max_skip(struct clause **opt, size_t ess, size_t nopt,
 
     *upto = UINT32_MAX;
     for (i = ess; i < nopt; i++) {
-        if (opt[i]->type != CL_TERM)
-            return 0;
         if (opt[i]->ended)
             continue;
+        if (opt[i]->doc > d) {
+            if (opt[i]->doc - 1 < *upto)
+                *upto = opt[i]->doc - 1;
+            continue;
+        }
+        if (opt[i]->type != CL_TERM)
+            return 0;
         sum += block_bound(opt[i], m, &last);
         if (sum > theta)
             return 0;
@@ -1659,7 +1668,8 @@ run_optional(const struct run *r, const struct clause *root)
             }
         if (!any)
             break;
-        if (full && block_max_skip(opt, ess, nopt, prefix, m, theta, &last)) {
+        if (full &&
+            block_max_skip(opt, ess, nopt, prefix, m, theta, d, &last)) {
             /* No document up to `last` can enter the top k (Block-Max
              * MaxScore): move every essential list past it. */
             res->exact = 0;
