@@ -33,9 +33,10 @@
 
 /* Format 2 keeps short posting lists in the dictionary (plist.h); format
  * 3 leaves out of IDX_STEMFORMS the stems whose one form is themselves
- * (writer.c). Formats 1 and 2 read as they are, and a writer's first
- * commit marks the index format 3. */
-#define DOC_FORMAT_VERSION 3
+ * (writer.c); format 4 may bit-pack a block's doc and tf streams
+ * (posting.h). Formats 1 to 3 read as they are, and a writer's first
+ * commit marks the index format 4. */
+#define DOC_FORMAT_VERSION 4
 #define DOC_FORMAT_OLDEST 1
 #define DOC_LENS_CHUNK 1024
 #define DOC_LANG_MAX 32

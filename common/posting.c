@@ -3,7 +3,8 @@
  *
  * Bytes of a block, in order (varints are LEB128, buf.h):
  *
- *   u8      flags       POST_F_POSITIONS or 0; any other bit is corruption
+ *   u8      flags       POST_F_POSITIONS, POST_F_IMPACTS, POST_F_PACKED_DOCS,
+ *                       POST_F_PACKED_TFS; any other bit is corruption
  *   varint  n           documents, 1..POST_BLOCK_DOCS
  *   varint  first_doc   docs[0]; first_doc + n - 1 fits in 32 bits
  *   varint  max_tf      max(tfs), >= 1
@@ -18,15 +19,24 @@
  *   varint  pos_count   only with POST_F_POSITIONS: sum(tfs), < 2^32
  *   docs    a StreamVByte stream (codes 1,2,3,4 bytes) of the n-1 gaps
  *           docs[i] - docs[i-1], each >= 1 (streamvbyte_delta_encode with
- *           prev = first_doc writes exactly this)
+ *           prev = first_doc writes exactly this); with POST_F_PACKED_DOCS
+ *           a packed stream of the n-1 values gap - 1
  *   tfs     a StreamVByte 0124 stream (codes 0,1,2,4 bytes) of the n
  *           values tfs[i] - 1: a block where every tf is 1 costs its
- *           (n+3)/4 control bytes and nothing else
+ *           (n+3)/4 control bytes and nothing else; with POST_F_PACKED_TFS
+ *           a packed stream of the same values
  *   pos     only with POST_F_POSITIONS: one StreamVByte stream (1,2,3,4)
  *           of pos_count gaps, document after document: a document's
  *           first position as is (the gap from 0), then the gap to the
  *           previous position of the same document, >= 1. It ends where
  *           the value ends.
+ *
+ * A packed stream of c values is a byte w, 0..32, then the values in w bits
+ * each, lowest bits first, in ceil(c*w/8) bytes; the bits past the last
+ * value are 0, and w is the fewest bits that hold the largest value. The
+ * encoder packs a stream when that takes fewer
+ * bytes than StreamVByte, which is most of the time: one width for the
+ * block's 127 gaps beats two bits of code and whole bytes for each.
  *
  * A StreamVByte stream of c values is (c+3)/4 control bytes, four 2-bit
  * codes a byte, lowest bits first (the codes past c in the last byte are 0),
@@ -283,6 +293,173 @@ svb_decode(enum svb_codec cd, const unsigned char *in, size_t size,
 }
 
 /* ---------------------------------------------------------------- */
+/* Packed streams                                                    */
+/* ---------------------------------------------------------------- */
+
+/* Bits that hold v: 0 for 0. */
+static unsigned
+bit_width(uint32_t v)
+{
+    return v ? 32 - (unsigned)__builtin_clz(v) : 0;
+}
+
+/* Bytes of a packed stream of c values of width w, the width byte too. */
+static size_t
+packed_bytes(uint32_t c, unsigned w)
+{
+    return 1 + ((size_t)c * w + 7) / 8;
+}
+
+/* Append the packed stream of v[0..c) to tmp (room: packed_bytes(c, 32)). */
+static size_t
+pack_stream(const uint32_t *v, uint32_t c, unsigned w, unsigned char *tmp)
+{
+    uint64_t acc = 0;
+    unsigned have = 0;
+    size_t at = 0;
+    uint32_t i;
+
+    tmp[at++] = (unsigned char)w;
+    for (i = 0; i < c && w > 0; i++) {
+        acc |= (uint64_t)v[i] << have;
+        have += w;
+        while (have >= 8) {
+            tmp[at++] = (unsigned char)acc;
+            acc >>= 8;
+            have -= 8;
+        }
+    }
+    if (have > 0)
+        tmp[at++] = (unsigned char)acc;
+    return at;
+}
+
+#ifdef SVB_LE
+/*
+ * Unpack whole groups of 8 values of width w while the 8 bytes each load
+ * reads lie below `nbytes` (the end of the value holding the stream: the
+ * bits past a value's are masked off); returns how many were unpacked.
+ * 8 values of w bits take w bytes, so each group starts on a byte, and
+ * with w a constant (unpack_fast) every load's offset and shift is one.
+ */
+static inline __attribute__((always_inline)) uint32_t
+unpack_groups(const unsigned char *p, size_t nbytes, uint32_t c, uint32_t *out,
+              const unsigned w)
+{
+    const uint64_t mask = ((uint64_t)1 << w) - 1;
+    uint32_t i = 0;
+    size_t at = 0;
+
+    for (; i + 8 <= c && at + w + 8 <= nbytes; i += 8, at += w) {
+        const unsigned char *g = p + at;
+        uint64_t x;
+#define SE_UNPACK_ONE(j)                                                       \
+    memcpy(&x, g + (j) * w / 8, 8);                                            \
+    out[i + (j)] = (uint32_t)((x >> ((j) * w % 8)) & mask)
+        SE_UNPACK_ONE(0);
+        SE_UNPACK_ONE(1);
+        SE_UNPACK_ONE(2);
+        SE_UNPACK_ONE(3);
+        SE_UNPACK_ONE(4);
+        SE_UNPACK_ONE(5);
+        SE_UNPACK_ONE(6);
+        SE_UNPACK_ONE(7);
+#undef SE_UNPACK_ONE
+    }
+    return i;
+}
+
+/* unpack_groups() with the width as a constant, for each width. */
+static uint32_t
+unpack_fast(const unsigned char *p, size_t nbytes, uint32_t c, uint32_t *out,
+            unsigned w)
+{
+    switch (w) {
+#define SE_W(n)                                                                \
+    case n:                                                                    \
+        return unpack_groups(p, nbytes, c, out, n);
+        SE_W(1) SE_W(2) SE_W(3) SE_W(4) SE_W(5) SE_W(6) SE_W(7) SE_W(8)
+        SE_W(9) SE_W(10) SE_W(11) SE_W(12) SE_W(13) SE_W(14) SE_W(15)
+        SE_W(16) SE_W(17) SE_W(18) SE_W(19) SE_W(20) SE_W(21) SE_W(22)
+        SE_W(23) SE_W(24) SE_W(25) SE_W(26) SE_W(27) SE_W(28) SE_W(29)
+        SE_W(30) SE_W(31) SE_W(32)
+#undef SE_W
+    }
+    return 0;
+}
+#endif
+
+/*
+ * Decode the packed stream [in, in+size) of c values into out; `end`
+ * (>= in+size) is the end of the value holding the stream: nothing at or
+ * past it is read. SE_OK, or SE_ECORRUPT when its width is over 32, its
+ * size is not what c values of that width take, a bit past the last value
+ * is set, or the width is not the largest value's.
+ */
+static int
+unpack(const unsigned char *in, size_t size, const unsigned char *end,
+       uint32_t c, uint32_t *out)
+{
+    const unsigned char *p = in + 1;
+    uint64_t mask;
+    size_t nbytes, readable, bit = 0;
+    unsigned w;
+    uint32_t i = 0, any = 0;
+
+    if (size == 0 || in[0] > 32)
+        return SE_ECORRUPT;
+    w = in[0];
+    if (size != packed_bytes(c, w))
+        return SE_ECORRUPT;
+    nbytes = size - 1;
+    if (w == 0) {
+        memset(out, 0, (size_t)c * sizeof *out);
+        return SE_OK;
+    }
+    if (((size_t)c * w) % 8 != 0 &&
+        p[nbytes - 1] >> ((size_t)c * w % 8) != 0)
+        return SE_ECORRUPT;
+    mask = ((uint64_t)1 << w) - 1;
+    readable = (size_t)(end - p);
+#ifdef SVB_LE
+    i = unpack_fast(p, readable, c, out, w);
+    bit = (size_t)i * w;
+    /* One 8-byte load a value while it lies inside the value: a value
+     * starts at most 7 bits into its first byte and takes at most 32. */
+    for (; i < c && (bit >> 3) + 8 <= readable; i++, bit += w) {
+        uint64_t x;
+        memcpy(&x, p + (bit >> 3), 8);
+        out[i] = (uint32_t)((x >> (bit & 7)) & mask);
+    }
+    if (i < c) {
+        /* The last few values, from a zero-padded copy of the stream's
+         * last bytes (fewer than 8 are left). */
+        unsigned char tail[16] = {0};
+        size_t at = bit >> 3;
+        memcpy(tail, p + at, nbytes - at);
+        for (bit -= 8 * at; i < c; i++, bit += w) {
+            uint64_t x;
+            memcpy(&x, tail + (bit >> 3), 8);
+            out[i] = (uint32_t)((x >> (bit & 7)) & mask);
+        }
+    }
+#else
+    (void)readable;
+    for (; i < c; i++, bit += w) {
+        size_t at = bit >> 3, k;
+        uint64_t x = 0;
+        for (k = 0; k < 5 && at + k < nbytes; k++)
+            x |= (uint64_t)p[at + k] << (8 * k);
+        out[i] = (uint32_t)((x >> (bit & 7)) & mask);
+    }
+#endif
+    /* The width is the largest value's: one encoding for the values. */
+    for (i = 0; i < c; i++)
+        any |= out[i];
+    return bit_width(any) == w ? SE_OK : SE_ECORRUPT;
+}
+
+/* ---------------------------------------------------------------- */
 /* Encoding                                                          */
 /* ---------------------------------------------------------------- */
 
@@ -383,10 +560,21 @@ int
 post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
             const uint32_t *pos, uint32_t n, struct buf *out)
 {
-    uint32_t tfm1[POST_BLOCK_DOCS];
+    return post_encode_as(docs, tfs, lens, pos, n, POST_PACK_SMALLER, out);
+}
+
+int
+post_encode_as(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
+               const uint32_t *pos, uint32_t n, enum post_pack pack,
+               struct buf *out)
+{
+    uint32_t tfm1[POST_BLOCK_DOCS], gm1[POST_BLOCK_DOCS];
     unsigned char dstream[SVB_MAX_BYTES(POST_BLOCK_DOCS - 1)];
     unsigned char tstream[SVB_MAX_BYTES(POST_BLOCK_DOCS)];
-    uint32_t max_tf = 0, min_len = UINT32_MAX, i, j, nimp;
+    unsigned char dpacked[1 + 4 * POST_BLOCK_DOCS];
+    unsigned char tpacked[1 + 4 * POST_BLOCK_DOCS];
+    uint32_t max_tf = 0, min_len = UINT32_MAX, max_gap = 0, i, j, nimp;
+    unsigned flags = 0;
     uint32_t imp_tf[POST_BLOCK_DOCS], imp_len[POST_BLOCK_DOCS];
     uint64_t pos_count = 0;
     size_t dbytes, tbytes, base;
@@ -405,6 +593,11 @@ post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
             min_len = lens[i];
         tfm1[i] = tfs[i] - 1;
         pos_count += tfs[i];
+        if (i > 0) {
+            gm1[i - 1] = docs[i] - docs[i - 1] - 1;
+            if (gm1[i - 1] > max_gap)
+                max_gap = gm1[i - 1];
+        }
     }
     if (lens == NULL)
         min_len = 0;
@@ -420,8 +613,22 @@ post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
     nimp = lens != NULL ? impacts(tfs, lens, n, imp_tf, imp_len) : 1;
     dbytes = streamvbyte_delta_encode(docs + 1, n - 1, dstream, docs[0]);
     tbytes = streamvbyte_encode_0124(tfm1, n, tstream);
+    /* Each stream packed when that is shorter (a lone document has no
+     * gaps: no docs stream at all). */
+    if (n > 1 && pack != POST_PACK_NEVER &&
+        (pack == POST_PACK_ALWAYS ||
+         packed_bytes(n - 1, bit_width(max_gap)) < dbytes)) {
+        dbytes = pack_stream(gm1, n - 1, bit_width(max_gap), dpacked);
+        flags |= POST_F_PACKED_DOCS;
+    }
+    if (pack != POST_PACK_NEVER &&
+        (pack == POST_PACK_ALWAYS ||
+         packed_bytes(n, bit_width(max_tf - 1)) < tbytes)) {
+        tbytes = pack_stream(tfm1, n, bit_width(max_tf - 1), tpacked);
+        flags |= POST_F_PACKED_TFS;
+    }
     base = out->len;
-    rc = buf_putc(out, (pos != NULL ? POST_F_POSITIONS : 0) |
+    rc = buf_putc(out, flags | (pos != NULL ? POST_F_POSITIONS : 0) |
                            (nimp > 1 ? POST_F_IMPACTS : 0));
     if (rc == SE_OK)
         rc = buf_put_varint(out, n);
@@ -446,9 +653,11 @@ post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
     if (rc == SE_OK && pos != NULL)
         rc = buf_put_varint(out, (uint32_t)pos_count);
     if (rc == SE_OK)
-        rc = buf_append(out, dstream, dbytes);
+        rc = buf_append(out, flags & POST_F_PACKED_DOCS ? dpacked : dstream,
+                        dbytes);
     if (rc == SE_OK)
-        rc = buf_append(out, tstream, tbytes);
+        rc = buf_append(out, flags & POST_F_PACKED_TFS ? tpacked : tstream,
+                        tbytes);
     if (rc == SE_OK && pos != NULL)
         rc = post_put_positions(out, tfs, pos, (uint32_t)pos_count);
     if (rc != SE_OK)
@@ -527,7 +736,8 @@ post_parse(const void *val, size_t len, struct post_view *v)
         return SE_ECORRUPT;
     end = p + len;
     w.flags = *p++;
-    if (w.flags & ~(uint32_t)(POST_F_POSITIONS | POST_F_IMPACTS))
+    if (w.flags & ~(uint32_t)(POST_F_POSITIONS | POST_F_IMPACTS |
+                              POST_F_PACKED_DOCS | POST_F_PACKED_TFS))
         return SE_ECORRUPT;
     if (buf_get_varint(&p, end, &w.n) != SE_OK ||
         buf_get_varint(&p, end, &w.first_doc) != SE_OK ||
@@ -549,8 +759,15 @@ post_parse(const void *val, size_t len, struct post_view *v)
         w.first_doc > UINT32_MAX - (w.n - 1))
         return SE_ECORRUPT;
     x = w.n - 1;
-    if (dbytes < svb_min_bytes(SVB_1234, x) || dbytes > svb_max_bytes(x) ||
-        tbytes < svb_min_bytes(SVB_0124, w.n) || tbytes > svb_max_bytes(w.n))
+    /* A packed stream's size is checked against its width when decoded. */
+    if (w.flags & POST_F_PACKED_DOCS
+            ? x == 0 || dbytes < 1 || dbytes > packed_bytes(x, 32)
+            : dbytes < svb_min_bytes(SVB_1234, x) || dbytes > svb_max_bytes(x))
+        return SE_ECORRUPT;
+    if (w.flags & POST_F_PACKED_TFS
+            ? tbytes < 1 || tbytes > packed_bytes(w.n, 32)
+            : tbytes < svb_min_bytes(SVB_0124, w.n) ||
+                  tbytes > svb_max_bytes(w.n))
         return SE_ECORRUPT;
     rest = (size_t)(end - p);
     if (dbytes > rest || tbytes > rest - dbytes)
@@ -738,6 +955,18 @@ post_decode_docs(const struct post_view *v, uint32_t *docs)
     docs[0] = prev;
     if (n < 2)
         return v->docs_bytes == 0 ? SE_OK : SE_ECORRUPT;
+    if (v->flags & POST_F_PACKED_DOCS) {
+        /* Stored as gap - 1: every gap is at least 1. */
+        rc = unpack(v->docs, v->docs_bytes, post_end(v), n - 1, docs + 1);
+        for (i = 1; rc == SE_OK && i < n; i++)
+            sum += docs[i] + (uint64_t)1;
+        if (rc != SE_OK || sum > UINT32_MAX)
+            return SE_ECORRUPT;
+        for (i = 1; i < n; i++)
+            docs[i] += 1;
+        running_sum(docs + 1, n - 1, prev);
+        return SE_OK;
+    }
     rc = svb_decode(SVB_1234, v->docs, v->docs_bytes, post_end(v), n - 1,
                     docs + 1);
     if (rc != SE_OK)
@@ -763,7 +992,9 @@ post_decode_tfs(const struct post_view *v, uint32_t *tfs)
 
     if (n == 0 || n > POST_BLOCK_DOCS)
         return SE_ECORRUPT;
-    rc = svb_decode(SVB_0124, v->tfs, v->tfs_bytes, post_end(v), n, tfs);
+    rc = v->flags & POST_F_PACKED_TFS
+             ? unpack(v->tfs, v->tfs_bytes, post_end(v), n, tfs)
+             : svb_decode(SVB_0124, v->tfs, v->tfs_bytes, post_end(v), n, tfs);
     if (rc != SE_OK)
         return rc;
     for (i = 0; i < n; i++) {

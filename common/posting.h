@@ -21,8 +21,11 @@
  *   varint  docs_bytes   size of the doc id stream
  *   varint  tfs_bytes    size of the tf stream
  *   [varint pos_count]   total positions (= sum of tf), with POST_F_POSITIONS
- *   docs stream          n-1 gaps docs[i]-docs[i-1], StreamVByte (delta)
- *   tfs stream           n values tf-1, StreamVByte 0124 (zeros take no byte)
+ *   docs stream          n-1 gaps docs[i]-docs[i-1], StreamVByte (delta), or
+ *                        with POST_F_PACKED_DOCS the gaps - 1 bit-packed at
+ *                        one width for the block
+ *   tfs stream           n values tf-1, StreamVByte 0124 (zeros take no
+ *                        byte), or with POST_F_PACKED_TFS bit-packed
  *   [pos stream]         per document, positions as gaps from the previous
  *                        position of the same document (the first from 0),
  *                        StreamVByte; runs to the end of the value
@@ -41,6 +44,8 @@
 #define POST_BLOCK_DOCS 128
 #define POST_F_POSITIONS 0x01
 #define POST_F_IMPACTS 0x02 /* the header lists the block's impacts */
+#define POST_F_PACKED_DOCS 0x04 /* doc gaps bit-packed, not StreamVByte */
+#define POST_F_PACKED_TFS 0x08  /* tfs bit-packed, not StreamVByte */
 #define POST_MAX_IMPACTS 8
 
 /* A block's header and where its streams are; points into the value. */
@@ -75,6 +80,15 @@ struct post_view {
  */
 int post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
                 const uint32_t *pos, uint32_t n, struct buf *out);
+/* How post_encode_as() writes the doc and tf streams. */
+enum post_pack {
+    POST_PACK_SMALLER, /* each packed when shorter (post_encode) */
+    POST_PACK_NEVER,   /* StreamVByte, as index formats 1 to 3 wrote */
+    POST_PACK_ALWAYS   /* both packed (a lone document has no doc gaps) */
+};
+int post_encode_as(const uint32_t *docs, const uint32_t *tfs,
+                   const uint32_t *lens, const uint32_t *pos, uint32_t n,
+                   enum post_pack pack, struct buf *out);
 
 /*
  * Parse the header of the block in [val, val+len). SE_OK or SE_ECORRUPT.

@@ -129,12 +129,19 @@ blk_random(struct blk *b, uint64_t seed, uint32_t n, int with_pos)
 }
 
 static void
-blk_encode(const struct blk *b, struct buf *out)
+blk_encode_as(const struct blk *b, enum post_pack pack, struct buf *out)
 {
-    int rc = post_encode(b->docs, b->tfs, b->has_lens ? b->lens : NULL, b->pos,
-                         b->n, out);
+    int rc = post_encode_as(b->docs, b->tfs, b->has_lens ? b->lens : NULL,
+                            b->pos, b->n, pack, out);
 
     cr_assert_eq(rc, SE_OK, "encode n=%u: %s", b->n, se_strerror(rc));
+}
+
+/* As the index writes it: each stream packed when that is shorter. */
+static void
+blk_encode(const struct blk *b, struct buf *out)
+{
+    blk_encode_as(b, POST_PACK_SMALLER, out);
 }
 
 /*
@@ -304,7 +311,8 @@ padded(const unsigned char *p, size_t len)
     return c;
 }
 
-/* Decode each stream of `v` with libstreamvbyte and compare with `b`. */
+/* Decode each StreamVByte stream of `v` with libstreamvbyte and compare
+ * with `b`. */
 static void
 check_with_library(const struct post_view *v, const struct blk *b)
 {
@@ -312,21 +320,25 @@ check_with_library(const struct post_view *v, const struct blk *b)
     unsigned char *c;
     size_t used;
 
-    c = padded(v->docs, v->docs_bytes);
-    used = streamvbyte_delta_decode(c, ref, b->n - 1, b->docs[0]);
-    cr_assert_eq(used, v->docs_bytes, "library read %zu of %zu doc bytes", used,
-                 v->docs_bytes);
-    for (i = 1; i < b->n; i++)
-        cr_assert_eq(ref[i - 1], b->docs[i], "library: doc %u", i);
-    free(c);
+    if (!(v->flags & POST_F_PACKED_DOCS)) {
+        c = padded(v->docs, v->docs_bytes);
+        used = streamvbyte_delta_decode(c, ref, b->n - 1, b->docs[0]);
+        cr_assert_eq(used, v->docs_bytes, "library read %zu of %zu doc bytes",
+                     used, v->docs_bytes);
+        for (i = 1; i < b->n; i++)
+            cr_assert_eq(ref[i - 1], b->docs[i], "library: doc %u", i);
+        free(c);
+    }
 
-    c = padded(v->tfs, v->tfs_bytes);
-    used = streamvbyte_decode_0124(c, ref, b->n);
-    cr_assert_eq(used, v->tfs_bytes, "library read %zu of %zu tf bytes", used,
-                 v->tfs_bytes);
-    for (i = 0; i < b->n; i++)
-        cr_assert_eq(ref[i] + 1, b->tfs[i], "library: tf %u", i);
-    free(c);
+    if (!(v->flags & POST_F_PACKED_TFS)) {
+        c = padded(v->tfs, v->tfs_bytes);
+        used = streamvbyte_decode_0124(c, ref, b->n);
+        cr_assert_eq(used, v->tfs_bytes, "library read %zu of %zu tf bytes",
+                     used, v->tfs_bytes);
+        for (i = 0; i < b->n; i++)
+            cr_assert_eq(ref[i] + 1, b->tfs[i], "library: tf %u", i);
+        free(c);
+    }
 
     if (b->pos == NULL)
         return;
@@ -450,29 +462,103 @@ check_block(const void *val, size_t len, const struct blk *b)
     free(d.pos);
 }
 
-/* Encode `b`, decode it from a guarded copy and an exact heap copy (ASan
- * checks the latter), and check the streams with libstreamvbyte. */
+/*
+ * A packed stream read back bit by bit, apart from the decoder: width
+ * byte, c values, *w the width. The stream must be exactly that long.
+ */
+static void
+read_packed(const unsigned char *s, size_t len, uint32_t c, uint32_t *out,
+            unsigned *w)
+{
+    uint64_t bit = 0;
+    uint32_t i, k;
+
+    cr_assert_geq(len, 1, "packed stream without its width");
+    *w = s[0];
+    cr_assert_leq(*w, 32, "width %u", *w);
+    cr_assert_eq(len, 1 + ((uint64_t)c * *w + 7) / 8,
+                 "%zu bytes for %u values of %u bits", len, c, *w);
+    for (i = 0; i < c; i++) {
+        out[i] = 0;
+        for (k = 0; k < *w; k++, bit++)
+            out[i] |= (uint32_t)(s[1 + bit / 8] >> (bit % 8) & 1) << k;
+    }
+}
+
+/* Check the packed streams of `v` (those its flags say) against `b`. */
+static void
+check_packed(const struct post_view *v, const struct blk *b)
+{
+    uint32_t vals[POST_BLOCK_DOCS], i, max = 0;
+    unsigned w;
+
+    if (v->flags & POST_F_PACKED_DOCS) {
+        read_packed(v->docs, v->docs_bytes, b->n - 1, vals, &w);
+        for (i = 1; i < b->n; i++) {
+            cr_assert_eq(vals[i - 1], b->docs[i] - b->docs[i - 1] - 1,
+                         "packed gap %u", i);
+            max = vals[i - 1] > max ? vals[i - 1] : max;
+        }
+        cr_assert_eq(w, max ? 32 - __builtin_clz(max) : 0,
+                     "doc gaps up to %u packed in %u bits", max, w);
+    }
+    if (v->flags & POST_F_PACKED_TFS) {
+        read_packed(v->tfs, v->tfs_bytes, b->n, vals, &w);
+        for (i = 0, max = 0; i < b->n; i++) {
+            cr_assert_eq(vals[i], b->tfs[i] - 1, "packed tf %u", i);
+            max = vals[i] > max ? vals[i] : max;
+        }
+        cr_assert_eq(w, max ? 32 - __builtin_clz(max) : 0,
+                     "tfs up to %u packed in %u bits", max + 1, w);
+    }
+}
+
+/*
+ * Encode `b` each way: decode it from a guarded copy and an exact heap copy
+ * (ASan checks the latter); check StreamVByte streams with libstreamvbyte
+ * and packed ones bit by bit; and the index's choice is never longer than
+ * either.
+ */
 static void
 round_trip(const struct blk *b)
 {
-    struct buf out = BUF_INIT;
-    struct guard g;
-    struct post_view v;
-    unsigned char *exact;
-    int rc;
+    static const enum post_pack packs[] = {POST_PACK_NEVER, POST_PACK_ALWAYS,
+                                           POST_PACK_SMALLER};
+    size_t len[3], k;
 
-    blk_encode(b, &out);
-    check_block(guard_copy(&g, out.data, out.len), out.len, b);
-    guard_release(&g);
-    exact = malloc(out.len);
-    cr_assert_not_null(exact, "out of memory");
-    memcpy(exact, out.data, out.len);
-    check_block(exact, out.len, b);
-    rc = post_parse(exact, out.len, &v);
-    cr_assert_eq(rc, SE_OK, "parse: %s", se_strerror(rc));
-    check_with_library(&v, b);
-    free(exact);
-    buf_release(&out);
+    for (k = 0; k < 3; k++) {
+        struct buf out = BUF_INIT;
+        struct guard g;
+        struct post_view v;
+        unsigned char *exact;
+        int rc;
+
+        blk_encode_as(b, packs[k], &out);
+        len[k] = out.len;
+        check_block(guard_copy(&g, out.data, out.len), out.len, b);
+        guard_release(&g);
+        exact = malloc(out.len);
+        cr_assert_not_null(exact, "out of memory");
+        memcpy(exact, out.data, out.len);
+        check_block(exact, out.len, b);
+        rc = post_parse(exact, out.len, &v);
+        cr_assert_eq(rc, SE_OK, "parse: %s", se_strerror(rc));
+        if (packs[k] == POST_PACK_NEVER)
+            cr_assert_eq(v.flags & (POST_F_PACKED_DOCS | POST_F_PACKED_TFS), 0,
+                         "packed without being asked");
+        if (packs[k] == POST_PACK_ALWAYS)
+            cr_assert(v.flags & POST_F_PACKED_TFS &&
+                          (b->n == 1 || v.flags & POST_F_PACKED_DOCS),
+                      "not packed when asked: flags %u", v.flags);
+        check_with_library(&v, b);
+        check_packed(&v, b);
+        free(exact);
+        buf_release(&out);
+    }
+    cr_assert(len[2] <= len[0] && len[2] <= len[1],
+              "the chosen encoding takes %zu bytes, StreamVByte %zu, packed "
+              "%zu",
+              len[2], len[0], len[1]);
 }
 
 /* A block from arrays; n from the docs array. */
@@ -566,16 +652,22 @@ Test(posting, round_trip_keeps_max_and_consecutive_ids)
         blk_set(&b, docs, tfs, POST_BLOCK_DOCS, NULL);
         round_trip(&b);
         buf_clear(&out);
-        blk_encode(&b, &out);
+        blk_encode_as(&b, POST_PACK_NEVER, &out);
         cr_assert_eq(post_parse(out.data, out.len, &v), SE_OK, "parse");
         /* 127 gaps of 1: 32 control bytes and one byte each */
         cr_assert_eq(v.docs_bytes, 32 + 127, "docs stream %zu bytes",
+                     v.docs_bytes);
+        /* packed, as written: gaps - 1 are all 0, width 0, one byte */
+        buf_clear(&out);
+        blk_encode(&b, &out);
+        cr_assert_eq(post_parse(out.data, out.len, &v), SE_OK, "parse");
+        cr_assert_eq(v.docs_bytes, 1, "packed docs stream %zu bytes",
                      v.docs_bytes);
     }
     buf_release(&out);
 }
 
-Test(posting, tf_of_one_costs_only_control_bytes)
+Test(posting, tf_of_one_costs_one_byte_or_only_control_bytes)
 {
     uint32_t docs[POST_BLOCK_DOCS], tfs[POST_BLOCK_DOCS], i, n;
     struct buf out = BUF_INIT;
@@ -590,8 +682,9 @@ Test(posting, tf_of_one_costs_only_control_bytes)
         }
         blk_set(&b, docs, tfs, n, NULL);
         round_trip(&b);
+        /* StreamVByte 0124: a zero code for each tf, no data byte */
         buf_clear(&out);
-        blk_encode(&b, &out);
+        blk_encode_as(&b, POST_PACK_NEVER, &out);
         cr_assert_eq(post_parse(out.data, out.len, &v), SE_OK, "parse");
         cr_assert_eq(v.tfs_bytes, (n + 3) / 4, "n=%u: tfs stream %zu bytes", n,
                      v.tfs_bytes);
@@ -599,6 +692,16 @@ Test(posting, tf_of_one_costs_only_control_bytes)
             cr_assert_eq(v.tfs[k], 0, "n=%u: tf control byte %zu is %u", n, k,
                          v.tfs[k]);
         cr_assert_eq(v.max_tf, 1, "max_tf %u", v.max_tf);
+        /* as written: packed at width 0, the width byte alone (for n > 4;
+         * up to 4 tfs take one control byte either way) */
+        buf_clear(&out);
+        blk_encode(&b, &out);
+        cr_assert_eq(post_parse(out.data, out.len, &v), SE_OK, "parse");
+        cr_assert_eq(v.tfs_bytes, 1, "n=%u: tfs stream %zu bytes", n,
+                     v.tfs_bytes);
+        cr_assert_eq(v.tfs[0], 0, "n=%u: tf stream byte %u", n, v.tfs[0]);
+        cr_assert_eq(!!(v.flags & POST_F_PACKED_TFS), n > 4, "n=%u: flags %u",
+                     n, v.flags);
     }
     buf_release(&out);
 }
@@ -966,6 +1069,75 @@ Test(posting, hand_made_corrupt_blocks_are_rejected)
                          se_strerror(rc));
         }
         free(d.pos);
+        guard_release(&g);
+    }
+    buf_release(&out);
+}
+
+/* A block of n docs, no positions, with the given streams as they are. */
+static void
+packed_block(struct buf *out, unsigned flags, uint32_t n, uint32_t first,
+             uint32_t max_tf, const unsigned char *ds, size_t dlen,
+             const unsigned char *ts, size_t tlen)
+{
+    buf_clear(out);
+    cr_assert(buf_putc(out, (int)flags) == SE_OK &&
+                  buf_put_varint(out, n) == SE_OK &&
+                  buf_put_varint(out, first) == SE_OK &&
+                  buf_put_varint(out, max_tf) == SE_OK &&
+                  buf_put_varint(out, 0) == SE_OK &&
+                  buf_put_varint(out, (uint32_t)dlen) == SE_OK &&
+                  buf_put_varint(out, (uint32_t)tlen) == SE_OK &&
+                  buf_append(out, ds, dlen) == SE_OK &&
+                  buf_append(out, ts, tlen) == SE_OK,
+              "out of memory");
+}
+
+Test(posting, hand_made_packed_streams_are_checked)
+{
+    /* docs 10, 11, 16: gaps - 1 = 0, 4 in 3 bits: 0 | 4 << 3 = 0x20;
+     * tfs 1, 2, 1: tf - 1 = 0, 1, 0 in 1 bit: 0b010 */
+    static const unsigned char d_ok[] = {3, 0x20}, t_ok[] = {1, 0x02};
+    static const unsigned char d_w33[] = {33, 0x20}, d_long[] = {3, 0x20, 0};
+    static const unsigned char d_pad[] = {3, 0x60}, d_wide[] = {4, 0x40};
+    static const unsigned char t_wide[] = {2, 0x04}, t_all2[] = {1, 0x07};
+    const unsigned both = POST_F_PACKED_DOCS | POST_F_PACKED_TFS;
+    static const struct {
+        const char *what;
+        unsigned flags;
+        uint32_t n, first, max_tf;
+        const unsigned char *d, *t;
+        size_t dlen, tlen;
+    } bad[] = {
+        {"docs width 33", 0, 3, 10, 2, d_w33, t_ok, 2, 2},
+        {"docs stream a byte long", 0, 3, 10, 2, d_long, t_ok, 3, 2},
+        {"a bit set past the last gap", 0, 3, 10, 2, d_pad, t_ok, 2, 2},
+        {"docs wider than their largest gap", 0, 3, 10, 2, d_wide, t_ok, 2, 2},
+        {"tfs wider than their largest", 0, 3, 10, 2, d_ok, t_wide, 2, 2},
+        {"max_tf below the largest tf", 0, 3, 10, 1, d_ok, t_all2, 2, 2},
+        {"doc ids past 2^32", 0, 3, UINT32_MAX - 3, 2, d_ok, t_ok, 2, 2},
+        {"packed docs for a lone document", 0, 1, 10, 1, d_ok, t_ok, 1, 2},
+    };
+    struct buf out = BUF_INIT;
+    struct decoded d;
+    struct guard g;
+    size_t k;
+    int rc;
+
+    packed_block(&out, both, 3, 10, 2, d_ok, 2, t_ok, 2);
+    rc = decode_all(guard_copy(&g, out.data, out.len), out.len, &d);
+    cr_assert_eq(rc, SE_OK, "the valid packed block: %s", se_strerror(rc));
+    cr_assert(d.docs[0] == 10 && d.docs[1] == 11 && d.docs[2] == 16,
+              "docs %u %u %u", d.docs[0], d.docs[1], d.docs[2]);
+    cr_assert(d.tfs[0] == 1 && d.tfs[1] == 2 && d.tfs[2] == 1, "tfs %u %u %u",
+              d.tfs[0], d.tfs[1], d.tfs[2]);
+    guard_release(&g);
+    for (k = 0; k < sizeof bad / sizeof *bad; k++) {
+        packed_block(&out, both | bad[k].flags, bad[k].n, bad[k].first,
+                     bad[k].max_tf, bad[k].d, bad[k].dlen, bad[k].t,
+                     bad[k].tlen);
+        rc = decode_all(guard_copy(&g, out.data, out.len), out.len, &d);
+        cr_assert_eq(rc, SE_ECORRUPT, "%s: %s", bad[k].what, se_strerror(rc));
         guard_release(&g);
     }
     buf_release(&out);
