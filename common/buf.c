@@ -98,27 +98,6 @@ buf_put_varint64(struct buf *b, uint64_t v)
 }
 
 int
-buf_put_varint(struct buf *b, uint32_t v)
-{
-    unsigned char *p;
-
-    /* The inverter's hot path: write in place, no temporary copy. */
-    if (b->cap - b->len < 6) {
-        int rc = buf_reserve(b, 5);
-        if (rc != SE_OK)
-            return rc;
-    }
-    p = b->data + b->len;
-    while (v >= 0x80) {
-        *p++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (unsigned char)v;
-    b->len = (size_t)(p - b->data);
-    return SE_OK;
-}
-
-int
 buf_get_varint64(const unsigned char **p, const unsigned char *end,
                  uint64_t *v)
 {
@@ -144,18 +123,13 @@ buf_get_varint64(const unsigned char **p, const unsigned char *end,
 }
 
 int
-buf_get_varint(const unsigned char **p, const unsigned char *end, uint32_t *v)
+buf_get_varint_long(const unsigned char **p, const unsigned char *end,
+                    uint32_t *v)
 {
     const unsigned char *s = *p;
     uint64_t x;
     int rc;
 
-    /* Most values (gaps, counts, lengths) take one byte: no loop, no call. */
-    if (s < end && *s < 0x80) {
-        *v = *s;
-        *p = s + 1;
-        return SE_OK;
-    }
     rc = buf_get_varint64(&s, end, &x);
     if (rc != SE_OK)
         return rc;

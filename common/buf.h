@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 /*
  * A buffer the caller owns: `struct buf b = BUF_INIT;` ... `buf_release(&b);`.
  * `data` is NULL until the first append. Appends keep one spare byte so that
@@ -27,8 +29,30 @@ int buf_puts(struct buf *b, const char *s);
 /* printf-style append. SE_OK, SE_ENOMEM or SE_EINVAL (bad format). */
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Append `v` as a LEB128 varint (1 to 5 bytes). */
-int buf_put_varint(struct buf *b, uint32_t v);
+/*
+ * Append `v` as a LEB128 varint (1 to 5 bytes). Inline: the inverter
+ * writes every doc gap and position with it (7% of indexing time as a
+ * call, perf on Reuters x4).
+ */
+static inline int
+buf_put_varint(struct buf *b, uint32_t v)
+{
+    unsigned char *p;
+
+    if (b->cap - b->len < 6) {
+        int rc = buf_reserve(b, 5);
+        if (rc != SE_OK)
+            return rc;
+    }
+    p = b->data + b->len;
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    b->len = (size_t)(p - b->data);
+    return SE_OK;
+}
 /* Append `v` as a LEB128 varint (1 to 10 bytes). */
 int buf_put_varint64(struct buf *b, uint64_t v);
 /* The contents as a NUL-terminated string; valid until the next append. */
@@ -44,9 +68,21 @@ unsigned char *buf_detach(struct buf *b, size_t *len);
  * Decode a varint from [*p, end). Advances *p. Returns SE_OK, or SE_ECORRUPT
  * when the input ends early or the value does not fit.
  */
-int buf_get_varint(const unsigned char **p, const unsigned char *end,
-                   uint32_t *v);
 int buf_get_varint64(const unsigned char **p, const unsigned char *end,
                      uint64_t *v);
+/* The 32-bit one out of line: buf_get_varint() when v takes bytes more. */
+int buf_get_varint_long(const unsigned char **p, const unsigned char *end,
+                        uint32_t *v);
+/* Inline for one byte, which most values (gaps, counts, lengths) take. */
+static inline int
+buf_get_varint(const unsigned char **p, const unsigned char *end, uint32_t *v)
+{
+    if (*p < end && **p < 0x80) {
+        *v = **p;
+        (*p)++;
+        return SE_OK;
+    }
+    return buf_get_varint_long(p, end, v);
+}
 
 #endif
