@@ -986,7 +986,14 @@ gate_open(struct clause *c, uint32_t doc)
     return heap_admits(cx->gate, doc, s);
 }
 
-/* Leapfrog: the first document >= target that every list is on. */
+/*
+ * The first document >= target that every list is on. The rarest list
+ * leads; each other list, rarer first, is asked only for a document all
+ * the rarer ones are on, and one that overshoots sends the lead on. Taking
+ * the lists in turn instead would seek a frequent word's list at every
+ * candidate of the rare ones, loading most of its blocks: in "player in
+ * mac", "in"'s 280 blocks for the 700 documents of "mac".
+ */
 static int
 list_seek(struct clause *c, uint32_t target)
 {
@@ -994,8 +1001,8 @@ list_seek(struct clause *c, uint32_t target)
 
     for (;;) {
         uint32_t d = target;
-        size_t i = 0, agreed = 0;
-        while (agreed < c->nw) {
+        size_t i = 0;
+        while (i < c->nw) {
             struct pl *p = c->pls[c->order[i]];
             rc = pl_seek(p, d);
             if (rc <= 0) {
@@ -1004,11 +1011,10 @@ list_seek(struct clause *c, uint32_t target)
             }
             if (pl_doc(p) > d) {
                 d = pl_doc(p);
-                agreed = 1;
+                i = i == 0 ? 1 : 0; /* a new candidate: the lead first */
             } else {
-                agreed++;
+                i++;
             }
-            i = (i + 1) % c->nw;
         }
         if (c->kind == QRY_TERM || c->nw == 1) {
             c->doc = d;
@@ -1045,8 +1051,8 @@ pos_seek(struct clause *c, uint32_t target)
 
     for (;;) {
         uint32_t d = target;
-        size_t i = 0, agreed = 0;
-        while (agreed < c->nw) {
+        size_t i = 0;
+        while (i < c->nw) {
             struct slot *s = &c->slots[c->order[i]];
             rc = slot_seek(s, d);
             if (rc <= 0) {
@@ -1055,11 +1061,10 @@ pos_seek(struct clause *c, uint32_t target)
             }
             if (s->doc > d) {
                 d = s->doc;
-                agreed = 1;
+                i = i == 0 ? 1 : 0; /* as in list_seek() */
             } else {
-                agreed++;
+                i++;
             }
-            i = (i + 1) % c->nw;
         }
         rc = pos_holds(c, d);
         if (rc < 0)
@@ -1102,8 +1107,8 @@ bool_seek(struct clause *c, uint32_t target)
         uint32_t d = target;
         size_t i;
         if (c->nreq) {
-            size_t agreed = 0;
-            for (i = 0; agreed < c->nreq; i = (i + 1) % c->nreq) {
+            /* Rarest first, as in list_seek() (req is sorted by df). */
+            for (i = 0; i < c->nreq;) {
                 rc = clause_seek(c->req[i], d);
                 if (rc <= 0) {
                     c->ended = 1;
@@ -1111,9 +1116,9 @@ bool_seek(struct clause *c, uint32_t target)
                 }
                 if (c->req[i]->doc > d) {
                     d = c->req[i]->doc;
-                    agreed = 1;
+                    i = i == 0 ? 1 : 0;
                 } else {
-                    agreed++;
+                    i++;
                 }
             }
         } else {
@@ -1494,18 +1499,18 @@ run_required(const struct run *r, const struct clause *root)
     int rc;
 
     for (;;) {
-        size_t i = 0, agreed = 0;
-        while (agreed < nreq) {
+        size_t i = 0;
+        /* Rarest first, as in list_seek() (req is sorted by df). */
+        while (i < nreq) {
             rc = clause_seek(req[i], d);
             if (rc <= 0)
                 return rc;
             if (req[i]->doc > d) {
                 d = req[i]->doc;
-                agreed = 1;
+                i = i == 0 ? 1 : 0;
             } else {
-                agreed++;
+                i++;
             }
-            i = (i + 1) % nreq;
         }
         rc = consider(r, d, root);
         if (rc != SE_OK)
