@@ -1521,6 +1521,102 @@ run_required(const struct run *r, const struct clause *root)
     }
 }
 
+/*
+ * MaxScore (run_optional) with the top k full, at d: when d is on one
+ * essential list, a bare word, and the other essential lists are further
+ * on, that word alone scores the documents up to them. Run along its block
+ * as run_one_word() does: pass over a document whose tf's bound, plus the
+ * non-essential lists' bounds, cannot beat theta; score one that might,
+ * when there are no non-essential lists to probe; else stop there. Then
+ * seek the word to where it stopped. A frequent word beside a rare one
+ * ("fpl said") then costs a compare a document, not a turn of
+ * run_optional()'s loop. 1 when the word moved, 0 when this does not
+ * apply (the caller goes on with d), <0 on error.
+ */
+#define LONE_STRETCH_MIN 32 /* document ids */
+
+static int
+lone_word_stretch(const struct run *r, const struct clause *root,
+                  struct clause **opt, size_t ess, size_t nopt,
+                  const double *prefix, uint32_t d)
+{
+    const double ne = ess ? prefix[ess - 1] : 0;
+    struct heap *hp = r->hp;
+    struct clause *w = NULL;
+    const uint32_t *docs, *tfs;
+    uint32_t until = UINT32_MAX, last, n, k, target, len;
+    double bound, theta = hp->h[0].score;
+    size_t i;
+    int rc;
+
+    for (i = ess; i < nopt; i++) {
+        struct clause *c = opt[i];
+        if (c->ended)
+            continue;
+        if (c->doc > d) {
+            until = c->doc < until ? c->doc : until;
+            continue;
+        }
+        if (w != NULL || c->type != CL_TERM)
+            return 0;
+        w = c;
+    }
+    /* A short stretch (two frequent words) does not pay for the set-up. */
+    if (w == NULL || until - d < LONE_STRETCH_MIN)
+        return 0;
+    bound = block_bound(w, r->m, &last);
+    rc = pl_block_rest(w->pls[0], &docs, &tfs, &n);
+    if (rc != SE_OK)
+        return rc;
+    for (k = 0; k < n && docs[k] < until; k++) {
+        double s;
+        int out;
+        if (ne + (tfs[k] <= BB_TFS ? w->bb_tf[tfs[k]] : bound) <= theta) {
+            r->res->exact = 0;
+            continue;
+        }
+        if (ess > 0)
+            break; /* the non-essential lists need probing */
+        out = excluded(docs[k], root->neg, root->nneg);
+        if (out == 0) {
+            out = keep(r, docs[k]);
+            out = out < 0 ? out : !out;
+        }
+        if (out < 0)
+            return out;
+        if (out)
+            continue;
+        rc = doc_lens_get(r->dl, docs[k], &len);
+        if (rc != SE_OK)
+            return rc;
+        /* As clause_score() and run_optional() sum it. */
+        s = 0;
+        s += bm25_score(r->m, w->idf[0], tfs[k], len);
+        s *= w->weight;
+        r->res->total++;
+        if (heap_admits(hp, docs[k], s)) {
+            heap_offer(hp, docs[k], s, 0);
+            theta = hp->h[0].score;
+        }
+    }
+    if (k == 0)
+        return 0;
+    if (k < n)
+        target = docs[k];
+    else if (docs[n - 1] < UINT32_MAX)
+        target = docs[n - 1] + 1;
+    else
+        target = UINT32_MAX; /* the word's last document: done below */
+    if (target > until)
+        target = until;
+    if (target == UINT32_MAX && docs[n - 1] == UINT32_MAX && k == n) {
+        w->ended = 1;
+        return 1;
+    }
+    rc = clause_seek(w, target);
+    return rc < 0 ? rc : 1;
+}
+
 /* The k-th score while the top k is full, else below every score. */
 static double
 heap_theta(const struct heap *hp)
@@ -1690,9 +1786,26 @@ run_optional(const struct run *r, const struct clause *root)
         }
         out = 0;
         if (full) {
-            out = doc_cannot_enter(opt, ess, nopt, prefix, m, theta, d);
-            if (out == 1)
-                res->exact = 0;
+            /* Without non-essential lists a lone word's stretch is scored
+             * in one go; with them, only where d itself cannot enter. */
+            rc = ess == 0 ? lone_word_stretch(r, root, opt, ess, nopt, prefix, d)
+                          : 0;
+            if (rc == 0) {
+                out = doc_cannot_enter(opt, ess, nopt, prefix, m, theta, d);
+                if (out == 1) {
+                    res->exact = 0;
+                    if (ess > 0)
+                        rc = lone_word_stretch(r, root, opt, ess, nopt,
+                                               prefix, d);
+                }
+            }
+            if (rc < 0)
+                goto done;
+            if (rc == 1) {
+                rc = SE_OK;
+                continue;
+            }
+            rc = SE_OK;
         }
         if (out == 0)
             out = excluded(d, neg, nneg);
