@@ -1,6 +1,6 @@
 /*
  * gen_posting_seeds.c - writes the posting harness's seed corpus: blocks
- * that post_encode() makes from real text, so that the fuzzer starts from
+ * that post_encode_as() makes from real text, so that the fuzzer starts from
  * well-formed blocks of several shapes (one document, a full block of 128,
  * a partial last block, ids with gaps of 1001, with and without positions).
  *
@@ -106,28 +106,40 @@ gen_write(const char *dir, const char *word, const char *kind, size_t k,
     return 0;
 }
 
-/* Blocks number `k` of a list: encode with and without positions. */
+/*
+ * Block number `k` of a list: encoded with and without positions, as the
+ * index writes them (streams packed where shorter) and as formats 1 to 3
+ * did (StreamVByte only, kinds ending in -svb).
+ */
 static int
 gen_block(const char *dir, const char *word, const struct gen_list *l, size_t k)
 {
-    size_t first = k * POST_BLOCK_DOCS, i, skip = 0;
+    static const struct {
+        enum post_pack pack;
+        const char *pos, *nopos;
+    } ways[] = {{POST_PACK_SMALLER, "pos", "nopos"},
+                {POST_PACK_NEVER, "pos-svb", "nopos-svb"}};
+    size_t first = k * POST_BLOCK_DOCS, i, j, skip = 0;
     uint32_t n = (uint32_t)(l->n - first < POST_BLOCK_DOCS ? l->n - first
                                                            : POST_BLOCK_DOCS);
     struct buf b = BUF_INIT;
-    int rc;
+    int rc = SE_OK;
 
     for (i = 0; i < first; i++)
         skip += l->tfs[i];
-    rc = post_encode(l->docs + first, l->tfs + first, NULL, l->pos + skip, n,
-                     &b);
-    if (rc == SE_OK)
-        rc = gen_write(dir, word, "pos", k, &b);
-    buf_clear(&b);
-    if (rc == SE_OK)
-        rc = post_encode(l->docs + first, l->tfs + first, l->lens + first, NULL,
-                         n, &b);
-    if (rc == SE_OK)
-        rc = gen_write(dir, word, "nopos", k, &b);
+    for (j = 0; rc == SE_OK && j < sizeof ways / sizeof *ways; j++) {
+        buf_clear(&b);
+        rc = post_encode_as(l->docs + first, l->tfs + first, NULL,
+                            l->pos + skip, n, ways[j].pack, &b);
+        if (rc == SE_OK)
+            rc = gen_write(dir, word, ways[j].pos, k, &b);
+        buf_clear(&b);
+        if (rc == SE_OK)
+            rc = post_encode_as(l->docs + first, l->tfs + first,
+                                l->lens + first, NULL, n, ways[j].pack, &b);
+        if (rc == SE_OK)
+            rc = gen_write(dir, word, ways[j].nopos, k, &b);
+    }
     buf_release(&b);
     if (rc != SE_OK && rc != -1)
         fprintf(stderr, "gen_posting_seeds: %s: %s\n", word, se_strerror(rc));
