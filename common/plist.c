@@ -292,6 +292,9 @@ pl_next(struct pl *p)
  * document >= target (load it), 0 when it is the term's but ends before
  * target (seek instead), 0 with p->ended when the term has no more blocks.
  */
+/* Blocks pl_seek() steps over before it searches from the root. */
+#define PL_STEPS 4
+
 static int
 next_block_holds(struct pl *p, uint32_t target)
 {
@@ -338,19 +341,24 @@ pl_seek(struct pl *p, uint32_t target)
         goto search;
     }
     if (p->started && target > p->last) {
-        /* Often the next block holds the target: a step along the leaf is
-         * cheaper than a search from the root. */
-        int rc = next_block_holds(p, target);
-        if (rc < 0)
-            return rc;
-        if (rc > 0) {
-            rc = load_block(p, rc);
-            if (rc <= 0)
+        /* Often one of the next few blocks holds the target: steps along
+         * the leaf, reading only keys, are cheaper than a search from the
+         * root (a rare word's documents fall a few blocks apart in a
+         * frequent word's list). */
+        int steps;
+        for (steps = 0; steps < PL_STEPS; steps++) {
+            int rc = next_block_holds(p, target);
+            if (rc < 0)
                 return rc;
-            goto search;
+            if (rc > 0) {
+                rc = load_block(p, rc);
+                if (rc <= 0)
+                    return rc;
+                goto search;
+            }
+            if (p->ended)
+                return 0;
         }
-        if (p->ended)
-            return 0;
     }
     if (!p->started || target > p->last) {
         /* The B-tree finds the one block whose last doc >= target. */
