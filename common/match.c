@@ -1521,6 +1521,9 @@ run_required(const struct run *r, const struct clause *root)
     }
 }
 
+/* The shortest stretch, in document ids, lone_word_stretch() takes on. */
+#define LONE_STRETCH_MIN 32
+
 /*
  * MaxScore (run_optional) with the top k full, at d: when d is on one
  * essential list, a bare word, and the other essential lists are further
@@ -1533,8 +1536,6 @@ run_required(const struct run *r, const struct clause *root)
  * run_optional()'s loop. 1 when the word moved, 0 when this does not
  * apply (the caller goes on with d), <0 on error.
  */
-#define LONE_STRETCH_MIN 32 /* document ids */
-
 static int
 lone_word_stretch(const struct run *r, const struct clause *root,
                   struct clause **opt, size_t ess, size_t nopt,

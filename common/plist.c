@@ -287,14 +287,14 @@ pl_next(struct pl *p)
     return load_block(p, idx_cursor_next(p->cur));
 }
 
+/* Blocks pl_seek() steps over before it searches from the root. */
+#define PL_STEPS 4
+
 /*
  * Step the cursor to the next block: 1 when it is the term's and its last
  * document >= target (load it), 0 when it is the term's but ends before
  * target (seek instead), 0 with p->ended when the term has no more blocks.
  */
-/* Blocks pl_seek() steps over before it searches from the root. */
-#define PL_STEPS 4
-
 static int
 next_block_holds(struct pl *p, uint32_t target)
 {

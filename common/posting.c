@@ -469,6 +469,19 @@ svb_code(enum svb_codec cd, uint32_t v)
     return v < 1u << 8 ? 0 : v < 1u << 16 ? 1 : v < 1u << 24 ? 2 : 3;
 }
 
+/* Value number i of a stream, of code `code`: the code into the control
+ * bytes `keys`, its len bytes at *data, little-endian. */
+static inline void
+svb_put(unsigned char *keys, unsigned char **data, size_t i, unsigned code,
+        unsigned len, uint32_t v)
+{
+    unsigned k;
+
+    keys[i / 4] |= (unsigned char)(code << (2 * (i % 4)));
+    for (k = 0; k < len; k++)
+        *(*data)++ = (unsigned char)(v >> (8 * k));
+}
+
 /* Bytes of the stream of v[0..c): control bytes and data. */
 static size_t
 svb_size(enum svb_codec cd, const uint32_t *v, uint32_t c)
@@ -496,10 +509,8 @@ svb_encode(enum svb_codec cd, const uint32_t *v, uint32_t c,
 
     memset(out, 0, nkeys);
     for (i = 0; i < c; i++) {
-        unsigned code = svb_code(cd, v[i]), len = svb_vlen[cd][code], k;
-        out[i / 4] |= (unsigned char)(code << (2 * (i % 4)));
-        for (k = 0; k < len; k++)
-            *data++ = (unsigned char)(v[i] >> (8 * k));
+        unsigned code = svb_code(cd, v[i]);
+        svb_put(out, &data, i, code, svb_vlen[cd][code], v[i]);
     }
     return (size_t)(data - out);
 }
@@ -528,7 +539,7 @@ post_put_positions(struct buf *out, const uint32_t *tfs, const uint32_t *pos,
     memset(keys, 0, nkeys);
     for (k = 0; k < count; k++) {
         uint32_t gap;
-        unsigned code, len, b;
+        unsigned code;
         if (left == 0) { /* a new document: gaps restart from 0 */
             left = *tf++;
             prev = 0;
@@ -537,10 +548,7 @@ post_put_positions(struct buf *out, const uint32_t *tfs, const uint32_t *pos,
         prev = pos[k];
         left--;
         code = svb_code(SVB_1234, gap);
-        len = code + 1;
-        keys[k / 4] |= (unsigned char)(code << (2 * (k % 4)));
-        for (b = 0; b < len; b++)
-            *data++ = (unsigned char)(gap >> (8 * b));
+        svb_put(keys, &data, k, code, code + 1, gap);
     }
     out->len = (size_t)(data - out->data);
     return SE_OK;
