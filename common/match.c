@@ -1521,6 +1521,39 @@ run_required(const struct run *r, const struct clause *root)
     }
 }
 
+/*
+ * Score document d of bare word w (its tf `tf`), the only clause on it, as
+ * clause_score() and run_optional() sum it, unless an excluded clause has
+ * it or the caller's filter drops it; count it and offer it to the top k.
+ * 1 when the top k took it, 0 when not, <0 on error.
+ */
+static inline int
+offer_word_doc(const struct run *r, const struct clause *root,
+               const struct clause *w, uint32_t d, uint32_t tf)
+{
+    uint32_t len;
+    double s;
+    int rc = excluded(d, root->neg, root->nneg);
+
+    if (rc == 0) {
+        rc = keep(r, d);
+        rc = rc < 0 ? rc : !rc;
+    }
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    rc = doc_lens_get(r->dl, d, &len);
+    if (rc != SE_OK)
+        return rc;
+    s = 0;
+    s += bm25_score(r->m, w->idf[0], tf, len);
+    s *= w->weight;
+    r->res->total++;
+    if (!heap_admits(r->hp, d, s))
+        return 0;
+    heap_offer(r->hp, d, s, 0);
+    return 1;
+}
+
 /* The shortest stretch, in document ids, lone_word_stretch() takes on. */
 #define LONE_STRETCH_MIN 32
 
@@ -1545,7 +1578,7 @@ lone_word_stretch(const struct run *r, const struct clause *root,
     struct heap *hp = r->hp;
     struct clause *w = NULL;
     const uint32_t *docs, *tfs;
-    uint32_t until = UINT32_MAX, last, n, k, target, len;
+    uint32_t until = UINT32_MAX, last, n, k, target;
     double bound, theta = hp->h[0].score;
     size_t i;
     int rc;
@@ -1570,50 +1603,24 @@ lone_word_stretch(const struct run *r, const struct clause *root,
     if (rc != SE_OK)
         return rc;
     for (k = 0; k < n && docs[k] < until; k++) {
-        double s;
-        int out;
         if (ne + (tfs[k] <= BB_TFS ? w->bb_tf[tfs[k]] : bound) <= theta) {
             r->res->exact = 0;
             continue;
         }
         if (ess > 0)
             break; /* the non-essential lists need probing */
-        out = excluded(docs[k], root->neg, root->nneg);
-        if (out == 0) {
-            out = keep(r, docs[k]);
-            out = out < 0 ? out : !out;
-        }
-        if (out < 0)
-            return out;
-        if (out)
-            continue;
-        rc = doc_lens_get(r->dl, docs[k], &len);
-        if (rc != SE_OK)
+        rc = offer_word_doc(r, root, w, docs[k], tfs[k]);
+        if (rc < 0)
             return rc;
-        /* As clause_score() and run_optional() sum it. */
-        s = 0;
-        s += bm25_score(r->m, w->idf[0], tfs[k], len);
-        s *= w->weight;
-        r->res->total++;
-        if (heap_admits(hp, docs[k], s)) {
-            heap_offer(hp, docs[k], s, 0);
+        if (rc == 1)
             theta = hp->h[0].score;
-        }
     }
     if (k == 0)
         return 0;
-    if (k < n)
-        target = docs[k];
-    else if (docs[n - 1] < UINT32_MAX)
-        target = docs[n - 1] + 1;
-    else
-        target = UINT32_MAX; /* the word's last document: done below */
+    /* docs[k - 1] < until <= UINT32_MAX: one past it fits. */
+    target = k < n ? docs[k] : docs[n - 1] + 1;
     if (target > until)
         target = until;
-    if (target == UINT32_MAX && docs[n - 1] == UINT32_MAX && k == n) {
-        w->ended = 1;
-        return 1;
-    }
     rc = clause_seek(w, target);
     return rc < 0 ? rc : 1;
 }
@@ -1656,7 +1663,7 @@ run_one_word(const struct run *r, const struct clause *root)
 
     while (rc == 1) {
         const uint32_t *docs, *tfs;
-        uint32_t n, k, last, len, tf_min;
+        uint32_t n, k, last, tf_min;
         double theta = heap_theta(hp); /* none when counting: cap 0 */
         double bound = block_bound(c, m, &last);
 
@@ -1666,34 +1673,15 @@ run_one_word(const struct run *r, const struct clause *root)
             tf_min = block_tf_min(c, theta);
             rc = pl_block_rest(c->pls[0], &docs, &tfs, &n);
             for (k = 0; rc == SE_OK && k < n; k++) {
-                uint32_t tf = tfs[k], d = docs[k];
-                double s;
-                int out;
-                if (tf < tf_min) {
+                if (tfs[k] < tf_min) {
                     res->exact = 0;
                     continue;
                 }
-                out = excluded(d, root->neg, root->nneg);
-                if (out == 0) {
-                    out = keep(r, d);
-                    out = out < 0 ? out : !out;
-                }
-                if (out != 0) {
-                    rc = out < 0 ? out : SE_OK;
-                    continue;
-                }
-                rc = doc_lens_get(r->dl, d, &len);
-                if (rc != SE_OK)
-                    break;
-                /* As clause_score() and run_optional() sum it. */
-                s = 0;
-                s += bm25_score(m, c->idf[0], tf, len);
-                s *= c->weight;
-                res->total++;
-                if (heap_admits(hp, d, s)) {
-                    heap_offer(hp, d, s, 0);
+                rc = offer_word_doc(r, root, c, docs[k], tfs[k]);
+                if (rc == 1) {
                     theta = heap_theta(hp);
                     tf_min = block_tf_min(c, theta);
+                    rc = SE_OK;
                 }
             }
             if (rc != SE_OK)
