@@ -433,12 +433,12 @@ doc_text_encode(struct doc_text *dt, const char *body, size_t len,
 
 int
 doc_text_put_encoded(struct idx_txn *txn, uint32_t doc, const void *val,
-                     size_t len)
+                     size_t len, int flags)
 {
     unsigned char key[4];
 
     idx_put_be32(key, doc);
-    return idx_put(txn, IDX_TEXT, key, 4, val, len, 0);
+    return idx_put(txn, IDX_TEXT, key, 4, val, len, flags);
 }
 
 int
@@ -449,7 +449,8 @@ doc_text_put(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
 
     if (rc != SE_OK)
         return rc;
-    return doc_text_put_encoded(txn, doc, dt->scratch.data, dt->scratch.len);
+    return doc_text_put_encoded(txn, doc, dt->scratch.data, dt->scratch.len,
+                                0);
 }
 
 int

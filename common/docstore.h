@@ -147,11 +147,12 @@ void doc_text_free(struct doc_text *dt);
 int doc_text_put(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
                  const char *body, size_t len);
 /* The same in two steps, the first needing no transaction (any thread):
- * the stored value of `body` into `out` (cleared first), then its put. */
+ * the stored value of `body` into `out` (cleared first), then its put
+ * (flags IDX_APPEND when `doc` is above every stored one). */
 int doc_text_encode(struct doc_text *dt, const char *body, size_t len,
                     struct buf *out);
 int doc_text_put_encoded(struct idx_txn *txn, uint32_t doc, const void *val,
-                         size_t len);
+                         size_t len, int flags);
 /* Read the body of `doc` into `out` (cleared first). SE_ENOTFOUND if none. */
 int doc_text_get(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
                  struct buf *out);

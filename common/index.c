@@ -10,6 +10,8 @@
  * adopt a map grown by a writer (MDB_MAP_RESIZED). LMDB's own error codes
  * are turned into SE_* here and nowhere else.
  */
+/* renameat2() and RENAME_EXCHANGE (Linux) for idx_compact(). */
+#define _GNU_SOURCE
 #include "index.h"
 
 #include <dirent.h>
@@ -339,6 +341,194 @@ idx_trim(struct idx *ix)
     memcpy(ix->dbi, fresh->dbi, sizeof ix->dbi);
     free(fresh);
     return SE_OK;
+}
+
+void
+idx_remove(const char *dir)
+{
+    char path[PATH_MAX];
+    int n;
+
+    n = snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return;
+    unlink(path);
+    memcpy(path + n - 8, "lock", 4); /* same length: data -> lock */
+    unlink(path);
+    rmdir(dir); /* fails, harmlessly, if anything else is in it */
+}
+
+/* Bytes a table's copy may write before it commits: LMDB holds a write
+ * transaction's pages in memory until then. */
+#define IDX_COPY_TXN_BYTES ((size_t)32 << 20)
+
+/* Append every entry of table t of `from` (read transaction) to the empty
+ * table of `to`, committing every IDX_COPY_TXN_BYTES. */
+static int
+copy_table(MDB_txn *from, struct idx *src, struct idx *dst, int t)
+{
+    MDB_cursor *in = NULL, *out = NULL;
+    MDB_txn *txn = NULL;
+    MDB_val k, v;
+    size_t written = 0;
+    unsigned append = t == IDX_STEMFORMS ? MDB_APPENDDUP : MDB_APPEND;
+    int rc;
+
+    rc = mdb_cursor_open(from, src->dbi[t], &in);
+    if (rc == 0)
+        rc = mdb_txn_begin(dst->env, NULL, 0, &txn);
+    if (rc == 0)
+        rc = mdb_cursor_open(txn, dst->dbi[t], &out);
+    if (rc == 0)
+        rc = mdb_cursor_get(in, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        rc = mdb_cursor_put(out, &k, &v, append);
+        written += k.mv_size + v.mv_size + 16;
+        if (rc == 0 && written >= IDX_COPY_TXN_BYTES) {
+            written = 0;
+            rc = mdb_txn_commit(txn); /* frees `out` */
+            txn = NULL;
+            if (rc == 0)
+                rc = mdb_txn_begin(dst->env, NULL, 0, &txn);
+            if (rc == 0)
+                rc = mdb_cursor_open(txn, dst->dbi[t], &out);
+        }
+        if (rc == 0)
+            rc = mdb_cursor_get(in, &k, &v, MDB_NEXT);
+    }
+    if (rc == MDB_NOTFOUND)
+        rc = txn ? mdb_txn_commit(txn) : 0;
+    else if (txn)
+        mdb_txn_abort(txn);
+    if (in)
+        mdb_cursor_close(in);
+    return rc;
+}
+
+/* Write a compact copy of the index `src` into the empty directory `to`,
+ * synced to disk. */
+static int
+write_compact_copy(struct idx *src, const char *to)
+{
+    struct idx *dst = NULL;
+    MDB_txn *from = NULL;
+    size_t used, mapsize;
+    int rc, t;
+
+    rc = idx_open(to, IDX_CREATE, &dst);
+    if (rc != SE_OK)
+        return rc;
+    /* The copy is no larger than the file: the source's map holds it.
+     * Synced once at the end; until the swap nobody reads it. */
+    rc = map_used(src->env, &used, &mapsize);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(dst->env, mapsize);
+    if (rc == 0)
+        rc = mdb_env_set_flags(dst->env, MDB_NOSYNC, 1);
+    if (rc == 0)
+        rc = mdb_txn_begin(src->env, NULL, MDB_RDONLY, &from);
+    for (t = 0; rc == 0 && t < IDX_NTABLES; t++)
+        rc = copy_table(from, src, dst, t);
+    if (from)
+        mdb_txn_abort(from);
+    if (rc == 0)
+        rc = mdb_env_sync(dst->env, 1);
+    idx_close(dst);
+    return idx_err(rc);
+}
+
+int
+idx_compact(const char *dir, uint64_t *before, uint64_t *after)
+{
+    char tmp[PATH_MAX], parent[PATH_MAX];
+    struct idx *src = NULL;
+    struct stat st;
+    size_t len = strlen(dir);
+    int rc, fd;
+
+    *before = *after = 0;
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (len + sizeof ".compacting" > sizeof tmp)
+        return SE_EINVAL;
+    snprintf(tmp, sizeof tmp, "%.*s.compacting", (int)len, dir);
+    rc = idx_open(dir, IDX_RDONLY, &src);
+    if (rc == SE_OK)
+        rc = idx_size(src, before);
+    if (rc == SE_OK && stat(dir, &st) != 0)
+        rc = SE_EIO;
+    if (rc != SE_OK) {
+        idx_close(src);
+        return rc;
+    }
+    /* A copy an interrupted run left behind; the caller's lock says no
+     * other run is making one. */
+    idx_remove(tmp);
+    if (mkdir(tmp, st.st_mode & 07777) != 0)
+        rc = errno == ENOSPC ? SE_EFULL : SE_EIO;
+    if (rc == SE_OK)
+        rc = write_compact_copy(src, tmp);
+    idx_close(src);
+    if (rc != SE_OK) {
+        idx_remove(tmp);
+        return rc;
+    }
+#ifdef RENAME_EXCHANGE
+    /* One atomic step: a reader opening `dir` finds the old index or the
+     * copy, and a crash leaves one of them there, whole. */
+    rc = renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0
+             ? SE_OK
+             : SE_EIO;
+#else
+    errno = ENOTSUP;
+    rc = SE_EIO;
+#endif
+    if (rc != SE_OK) {
+        int saved = errno;
+        idx_remove(tmp);
+        errno = saved;
+        return rc;
+    }
+    /* `tmp` now names the old index. */
+    idx_remove(tmp);
+    snprintf(parent, sizeof parent, "%.*s/..", (int)len, dir);
+    fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd); /* make the exchange itself durable */
+        close(fd);
+    }
+    {
+        struct idx *ix;
+        if (idx_open(dir, IDX_RDONLY, &ix) == SE_OK) {
+            idx_size(ix, after);
+            idx_close(ix);
+        }
+    }
+    return SE_OK;
+}
+
+int
+idx_refresh(struct idx *ix, int *reopened)
+{
+    const char *path;
+    char file[PATH_MAX];
+    struct stat now, open_file;
+    mdb_filehandle_t fd;
+    int n;
+
+    *reopened = 0;
+    if (mdb_env_get_path(ix->env, &path) != 0 ||
+        mdb_env_get_fd(ix->env, &fd) != 0 || fstat(fd, &open_file) != 0)
+        return SE_EIO;
+    n = snprintf(file, sizeof file, "%s/data.mdb", path);
+    if (n < 0 || (size_t)n >= sizeof file)
+        return SE_EINVAL;
+    /* Gone or replaced by a compaction: the directory holds another file. */
+    if (stat(file, &now) == 0 && now.st_dev == open_file.st_dev &&
+        now.st_ino == open_file.st_ino)
+        return SE_OK;
+    *reopened = 1;
+    return idx_trim(ix);
 }
 
 void

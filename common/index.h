@@ -70,6 +70,30 @@ void idx_close(struct idx *ix);
  * transaction of `ix` may be open. On failure `ix` can only be closed.
  */
 int idx_trim(struct idx *ix);
+/* Remove the two files of an index in `dir`, then `dir` if it is left
+ * empty (a creation that failed, an old copy). */
+void idx_remove(const char *dir);
+/*
+ * Rewrite the index in directory `dir` compactly and put the copy in its
+ * place. Commits that insert keys in the middle of a table leave its pages
+ * part full (LMDB splits a full page in halves), and the file keeps the
+ * pages the largest commit freed; a copy that appends every table in key
+ * order fills its pages and has no free ones. The copy is made in
+ * `dir`.compacting, synced, and exchanged with `dir` in one atomic rename,
+ * so a reader, or a run interrupted at any point, finds the old index or
+ * the copy, whole. The caller must keep writers out (the indexer's lock).
+ * Sets the bytes in use before and after. On failure (SE_EIO with errno
+ * ENOTSUP or EINVAL where the file system cannot exchange two names) the
+ * index is left as it was.
+ */
+int idx_compact(const char *dir, uint64_t *before, uint64_t *after);
+/*
+ * A handle reads the data file it opened until it is closed, even after
+ * idx_compact() put a new one in the directory. If the directory's file
+ * is no longer the one open, close and open again (*reopened = 1). No
+ * transaction of `ix` may be open; on failure `ix` can only be closed.
+ */
+int idx_refresh(struct idx *ix, int *reopened);
 /* Name of a table, as LMDB knows it ("forms"); static storage. */
 const char *idx_table_name(enum idx_table t);
 /* Entries and bytes (pages x page size) of a table, as seen by `txn`. */

@@ -58,6 +58,7 @@ struct wr_stats {
     uint64_t tokens;   /* tokens indexed */
     uint64_t bytes;    /* bytes of title and body text indexed */
     uint64_t commits;
+    uint64_t docs; /* documents in the index at the last commit */
 };
 
 struct wr;

@@ -60,6 +60,10 @@ static const char usage[] =
     "      --skip-bad       warn about bad input (a JSON line, an SGML\n"
     "                       document, compressed data) and go on\n"
     "      --delete ID...   remove the documents with these ids\n"
+    "      --compact        rewrite the index compactly when done (alone:\n"
+    "                       compact it now); done by default after a run\n"
+    "                       of several commits that wrote most of it\n"
+    "      --no-compact     never compact\n"
     "  -q, --quiet          no progress and no summary\n"
     "      --stats          print the index's counts and sizes per table\n"
     "      --check          verify the index (exit 0 sound, 3 corrupt)\n"
@@ -125,19 +129,6 @@ unknown_language(const char *name)
     fprintf(stderr, ")\n");
 }
 
-/* Remove an index this run created and never committed to. */
-static void
-remove_new_index(const char *dir)
-{
-    char path[PATH_MAX];
-
-    snprintf(path, sizeof path, "%s/data.mdb", dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/lock.mdb", dir);
-    unlink(path);
-    rmdir(dir); /* fails, harmlessly, if anything else is in it */
-}
-
 /*
  * One indexer at a time on an index. LMDB admits one write transaction at a
  * time, not one run: a second run could slip in between two commits of the
@@ -178,6 +169,53 @@ lock_index(const char *dir, int quiet, int *created)
             return fd;
         close(fd);
     }
+}
+
+/* When the indexer rewrites the index compactly at the end of a run. */
+enum compact_when {
+    COMPACT_AFTER_BULK, /* when the run wrote most of it, in several commits */
+    COMPACT_ALWAYS,     /* --compact */
+    COMPACT_NEVER       /* --no-compact */
+};
+
+/*
+ * A run's commits after the first insert into tables that already hold
+ * keys, which leaves pages part full, and each frees the pages it rewrites
+ * (Reuters x16, 345,248 documents in 7 commits: 570 MB in use, 375 MB after
+ * compaction). A run that wrote at least half of the index pays for its
+ * copy; a small update to a large index does not.
+ */
+static int
+should_compact(enum compact_when when, const struct wr_stats *st)
+{
+    if (when == COMPACT_AFTER_BULK)
+        return st->commits >= 2 && 2 * (st->added - st->replaced) >= st->docs;
+    return when == COMPACT_ALWAYS && st->commits > 0;
+}
+
+/*
+ * Compact the index in `dir` (the caller holds its lock) and say how it
+ * went. A failure leaves the index as it was, so it is a warning after a
+ * run that committed; `alone` (--compact without PATH) makes it the error.
+ * Returns the exit status.
+ */
+static int
+report_compaction(const char *dir, int quiet, int alone)
+{
+    uint64_t before, after;
+    double t0 = now_s();
+    int rc = idx_compact(dir, &before, &after);
+
+    if (rc != SE_OK) {
+        fprintf(stderr, "indexer: %s%s: not compacted: %s\n",
+                alone ? "" : "warning: ", dir,
+                rc == SE_ENOINDEX ? "not an index" : errstr(rc));
+        return alone ? 2 : 0;
+    }
+    if (!quiet)
+        fprintf(stderr, "indexer: compacted %s: %.1f MB -> %.1f MB in %.2f s\n",
+                dir, before / 1e6, after / 1e6, now_s() - t0);
+    return 0;
 }
 
 /* --stats: counts and the bytes each table takes. Returns the exit status. */
@@ -255,6 +293,24 @@ index_exists(const char *dir)
     idx_txn_abort(txn);
     idx_close(ix);
     return rc == SE_ENOTFOUND ? SE_ENOINDEX : rc;
+}
+
+/* --compact without PATH. Returns the exit status. */
+static int
+compact_only(const char *dir, int quiet)
+{
+    int created = 0, lock, status, rc = index_exists(dir);
+
+    if (rc != SE_OK) {
+        fprintf(stderr, "indexer: %s: %s\n", dir,
+                rc == SE_ENOINDEX ? "not an index" : errstr(rc));
+        return 2;
+    }
+    lock = lock_index(dir, quiet, &created);
+    status = report_compaction(dir, quiet, 1);
+    if (lock >= 0)
+        close(lock);
+    return status;
 }
 
 /*
@@ -359,6 +415,8 @@ main(int argc, char **argv)
         {"stats", no_argument, NULL, 'T'},
         {"check", no_argument, NULL, 'C'},
         {"delete", no_argument, NULL, 'D'},
+        {"compact", no_argument, NULL, 'K'},
+        {"no-compact", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
@@ -372,6 +430,7 @@ main(int argc, char **argv)
     struct wr *w = NULL;
     struct rd_doc d;
     int opt, rc, quiet = 0, stats = 0, check = 0, del = 0, progress;
+    enum compact_when compact = COMPACT_AFTER_BULK;
     int status = 2, i;
     int created = 0, committed = 0, lock = -1;
     double t0 = now_s(), last = t0;
@@ -469,6 +528,12 @@ main(int argc, char **argv)
         case 'D':
             del = 1;
             break;
+        case 'K':
+            compact = COMPACT_ALWAYS;
+            break;
+        case 'N':
+            compact = COMPACT_NEVER;
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -504,6 +569,8 @@ main(int argc, char **argv)
         }
         return print_stats(dir);
     }
+    if (optind >= argc && compact == COMPACT_ALWAYS)
+        return compact_only(dir, quiet);
     if (optind >= argc) {
         fprintf(stderr, "indexer: no PATH given; try 'indexer --help'\n");
         return 2;
@@ -618,6 +685,11 @@ main(int argc, char **argv)
                 secs > 0 ? mb / secs : 0.0, (unsigned long long)st->commits,
                 st->commits == 1 ? "" : "s");
     }
+    if (should_compact(compact, wr_stats(w))) {
+        wr_close(w);
+        w = NULL;
+        report_compaction(dir, quiet, 0);
+    }
 out:
     committed = w && wr_stats(w)->commits > 0;
     wr_close(w);
@@ -625,7 +697,7 @@ out:
     /* A run that made the index and failed before its first commit leaves
      * no empty index behind: only the two files LMDB made, then the folder. */
     if (status != 0 && created && !committed)
-        remove_new_index(dir);
+        idx_remove(dir);
     if (lock >= 0)
         close(lock);
     return status;

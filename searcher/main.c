@@ -484,7 +484,17 @@ run_query(struct ctx *c, const char *qid, const char *where, const char *text,
 static void
 interactive_query(void *arg, const char *line, size_t len)
 {
-    run_query(arg, "1", "", line, len);
+    struct ctx *c = arg;
+    int reopened, rc = idx_refresh(c->ix, &reopened);
+
+    /* An indexer may have compacted the index since the last query. */
+    if (rc != SE_OK) {
+        fprintf(stderr, "searcher: %s: %s\n", c->o.index, se_strerror(rc));
+        return;
+    }
+    if (reopened)
+        c->meta_snapshot = 0;
+    run_query(c, "1", "", line, len);
 }
 
 /* Batch mode: one query a line. Returns the exit status. */

@@ -10,7 +10,9 @@
  *   - a truncated compressed file is one line naming file and line, exit
  *     status 2, and an index it leaves as it was;
  *   - --delete removes documents, warns about unknown ids, exits 1 for
- *     them, and never makes an index.
+ *     them, and never makes an index;
+ *   - a run of several commits is compacted, and answers as one commit's
+ *     index does.
  *
  * The binaries are $SE_BUILD/indexer and $SE_BUILD/searcher, run from the
  * top of the tree (tu_run() in testutil.c); each test works in its own
@@ -311,6 +313,76 @@ Test(cli_index, delete_removes_documents_and_warns_about_unknown_ids)
     r = INDEXER("-i", at("ix"), "--delete");
     expect_code(r, "delete nothing", 2);
     expect_one_line(r, "delete nothing", "--delete needs at least one ID");
+}
+
+/* The "file in use" bytes of indexer --stats. */
+static long long
+file_bytes(const char *ix)
+{
+    const struct tu_run *r = INDEXER("-i", ix, "--stats");
+    const char *p = strstr(r->out, "file in use");
+
+    expect_code(r, "indexer --stats", 0);
+    cr_assert_not_null(p, "%s", r->out);
+    return strtoll(p + strlen("file in use"), NULL, 10);
+}
+
+/*
+ * A small --memory makes a run of several commits, whose pages are left
+ * part full and free: it is compacted at the end, to about the size one
+ * commit gives, and answers byte for byte as that index does. --no-compact
+ * keeps the large file; --compact alone compacts it afterwards.
+ */
+Test(cli_index, a_run_of_several_commits_is_compacted_and_answers_the_same)
+{
+    const struct tu_run *r;
+    long long one, many, kept;
+    char *plain, *got;
+
+    r = INDEXER("-i", at("one"), REUTERS);
+    expect_code(r, "indexer in one commit", 0);
+    cr_assert(strstr(r->err, " 1 commit\n") && !strstr(r->err, "compacted"),
+              "%s", r->err);
+    r = INDEXER("-i", at("many"), "--memory", "24", REUTERS);
+    expect_code(r, "indexer --memory 24", 0);
+    cr_assert(strstr(r->err, " commits\n") && !strstr(r->err, " 1 commit"),
+              "%s", r->err);
+    cr_assert_not_null(strstr(r->err, "indexer: compacted "), "%s", r->err);
+    r = INDEXER("-i", at("kept"), "--memory", "24", "--no-compact", REUTERS);
+    expect_code(r, "indexer --no-compact", 0);
+    cr_assert_null(strstr(r->err, "compacted"), "%s", r->err);
+    cr_assert_neq(access(at("many.compacting"), F_OK), 0, "copy left");
+
+    one = file_bytes(at("one"));
+    many = file_bytes(at("many"));
+    kept = file_bytes(at("kept"));
+    cr_assert(many <= one + one / 50 && 3 * kept >= 4 * many,
+              "one commit %lld bytes, several %lld compacted, %lld not", one,
+              many, kept);
+    plain = answers(at("one"));
+    got = answers(at("many"));
+    cr_assert_str_eq(got, plain, "the compacted index answers differently");
+    free(got);
+    got = answers(at("kept"));
+    cr_assert_str_eq(got, plain, "the index of several commits differs");
+    free(got);
+    r = INDEXER("-i", at("many"), "--check");
+    expect_code(r, "--check", 0);
+
+    r = INDEXER("-i", at("kept"), "--compact");
+    expect_code(r, "--compact alone", 0);
+    cr_assert_not_null(strstr(r->err, "indexer: compacted "), "%s", r->err);
+    cr_assert_leq(file_bytes(at("kept")), many + many / 50);
+    got = answers(at("kept"));
+    cr_assert_str_eq(got, plain, "--compact changed the answers");
+    free(got);
+    free(plain);
+
+    r = INDEXER("-i", at("none"), "--compact");
+    expect_code(r, "--compact without an index", 2);
+    expect_one_line(r, "--compact without an index", "not an index");
+    cr_assert_neq(access(at("none"), F_OK), 0, "--compact made a folder");
+    cr_assert_neq(access(at("none.compacting"), F_OK), 0, "made a copy");
 }
 
 Test(cli_index, trec_on_standard_input_and_format_errors)

@@ -960,3 +960,191 @@ Test(index, snapshot_numbers_change_with_each_commit_only)
     idx_close(reader);
     idx_close(ix);
 }
+
+/* ---------------------------------------------------------------- */
+/* Compaction                                                        */
+/* ---------------------------------------------------------------- */
+
+/* Entries and a hash of every key and value, table by table. */
+struct digest {
+    uint64_t entries[IDX_NTABLES];
+    uint64_t hash[IDX_NTABLES];
+};
+
+static void
+digest_index(const char *dir, struct digest *d)
+{
+    struct idx *ix = open_ok(dir, IDX_RDONLY);
+    struct idx_txn *txn = begin(ix, 0);
+    int t, rc;
+
+    memset(d, 0, sizeof *d);
+    for (t = 0; t < IDX_NTABLES; t++) {
+        struct idx_cursor *c;
+        cr_assert_eq(idx_cursor_open(txn, (enum idx_table)t, &c), SE_OK);
+        for (rc = idx_cursor_first(c); rc == 1; rc = idx_cursor_next(c)) {
+            const void *k, *v;
+            size_t klen, vlen;
+            cr_assert_eq(idx_cursor_get(c, &k, &klen, &v, &vlen), SE_OK);
+            d->entries[t]++;
+            d->hash[t] = d->hash[t] * 1099511628211u + tu_hash(k, klen);
+            d->hash[t] = d->hash[t] * 1099511628211u + tu_hash(v, vlen);
+        }
+        cr_assert_eq(rc, 0, "cursor over table %d: %s", t, se_strerror(rc));
+        idx_cursor_close(c);
+    }
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
+/*
+ * Keys put in scattered order over several commits, then half deleted,
+ * leave pages part full and free; the compacted index holds the same
+ * entries in every table (duplicates of stemforms too) in fewer bytes,
+ * takes writes again, and no copy is left beside it. A reader that had
+ * the old index open keeps reading its snapshot.
+ */
+Test(index, compaction_keeps_every_entry_in_fewer_bytes)
+{
+    char dir[128], side[160], val[200], key[32];
+    struct digest before, after;
+    struct idx *ix, *old_reader;
+    struct idx_txn *txn, *old_txn;
+    uint64_t used_before, used_after, again;
+    const void *v;
+    size_t n;
+    int i, c, t, rc;
+
+    make_tmp();
+    snprintf(dir, sizeof dir, "%s/ix", tmp);
+    snprintf(side, sizeof side, "%s/ix.compacting", tmp);
+    ix = open_ok(dir, IDX_CREATE);
+    for (c = 0; c < 4; c++) {
+        txn = begin(ix, 1);
+        for (i = c; i < 8000; i += 4) {
+            int k = (i * 7919) % 8000;
+            memset(val, 'a' + k % 26, sizeof val);
+            snprintf(key, sizeof key, "key%05d", k);
+            put_ok(txn, IDX_DOCS, key, strlen(key), val, 50 + k % 150, 0);
+            put_ok(txn, IDX_STEMFORMS, key, 6, key, strlen(key), 0);
+        }
+        commit_ok(txn);
+    }
+    txn = begin(ix, 1);
+    for (i = 0; i < 8000; i += 2) {
+        snprintf(key, sizeof key, "key%05d", i);
+        cr_assert_eq(idx_del(txn, IDX_DOCS, key, strlen(key), NULL, 0), SE_OK);
+    }
+    for (t = 0; t < IDX_NTABLES; t++)
+        put_ok(txn, (enum idx_table)t, "z", 1, "last", 4, 0);
+    commit_ok(txn);
+    idx_close(ix);
+    digest_index(dir, &before);
+    cr_assert_eq(before.entries[IDX_DOCS], 4001);
+    cr_assert_eq(before.entries[IDX_STEMFORMS], 8001, "duplicates");
+
+    old_reader = open_ok(dir, IDX_RDONLY);
+    old_txn = begin(old_reader, 0);
+    rc = idx_compact(dir, &used_before, &used_after);
+    cr_assert_eq(rc, SE_OK, "compact: %s (%s)", se_strerror(rc),
+                 strerror(errno));
+    cr_assert(!exists(side), "%s left behind", side);
+    cr_assert_lt(used_after * 10, used_before * 7,
+                 "%llu bytes in use before, %llu after",
+                 (unsigned long long)used_before,
+                 (unsigned long long)used_after);
+    digest_index(dir, &after);
+    for (t = 0; t < IDX_NTABLES; t++) {
+        cr_assert_eq(after.entries[t], before.entries[t], "table %d", t);
+        cr_assert_eq(after.hash[t], before.hash[t], "table %d changed", t);
+    }
+    /* The old file is gone from the directory, not from its reader. */
+    rc = idx_get(old_txn, IDX_DOCS, "key00001", 8, &v, &n);
+    cr_assert(rc == SE_OK && n == 51, "old reader: %s", se_strerror(rc));
+    idx_txn_abort(old_txn);
+    idx_close(old_reader);
+
+    ix = open_ok(dir, 0);
+    txn = begin(ix, 1);
+    put_ok(txn, IDX_DOCS, "key00000", 8, "back", 4, 0);
+    commit_ok(txn);
+    idx_close(ix);
+    ix = open_ok(dir, IDX_RDONLY);
+    txn = begin(ix, 0);
+    rc = idx_get(txn, IDX_DOCS, "key00000", 8, &v, &n);
+    cr_assert(rc == SE_OK && n == 4 && memcmp(v, "back", 4) == 0);
+    idx_txn_abort(txn);
+    idx_close(ix);
+
+    /* A copy an interrupted run left is replaced; compacting a compact
+     * index keeps its size. */
+    tu_make_dir(tmp, "ix.compacting");
+    tu_write_str(tmp, "ix.compacting/data.mdb", "");
+    rc = idx_compact(dir, &used_before, &again);
+    cr_assert_eq(rc, SE_OK, "compact again: %s", se_strerror(rc));
+    cr_assert(!exists(side), "%s left behind", side);
+    cr_assert_leq(again, used_after + 4 * 4096);
+}
+
+Test(index, compacting_no_index_changes_nothing)
+{
+    char dir[128], side[160];
+    uint64_t b, a;
+    int rc;
+
+    make_tmp();
+    snprintf(dir, sizeof dir, "%s/none", tmp);
+    snprintf(side, sizeof side, "%s/none.compacting", tmp);
+    rc = idx_compact(dir, &b, &a);
+    cr_assert_neq(rc, SE_OK, "compacted a missing index");
+    cr_assert(!exists(dir) && !exists(side), "made files for nothing");
+    tu_make_dir(tmp, "none");
+    tu_write_str(tmp, "none/notes.txt", "mine");
+    rc = idx_compact(dir, &b, &a);
+    cr_assert_eq(rc, SE_ENOINDEX, "foreign folder: %s", se_strerror(rc));
+    cr_assert(!exists(side), "made %s", side);
+    cr_assert(exists(tu_path(tmp, "none/notes.txt")));
+}
+
+/* A reader's handle follows the directory to the compacted file when it
+ * asks, and only then. */
+Test(index, refresh_follows_a_compaction)
+{
+    struct idx *ix, *reader;
+    struct idx_txn *txn;
+    uint64_t b, a;
+    char out[16];
+    int reopened, rc;
+
+    make_tmp();
+    ix = open_ok(tmp, IDX_CREATE);
+    txn = begin(ix, 1);
+    put_ok(txn, IDX_META, "k", 1, "old", 3, 0);
+    commit_ok(txn);
+    reader = open_ok(tmp, IDX_RDONLY);
+    rc = idx_refresh(reader, &reopened);
+    cr_assert(rc == SE_OK && reopened == 0, "nothing changed: %d %s",
+              reopened, se_strerror(rc));
+    idx_close(ix);
+
+    cr_assert_eq(idx_compact(tmp, &b, &a), SE_OK);
+    ix = open_ok(tmp, 0);
+    txn = begin(ix, 1);
+    put_ok(txn, IDX_META, "k", 1, "new", 3, 0);
+    commit_ok(txn);
+    idx_close(ix);
+
+    txn = begin(reader, 0);
+    cr_assert_str_eq(get_str(txn, IDX_META, "k", out, sizeof out), "old",
+                     "the open file is the old one");
+    idx_txn_abort(txn);
+    rc = idx_refresh(reader, &reopened);
+    cr_assert(rc == SE_OK && reopened == 1, "after compaction: %d %s",
+              reopened, se_strerror(rc));
+    txn = begin(reader, 0);
+    cr_assert_str_eq(get_str(txn, IDX_META, "k", out, sizeof out), "new");
+    idx_txn_abort(txn);
+    rc = idx_refresh(reader, &reopened);
+    cr_assert(rc == SE_OK && reopened == 0, "again: %d", reopened);
+    idx_close(reader);
+}
