@@ -13,13 +13,16 @@
  *                       (scoring lengths, see doc_scoring_length), u32 LE
  *                       next document id to assign
  *            "title_weight" u32 LE, 1..DOC_TITLE_WEIGHT_MAX (absent: 1)
+ *            "text_dict" a zstd dictionary for the stored text (absent
+ *                       until the index has seen DOC_DICT_SAMPLE bytes)
  *   IDX_DOCS  doc id -> varint len (tokens, title and body),
  *                       varint title tokens, then three strings each as
  *                       varint byte length + bytes: external id, title, date
  *   IDX_IDS   external id -> doc id, u32 LE
  *   IDX_LENS  chunk c -> DOC_LENS_CHUNK u32 LE, the scoring length of
  *                       documents c*DOC_LENS_CHUNK...; 0 for no document
- *   IDX_TEXT  doc id -> u8 method (0 raw, 1 zstd) + the body's bytes
+ *   IDX_TEXT  doc id -> u8 method (0 raw, 1 zstd, 2 zstd with "text_dict",
+ *                       no dictionary id in the frame) + the body's bytes
  */
 #ifndef SE_DOCSTORE_H
 #define SE_DOCSTORE_H
@@ -34,9 +37,10 @@
 /* Format 2 keeps short posting lists in the dictionary (plist.h); format
  * 3 leaves out of IDX_STEMFORMS the stems whose one form is themselves
  * (writer.c); format 4 may bit-pack a block's doc and tf streams
- * (posting.h). Formats 1 to 3 read as they are, and a writer's first
- * commit marks the index format 4. */
-#define DOC_FORMAT_VERSION 4
+ * (posting.h); format 5 may compress stored text with a dictionary.
+ * Formats 1 to 4 read as they are, and a writer's first commit marks the
+ * index format 5. */
+#define DOC_FORMAT_VERSION 5
 #define DOC_FORMAT_OLDEST 1
 #define DOC_LENS_CHUNK 1024
 #define DOC_LANG_MAX 32
@@ -139,6 +143,27 @@ doc_lens_get(struct doc_lens *dl, uint32_t doc, uint32_t *len)
 int doc_lens_put(struct idx_txn *txn, uint32_t first, const uint32_t *lens,
                  size_t n);
 
+/*
+ * A zstd dictionary for the stored text. News bodies are a few KB each,
+ * too short for zstd to find much to repeat within one; a dictionary
+ * trained on the index's first bodies gives every later one the phrases
+ * and words they share (Reuters-21578: 28% fewer bytes, and 30% less
+ * time compressing, than level 1 without one). Immutable once made, so
+ * threads may share one.
+ */
+#define DOC_DICT_SAMPLE ((size_t)512 << 10) /* bodies trained on */
+#define DOC_DICT_MAX ((size_t)64 << 10)     /* largest dictionary */
+struct doc_dict;
+/* Train one on the n bodies laid end to end in `samples` (sizes[i] bytes
+ * each). SE_EINVAL when zstd finds too little in them to train on. */
+int doc_dict_train(const void *samples, const size_t *sizes, size_t n,
+                   struct doc_dict **out);
+/* The index's dictionary; SE_ENOTFOUND when it has none. */
+int doc_dict_load(struct idx_txn *txn, struct doc_dict **out);
+/* Make `d` the index's dictionary. */
+int doc_dict_save(struct idx_txn *txn, const struct doc_dict *d);
+void doc_dict_free(struct doc_dict *d);
+
 /* Compression contexts for the stored text; one per thread. */
 struct doc_text;
 int doc_text_new(struct doc_text **out);
@@ -151,6 +176,11 @@ int doc_text_put(struct doc_text *dt, struct idx_txn *txn, uint32_t doc,
  * (flags IDX_APPEND when `doc` is above every stored one). */
 int doc_text_encode(struct doc_text *dt, const char *body, size_t len,
                     struct buf *out);
+/* Compress with `d` from now on (method 2); NULL: without (method 1).
+ * `d` must outlive its use by `dt`. */
+int doc_text_use_dict(struct doc_text *dt, const struct doc_dict *d);
+/* 1 when `val` (doc_text_encode's) was compressed without a dictionary. */
+int doc_text_lacks_dict(const void *val, size_t len);
 int doc_text_put_encoded(struct idx_txn *txn, uint32_t doc, const void *val,
                          size_t len, int flags);
 /* Read the body of `doc` into `out` (cleared first). SE_ENOTFOUND if none. */

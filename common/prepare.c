@@ -51,6 +51,12 @@ prep_free(struct prep *p)
 }
 
 int
+prep_use_dict(struct prep *p, const struct doc_dict *d)
+{
+    return doc_text_use_dict(p->text, d);
+}
+
+int
 prep_doc_set(struct prep_doc *d, const char *id, size_t id_len,
              const char *title, size_t title_len, const char *date,
              size_t date_len, const char *body, size_t body_len)

@@ -53,9 +53,12 @@ struct prep_doc {
 
 /* A worker's tokenizer and compressor. */
 struct prep;
+struct doc_dict;
 
 int prep_new(struct prep **out);
 void prep_free(struct prep *p);
+/* Compress stored text with `d` from now on (NULL: without one). */
+int prep_use_dict(struct prep *p, const struct doc_dict *d);
 
 /* Copy a document's fields into `d` (its previous results are dropped). */
 int prep_doc_set(struct prep_doc *d, const char *id, size_t id_len,

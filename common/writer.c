@@ -119,6 +119,14 @@ struct wr {
     uint32_t *touched; /* forms, then stems, seen in the current document */
     size_t ntouched, touched_cap;
     struct buf scratch;
+    /* The stored text's dictionary; until the index has one, the first
+     * bodies, to train it once DOC_DICT_SAMPLE bytes are in. */
+    struct doc_dict *dict;
+    int sampling;
+    struct buf sample;
+    size_t *sample_sizes;
+    size_t nsample, sample_cap;
+    struct buf retext; /* a body compressed again, with the dictionary */
     struct wr_stats stats;
     /* decode/encode buffers of one list during a flush or a delete */
     uint32_t *docs, *tfs, *pos, *blens;
@@ -261,6 +269,7 @@ term_str(const struct wr_table *t, const struct wr_term *e)
 struct wr_pool;
 static int pool_new(size_t nworkers, struct wr_pool **out);
 static void pool_free(struct wr_pool *p);
+static void pool_use_dict(struct wr_pool *p, const struct doc_dict *d);
 
 /* ---------------------------------------------------------------- open */
 
@@ -274,6 +283,63 @@ const struct wr_stats *
 wr_stats(const struct wr *w)
 {
     return &w->stats;
+}
+
+/* Compress the stored text with w->dict, here and in the workers. */
+static int
+use_dict(struct wr *w)
+{
+    int rc = doc_text_use_dict(w->text, w->dict);
+
+    if (rc == SE_OK)
+        rc = prep_use_dict(w->prep, w->dict);
+    if (rc == SE_OK && w->pool)
+        pool_use_dict(w->pool, w->dict);
+    return rc;
+}
+
+/*
+ * Keep a body for the dictionary's sample; with DOC_DICT_SAMPLE bytes in,
+ * train the dictionary, store it and compress with it from then on. Bodies
+ * come in document order whatever the threads, so the same documents are
+ * sampled and the index is the same. A sample zstd cannot train on leaves
+ * the index without a dictionary.
+ */
+static int
+sample_body(struct wr *w, const char *body, size_t len)
+{
+    int rc;
+
+    if (len == 0)
+        return SE_OK;
+    if (w->nsample == w->sample_cap) {
+        size_t cap = w->sample_cap ? 2 * w->sample_cap : 256;
+        size_t *s = realloc(w->sample_sizes, cap * sizeof *s);
+        if (s == NULL)
+            return SE_ENOMEM;
+        w->sample_sizes = s;
+        w->sample_cap = cap;
+    }
+    rc = buf_append(&w->sample, body, len);
+    if (rc != SE_OK)
+        return rc;
+    w->sample_sizes[w->nsample++] = len;
+    if (w->sample.len < DOC_DICT_SAMPLE)
+        return SE_OK;
+    rc = doc_dict_train(w->sample.data, w->sample_sizes, w->nsample,
+                        &w->dict);
+    if (rc == SE_OK)
+        rc = doc_dict_save(w->txn, w->dict);
+    if (rc == SE_OK)
+        rc = use_dict(w);
+    if (rc == SE_EINVAL)
+        rc = SE_OK;
+    w->sampling = 0;
+    buf_release(&w->sample);
+    free(w->sample_sizes);
+    w->sample_sizes = NULL;
+    w->nsample = w->sample_cap = 0;
+    return rc;
 }
 
 int
@@ -340,6 +406,13 @@ wr_open(const char *dir, const struct wr_options *o, struct wr **out)
         rc = prep_new(&w->prep);
     if (rc == SE_OK && o->threads > 1)
         rc = pool_new(o->threads - 1, &w->pool);
+    if (rc == SE_OK) {
+        rc = doc_dict_load(w->txn, &w->dict);
+        if (rc == SE_OK)
+            rc = use_dict(w);
+        else if (rc == SE_ENOTFOUND)
+            w->sampling = 1, rc = SE_OK;
+    }
     if (rc == SE_OK && (w->meta.title_weight < 1 ||
                         w->meta.title_weight > DOC_TITLE_WEIGHT_MAX))
         rc = SE_EINVAL;
@@ -360,12 +433,17 @@ wr_close(struct wr *w)
         return;
     pool_free(w->pool); /* queued documents are dropped, not committed */
     prep_free(w->prep);
+    doc_text_free(w->text);
+    w->text = NULL;
+    doc_dict_free(w->dict); /* after everything that compressed with it */
+    buf_release(&w->sample);
+    free(w->sample_sizes);
+    buf_release(&w->retext);
     prep_doc_release(&w->one);
     idx_txn_abort(w->txn);
     idx_close(w->ix);
     stem_free(w->stem);
     tok_free(w->tok);
-    doc_text_free(w->text);
     table_release(&w->forms);
     table_release(&w->stems);
     table_release(&w->rm_forms);
@@ -1642,7 +1720,8 @@ consume(struct wr *w, const struct prep_doc *d)
 {
     struct doc_record r;
     uint32_t doc, old, nt = d->title_tokens, nb = d->body_tokens;
-    size_t need;
+    const unsigned char *text;
+    size_t need, text_len;
     int rc;
 
     /*
@@ -1698,11 +1777,22 @@ consume(struct wr *w, const struct prep_doc *d)
     r.len = nt + nb;
     r.title_tokens = nt;
     rc = batch_record(w, doc, &r);
+    if (rc == SE_OK && w->sampling)
+        rc = sample_body(w, prep_doc_body(d), d->body_len);
+    text = d->text.data;
+    text_len = d->text.len;
+    /* Prepared before the dictionary was made: compressed again, so that
+     * which documents have it does not depend on the threads. */
+    if (rc == SE_OK && w->dict && doc_text_lacks_dict(text, text_len)) {
+        rc = doc_text_encode(w->text, prep_doc_body(d), d->body_len,
+                             &w->retext);
+        text = w->retext.data;
+        text_len = w->retext.len;
+    }
     if (rc == SE_OK)
         /* Ids only grow: appended, the text's pages fill (Reuters: 10%
          * fewer than put in place, which splits them in halves). */
-        rc = doc_text_put_encoded(w->txn, doc, d->text.data, d->text.len,
-                                  IDX_APPEND);
+        rc = doc_text_put_encoded(w->txn, doc, text, text_len, IDX_APPEND);
     if (rc != SE_OK)
         return rc;
     w->lens[w->nlens++] = doc_scoring_length(&w->meta, nt, nb);
@@ -1742,11 +1832,13 @@ struct wr_pool {
     uint64_t take; /* next job for a worker */
     uint64_t tail; /* next free job */
     int stop;
+    const struct doc_dict *dict; /* the writer's, for the stored text */
 };
 
 struct worker_arg {
     struct wr_pool *pool;
     struct prep *prep;
+    const struct doc_dict *dict; /* the one `prep` compresses with */
 };
 
 static void *
@@ -1762,9 +1854,16 @@ worker_main(void *arg)
         if (p->stop)
             break;
         size_t j = p->take++ % p->njobs;
+        const struct doc_dict *dict = p->dict;
         p->state[j] = 2;
         pthread_mutex_unlock(&p->mu);
-        int rc = prep_run(a->prep, &p->jobs[j]);
+        int rc = SE_OK;
+        if (dict != a->dict) {
+            rc = prep_use_dict(a->prep, dict);
+            a->dict = dict;
+        }
+        if (rc == SE_OK)
+            rc = prep_run(a->prep, &p->jobs[j]);
         pthread_mutex_lock(&p->mu);
         p->result[j] = rc;
         p->state[j] = 3;
@@ -1799,6 +1898,15 @@ pool_free(struct wr_pool *p)
     free(p->state);
     free(p->result);
     free(p);
+}
+
+/* Workers compress with `d` from the next document they take. */
+static void
+pool_use_dict(struct wr_pool *p, const struct doc_dict *d)
+{
+    pthread_mutex_lock(&p->mu);
+    p->dict = d;
+    pthread_mutex_unlock(&p->mu);
 }
 
 static int

@@ -1069,6 +1069,26 @@ dump_index(const char *dir, struct buf *out)
     idx_close(ix);
 }
 
+/* The stored text's bytes as written and the metadata (its dictionary
+ * too), appended to `out`: which documents were compressed with the
+ * dictionary must not depend on the threads. */
+static void
+dump_stored(const char *dir, struct buf *out)
+{
+    struct idx_txn *txn;
+    struct idx *ix;
+    int rc;
+
+    rc = idx_open(dir, IDX_RDONLY, &ix);
+    cr_assert_eq(rc, SE_OK, "idx_open %s: %s", dir, se_strerror(rc));
+    rc = idx_txn_begin(ix, 0, &txn);
+    cr_assert_eq(rc, SE_OK, "txn: %s", se_strerror(rc));
+    dump_table(txn, IDX_META, "ME", out);
+    dump_table(txn, IDX_TEXT, "TX", out);
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
 /* Equal dumps, or a failure quoting the first line where they differ. */
 static void
 assert_same_dump(const struct buf *a, const struct buf *b, const char *what)
@@ -1274,7 +1294,8 @@ Test(writer, sessions_and_flushes_give_what_one_run_gives)
  * Worker threads prepare documents ahead of the inverter: with 2, 3 or 8
  * threads, small budgets (commits while jobs are queued), replacements and
  * deletes (which must wait for the queue), the index is the one a single
- * thread makes.
+ * thread makes, down to the bytes of the stored text (its dictionary is
+ * trained in the first commit, while workers compress ahead).
  */
 Test(writer, threads_give_what_one_thread_gives)
 {
@@ -1310,12 +1331,101 @@ Test(writer, threads_give_what_one_thread_gives)
         cr_assert_eq(wr_stats(w)->deleted, N / 500, "deletes counted");
         wr_close(w);
         dump_index(dir, c == 0 ? &one : &other);
+        dump_stored(dir, c == 0 ? &one : &other);
         if (c > 0)
             assert_same_dump(&one, &other, name);
     }
     buf_release(&one);
     buf_release(&other);
     corpus_free(docs, N);
+}
+
+/* How document `doc`'s stored text was written: its first byte, or -1. */
+static int
+text_method(struct idx_txn *txn, uint32_t doc)
+{
+    unsigned char key[4];
+    const void *v;
+    size_t n;
+
+    idx_put_be32(key, doc);
+    if (idx_get(txn, IDX_TEXT, key, 4, &v, &n) != SE_OK || n == 0)
+        return -1;
+    return *(const unsigned char *)v;
+}
+
+/*
+ * The stored text gets a dictionary once a run has seen DOC_DICT_SAMPLE
+ * bytes of bodies: the documents until then are compressed without it
+ * (method 1), every later one with it (2), short ones raw (0). A later run
+ * keeps the dictionary and uses it from its first document; an index of
+ * less text has none.
+ */
+Test(writer, stored_text_gets_a_dictionary_after_the_sample)
+{
+    enum { N = 1200, MORE = 100 };
+    struct cdoc *docs = corpus_load(N + MORE);
+    const void *dict1, *dict2;
+    struct buf first = BUF_INIT;
+    struct idx_txn *txn;
+    struct idx *ix;
+    struct wr *w;
+    size_t i, bytes = 0, n1, n2;
+    char dir[128];
+    int m, rc;
+
+    index_docs(sub_dir("ix", dir, sizeof dir), docs, N, 0);
+    rc = idx_open(dir, IDX_RDONLY, &ix);
+    cr_assert_eq(rc, SE_OK);
+    txn = NULL;
+    cr_assert_eq(idx_txn_begin(ix, 0, &txn), SE_OK);
+    rc = idx_get(txn, IDX_META, "text_dict", 9, &dict1, &n1);
+    cr_assert_eq(rc, SE_OK, "no dictionary: %s", se_strerror(rc));
+    cr_assert(n1 > 1000 && n1 <= DOC_DICT_MAX, "dictionary of %zu bytes", n1);
+    cr_assert_eq(buf_append(&first, dict1, n1), SE_OK);
+    for (i = 0; i < N; i++) {
+        m = text_method(txn, (uint32_t)i);
+        if (docs[i].body_len < 64)
+            cr_assert_eq(m, 0, "doc %zu of %zu bytes", i, docs[i].body_len);
+        else
+            /* The body that fills the sample is the first with it. */
+            cr_assert_eq(m, bytes + docs[i].body_len < DOC_DICT_SAMPLE ? 1 : 2,
+                         "doc %zu, after %zu bytes of bodies", i, bytes);
+        bytes += docs[i].body_len;
+    }
+    idx_txn_abort(txn);
+    idx_close(ix);
+
+    w = wr_open_ok(dir, 0);
+    for (i = N; i < N + MORE; i++)
+        add_ok(w, &docs[i]);
+    commit_ok(w);
+    wr_close(w);
+    rc = idx_open(dir, IDX_RDONLY, &ix);
+    cr_assert_eq(rc, SE_OK);
+    cr_assert_eq(idx_txn_begin(ix, 0, &txn), SE_OK);
+    cr_assert_eq(idx_get(txn, IDX_META, "text_dict", 9, &dict2, &n2), SE_OK);
+    cr_assert(mem_eq(dict2, n2, first.data, first.len),
+              "the second run changed the dictionary");
+    for (i = N; i < N + MORE; i++)
+        cr_assert_eq(text_method(txn, (uint32_t)i),
+                     docs[i].body_len < 64 ? 0 : 2, "doc %zu", i);
+    idx_txn_abort(txn);
+    idx_close(ix);
+
+    index_docs(sub_dir("small", dir, sizeof dir), docs, 100, 0);
+    rc = idx_open(dir, IDX_RDONLY, &ix);
+    cr_assert_eq(rc, SE_OK);
+    cr_assert_eq(idx_txn_begin(ix, 0, &txn), SE_OK);
+    rc = idx_get(txn, IDX_META, "text_dict", 9, &dict2, &n2);
+    cr_assert_eq(rc, SE_ENOTFOUND, "100 documents: %s", se_strerror(rc));
+    for (i = 0; i < 100; i++)
+        cr_assert_eq(text_method(txn, (uint32_t)i),
+                     docs[i].body_len < 64 ? 0 : 1, "doc %zu", i);
+    idx_txn_abort(txn);
+    idx_close(ix);
+    buf_release(&first);
+    corpus_free(docs, N + MORE);
 }
 
 Test(writer, many_small_sessions_give_what_one_run_gives)
