@@ -27,6 +27,7 @@ struct pl {
     uint32_t i;    /* current index in it */
     uint32_t last; /* last document of the block, from its key */
     int started, ended, have_tfs, have_pos;
+    uint32_t tf_reads; /* tfs read one by one in this block (pl_tf) */
     uint32_t docs[POST_BLOCK_DOCS];
     uint32_t tfs[POST_BLOCK_DOCS];
     struct post_pos_cursor pc; /* valid with have_pos */
@@ -237,6 +238,7 @@ load_block(struct pl *p, int found)
     p->n = 0;
     p->i = 0;
     p->have_tfs = p->have_pos = 0;
+    p->tf_reads = 0;
     if (found <= 0) {
         p->ended = 1;
         return found;
@@ -259,6 +261,7 @@ load_inline(struct pl *p)
     p->started = 1;
     p->i = 0;
     p->have_tfs = p->have_pos = 0;
+    p->tf_reads = 0;
     return use_block(p, p->block, p->block_len, UINT32_MAX);
 }
 
@@ -409,12 +412,27 @@ pl_block_impacts(const struct pl *p, uint32_t *last, uint32_t *n,
     *len = p->v.impact_len;
 }
 
+/* Decode the block's tfs, once. */
+static int
+decode_tfs(struct pl *p)
+{
+    int rc;
+
+    if (p->have_tfs)
+        return SE_OK;
+    rc = post_decode_tfs(&p->v, p->tfs);
+    p->have_tfs = rc == SE_OK;
+    return rc;
+}
+
+/* Past this many tfs of one block read in place, decode them all. */
+#define PL_TF_READS 8
+
 int
 pl_block_rest(struct pl *p, const uint32_t **docs, const uint32_t **tfs,
               uint32_t *n)
 {
-    uint32_t tf;
-    int rc = pl_tf(p, &tf); /* decodes the block's tfs */
+    int rc = decode_tfs(p);
 
     if (rc != SE_OK)
         return rc;
@@ -433,16 +451,21 @@ pl_doc(const struct pl *p)
 int
 pl_tf(struct pl *p, uint32_t *tf)
 {
-    if (!p->have_tfs) {
-        int rc = post_decode_tfs(&p->v, p->tfs);
-        if (rc != SE_OK) {
-            *tf = 0;
+    int rc;
+
+    *tf = 0;
+    /* A seek lands on few documents of a block (a phrase's or an AND's
+     * frequent word): their tfs are read in place, not 128 decoded. */
+    if (!p->have_tfs && p->tf_reads < PL_TF_READS) {
+        p->tf_reads++;
+        rc = post_tf_at(&p->v, p->i, tf);
+        if (rc != SE_ENOTFOUND)
             return rc;
-        }
-        p->have_tfs = 1;
     }
-    *tf = p->tfs[p->i];
-    return SE_OK;
+    rc = decode_tfs(p);
+    if (rc == SE_OK)
+        *tf = p->tfs[p->i];
+    return rc;
 }
 
 int
@@ -455,9 +478,10 @@ pl_positions(struct pl *p, const uint32_t **pos, uint32_t *n)
     *n = 0;
     if (p->kind != PL_FORMS)
         return SE_EINVAL;
-    rc = pl_tf(p, &tf);
+    rc = decode_tfs(p); /* the positions of the documents before it */
     if (rc != SE_OK)
         return rc;
+    tf = p->tfs[p->i];
     /* One document's positions at a time: a phrase of frequent words
      * needs them in few of a block's documents. */
     if (tf > p->pos_cap) {

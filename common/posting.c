@@ -1036,6 +1036,35 @@ post_decode_docs(const struct post_view *v, uint32_t *docs)
 }
 
 int
+post_tf_at(const struct post_view *v, uint32_t i, uint32_t *tf)
+{
+    const unsigned char *p;
+    uint64_t x = 0;
+    size_t bit, nb, k;
+    unsigned w;
+
+    if (!(v->flags & POST_F_PACKED_TFS))
+        return SE_ENOTFOUND;
+    if (i >= v->n || v->n > POST_BLOCK_DOCS || v->tfs_bytes == 0 ||
+        v->tfs[0] > 32 || v->tfs_bytes != packed_bytes(v->n, v->tfs[0]))
+        return SE_ECORRUPT;
+    w = v->tfs[0];
+    bit = (size_t)i * w;
+    /* The value's bytes, at most 5, all inside the stream: it ends at bit
+     * (i + 1) * w <= n * w. */
+    p = v->tfs + 1 + (bit >> 3);
+    nb = ((bit & 7) + w + 7) >> 3;
+    for (k = 0; k < nb; k++)
+        x |= (uint64_t)p[k] << (8 * k);
+    x = (x >> (bit & 7)) & (((uint64_t)1 << w) - 1);
+    /* max_tf bounds the block's scores for pruning (as in post_decode_tfs) */
+    if (x >= v->max_tf)
+        return SE_ECORRUPT;
+    *tf = (uint32_t)x + 1;
+    return SE_OK;
+}
+
+int
 post_decode_tfs(const struct post_view *v, uint32_t *tfs)
 {
     uint32_t i, n = v->n, max = 0;

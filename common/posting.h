@@ -101,6 +101,13 @@ int post_decode_docs(const struct post_view *v, uint32_t *docs);
 /* Decode the n term frequencies into tfs[0..n). SE_OK or SE_ECORRUPT. */
 int post_decode_tfs(const struct post_view *v, uint32_t *tfs);
 /*
+ * The frequency of document i alone, read in place from a packed tf
+ * stream (one width: value i starts at bit i * width). SE_ENOTFOUND for a
+ * StreamVByte stream, which must be decoded whole; SE_ECORRUPT for a
+ * stream of the wrong size or a tf above the block's max_tf.
+ */
+int post_tf_at(const struct post_view *v, uint32_t i, uint32_t *tf);
+/*
  * Decode all v->pos_count positions into pos (caller sizes it from
  * v->pos_count), as absolute positions, document after document; `tfs` as
  * decoded by post_decode_tfs(). SE_OK or SE_ECORRUPT (also when the block

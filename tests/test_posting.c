@@ -448,6 +448,22 @@ check_block(const void *val, size_t len, const struct blk *b)
     cr_assert_eq(d.v.max_tf, max_tf, "max_tf %u, want %u", d.v.max_tf, max_tf);
     cr_assert_eq(d.v.min_len, b->has_lens ? min_len : 0, "min_len %u",
                  d.v.min_len);
+    /* One tf read in place: packed streams only, never past the block. */
+    for (i = 0; i <= b->n; i++) {
+        uint32_t tf = 0;
+        rc = post_tf_at(&d.v, i, &tf);
+        if (i == b->n)
+            cr_assert_eq(rc, d.v.flags & POST_F_PACKED_TFS ? SE_ECORRUPT
+                                                           : SE_ENOTFOUND,
+                         "tf past the block: %s", se_strerror(rc));
+        else if (d.v.flags & POST_F_PACKED_TFS)
+            cr_assert(rc == SE_OK && tf == b->tfs[i],
+                      "tf %u read in place: %u (%s), want %u", i, tf,
+                      se_strerror(rc), b->tfs[i]);
+        else
+            cr_assert_eq(rc, SE_ENOTFOUND, "StreamVByte tf %u: %s", i,
+                         se_strerror(rc));
+    }
     if (b->pos != NULL) {
         cr_assert_eq(d.v.pos_count, b->npos, "pos_count %u, want %zu",
                      d.v.pos_count, b->npos);
@@ -1133,12 +1149,32 @@ Test(posting, hand_made_packed_streams_are_checked)
               d.tfs[0], d.tfs[1], d.tfs[2]);
     guard_release(&g);
     for (k = 0; k < sizeof bad / sizeof *bad; k++) {
+        struct post_view v;
+        uint32_t i, tf;
         packed_block(&out, both | bad[k].flags, bad[k].n, bad[k].first,
                      bad[k].max_tf, bad[k].d, bad[k].dlen, bad[k].t,
                      bad[k].tlen);
         rc = decode_all(guard_copy(&g, out.data, out.len), out.len, &d);
         cr_assert_eq(rc, SE_ECORRUPT, "%s: %s", bad[k].what, se_strerror(rc));
+        /* A tf read in place is never above max_tf, nor read from a tf
+         * stream of the wrong size. */
+        if (post_parse(g.val, out.len, &v) == SE_OK)
+            for (i = 0; i < v.n; i++) {
+                rc = post_tf_at(&v, i, &tf);
+                cr_assert(rc == SE_ECORRUPT || (rc == SE_OK && tf <= v.max_tf),
+                          "%s: tf %u read in place: %u (%s)", bad[k].what, i,
+                          tf, se_strerror(rc));
+            }
         guard_release(&g);
+    }
+    {
+        /* tfs 1, 2, 1 under a max_tf of 1: the 2 is corrupt */
+        struct post_view v;
+        uint32_t tf;
+        packed_block(&out, both, 3, 10, 1, d_ok, 2, t_ok, 2);
+        cr_assert_eq(post_parse(out.data, out.len, &v), SE_OK);
+        cr_assert(post_tf_at(&v, 0, &tf) == SE_OK && tf == 1);
+        cr_assert_eq(post_tf_at(&v, 1, &tf), SE_ECORRUPT);
     }
     buf_release(&out);
 }

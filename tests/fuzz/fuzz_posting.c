@@ -148,6 +148,20 @@ fpost_decode(const uint8_t *val, size_t len, struct post_view *v,
     rt = post_decode_tfs(v, tfs);
     FUZZ_CHECK(rt == SE_OK || rt == SE_ECORRUPT,
                "post_decode_tfs() returned an unexpected code");
+    for (i = 0; i < v->n; i++) {
+        /* A tf read in place agrees with the decoded stream, and is never
+         * above max_tf. */
+        uint32_t one = 0;
+        int ro = post_tf_at(v, i, &one);
+        FUZZ_CHECK(ro == SE_OK || ro == SE_ECORRUPT || ro == SE_ENOTFOUND,
+                   "post_tf_at() returned an unexpected code");
+        FUZZ_CHECK(ro != SE_ENOTFOUND || !(v->flags & POST_F_PACKED_TFS),
+                   "a packed tf not read in place");
+        if (ro == SE_OK)
+            FUZZ_CHECK(one >= 1 && one <= v->max_tf &&
+                           (rt != SE_OK || one == tfs[i]),
+                       "post_tf_at() disagrees with post_decode_tfs()");
+    }
     if (rt == SE_OK) {
         for (i = 0; i < v->n; i++) {
             FUZZ_CHECK(tfs[i] >= 1, "a tf of 0");
