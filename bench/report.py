@@ -412,17 +412,24 @@ def scale_section(L, res, eng, plots):
         c["name"].split("-x")[1] + "x" for c in pts[1:]))
     L.append("Each copy of the dump gets fresh ids (`bench/scale.py`); the "
              "same queries (sampled from the 1x dump) run at every size, "
-             "warm cache, %d rounds at the larger sizes.\n" %
-             res["settings"]["scale_rounds"])
-    L.append("| corpus | docs | text MB | engine | MB/s | index MB | " +
+             "warm cache, %d rounds at the larger sizes. Query private MB: "
+             "the peak private memory (RssAnon, sampled every 20 ms) of the "
+             "searcher running the corpus's batch (200 queries of each type), "
+             "the largest over the rounds; the index's mapped or cached "
+             "pages are not in it.\n" % res["settings"]["scale_rounds"])
+    L.append("| corpus | docs | text MB | engine | MB/s | index MB | "
+             "query private MB | " +
              " | ".join("%s med µs" % TYPE_LABEL[t] for t in TYPES) + " |")
-    L.append("|---|---:|---:|---|---:|---:|" + "---:|" * len(TYPES))
+    L.append("|---|---:|---:|---|---:|---:|---:|" + "---:|" * len(TYPES))
     for c in pts:
         for e in eng:
             r = c["index"].get(e) or {}
-            L.append("| %s | %s | %.0f | %s | %s | %s | %s |" % (
+            peaks = [b.get("peak_anon_kb") or 0 for b in
+                     get(c, "latency", e, "batches") or []]
+            L.append("| %s | %s | %.0f | %s | %s | %s | %s | %s |" % (
                 c["name"], "{:,}".format(c["docs"]), c["text_bytes"] / 1e6,
                 LABEL[e], num(r.get("mb_s")), mb(r.get("bytes")),
+                mb(max(peaks) * 1024) if any(peaks) else MISSING,
                 " | ".join(us(type_stat(c, e, t, "median")) for t in TYPES)))
     L.append("")
     for title, f in plots:

@@ -280,7 +280,7 @@ class Ours(Engine):
         return run([self.searcher, "-i", path, "--format", "trec", "-n", "10",
                     "--k1", "1.2", "--b", "0.75", "--keep-stopwords",
                     "--timings", timfile] + (["--count"] if count else []),
-                   stdin=qfile, stdout=runfile, errfile=errfile)
+                   stdin=qfile, stdout=runfile, errfile=errfile, sample=True)
 
     def stored_bytes(self, path, errfile):
         """Bytes of stored text from `indexer --stats`, or None."""
@@ -347,7 +347,8 @@ class Xapian(Engine):
 
     def query(self, path, qfile, runfile, timfile, errfile, count=False):
         return run([self.bin, "query", path, qfile, runfile, timfile] +
-                   (["--count"] if count else []), errfile=errfile)
+                   (["--count"] if count else []), errfile=errfile,
+                   sample=True)
 
 
 class Fts5(Engine):
@@ -367,7 +368,7 @@ class Fts5(Engine):
     def query(self, path, qfile, runfile, timfile, errfile, count=False):
         return run([self.bin, "query", os.path.join(path, "fts5.db"), qfile,
                     runfile, timfile] + (["--count"] if count else []),
-                   errfile=errfile)
+                   errfile=errfile, sample=True)
 
 
 SMOKE_DOCS = [
@@ -646,7 +647,8 @@ class Bench:
                         e.name, rnd, p.code, first_line(p.err)))
                     continue
                 batch[e.name].append({"wall_s": p.wall, "queries": len(t),
-                                      "peak_rss_kb": p.maxrss_kb})
+                                      "peak_rss_kb": p.maxrss_kb,
+                                      "peak_anon_kb": p.peak_anon_kb})
                 for q, (us, h) in t.items():
                     lat[e.name].setdefault(q, []).append(us)
                     hits[e.name][q] = h
