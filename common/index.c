@@ -438,20 +438,21 @@ write_compact_copy(struct idx *src, const char *to)
 }
 
 int
-idx_compact(const char *dir, uint64_t *before, uint64_t *after)
+idx_compact(const char *dir_given, uint64_t *before, uint64_t *after)
 {
-    char tmp[PATH_MAX], parent[PATH_MAX];
+    char dir[PATH_MAX], tmp[PATH_MAX + 16], parent[PATH_MAX], *slash;
     struct idx *src = NULL;
     struct stat st;
-    size_t len = strlen(dir);
+    size_t len;
     int rc, fd;
 
     *before = *after = 0;
-    while (len > 1 && dir[len - 1] == '/')
-        len--;
-    if (len + sizeof ".compacting" > sizeof tmp)
-        return SE_EINVAL;
-    snprintf(tmp, sizeof tmp, "%.*s.compacting", (int)len, dir);
+    /* The directory itself, not a symbolic link to it: the exchange would
+     * move the link, and the copy belongs beside the data. */
+    if (realpath(dir_given, dir) == NULL)
+        return errno == ENOENT ? SE_ENOINDEX : SE_EIO;
+    len = strlen(dir);
+    snprintf(tmp, sizeof tmp, "%s.compacting", dir);
     rc = idx_open(dir, IDX_RDONLY, &src);
     if (rc == SE_OK)
         rc = idx_size(src, before);
@@ -491,7 +492,9 @@ idx_compact(const char *dir, uint64_t *before, uint64_t *after)
     }
     /* `tmp` now names the old index. */
     idx_remove(tmp);
-    snprintf(parent, sizeof parent, "%.*s/..", (int)len, dir);
+    memcpy(parent, dir, len + 1);
+    slash = strrchr(parent, '/'); /* an absolute path has one */
+    slash[slash == parent] = '\0';
     fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         fsync(fd); /* make the exchange itself durable */

@@ -1148,3 +1148,46 @@ Test(index, refresh_follows_a_compaction)
     cr_assert(rc == SE_OK && reopened == 0, "again: %d", reopened);
     idx_close(reader);
 }
+
+/* Compacting through a symbolic link compacts the directory it names and
+ * leaves the link as it was. */
+Test(index, compaction_through_a_link_keeps_the_link)
+{
+    char real[128], link[128], side[160];
+    struct digest before, after;
+    struct idx_txn *txn;
+    struct idx *ix;
+    struct stat st;
+    uint64_t b, a;
+    char key[16];
+    int i, rc;
+
+    make_tmp();
+    snprintf(real, sizeof real, "%s/real", tmp);
+    snprintf(link, sizeof link, "%s/link", tmp);
+    snprintf(side, sizeof side, "%s/real.compacting", tmp);
+    ix = open_ok(real, IDX_CREATE);
+    for (i = 0; i < 3; i++) {
+        int k;
+        txn = begin(ix, 1);
+        for (k = i; k < 3000; k += 3) {
+            snprintf(key, sizeof key, "k%05d", (k * 7919) % 3000);
+            put_ok(txn, IDX_DOCS, key, strlen(key), key, strlen(key), 0);
+        }
+        commit_ok(txn);
+    }
+    idx_close(ix);
+    cr_assert_eq(symlink("real", link), 0, "symlink: %s", strerror(errno));
+    digest_index(real, &before);
+    rc = idx_compact(link, &b, &a);
+    cr_assert_eq(rc, SE_OK, "compact: %s (%s)", se_strerror(rc),
+                 strerror(errno));
+    cr_assert(lstat(link, &st) == 0 && S_ISLNK(st.st_mode), "the link went");
+    cr_assert(lstat(real, &st) == 0 && S_ISDIR(st.st_mode), "no directory");
+    cr_assert(!exists(side), "%s left behind", side);
+    cr_assert_lt(a, b, "%llu bytes before, %llu after", (unsigned long long)b,
+                 (unsigned long long)a);
+    digest_index(link, &after);
+    cr_assert_eq(after.entries[IDX_DOCS], 3000);
+    cr_assert_eq(after.hash[IDX_DOCS], before.hash[IDX_DOCS]);
+}
