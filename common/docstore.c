@@ -304,7 +304,20 @@ void
 doc_lens_init(struct doc_lens *dl, struct idx_txn *txn)
 {
     dl->txn = txn;
+    dl->snapshot = idx_txn_snapshot(txn);
+    dl->mapping = idx_txn_mapping(txn);
     dl->filled = 0;
+}
+
+void
+doc_lens_renew(struct doc_lens *dl, struct idx_txn *txn)
+{
+    if (idx_txn_snapshot(txn) != dl->snapshot ||
+        idx_txn_mapping(txn) != dl->mapping) {
+        doc_lens_init(dl, txn);
+        return;
+    }
+    dl->txn = txn;
 }
 
 int

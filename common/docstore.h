@@ -109,6 +109,7 @@ int doc_remove(struct idx_txn *txn, uint32_t doc);
 #define DOC_LENS_SLOTS 64
 struct doc_lens {
     struct idx_txn *txn;
+    uint64_t snapshot, mapping; /* what the chunks were read from */
     uint64_t filled; /* bit i: slot i holds a chunk (cheap to clear) */
     struct {
         uint32_t chunk;
@@ -116,6 +117,11 @@ struct doc_lens {
     } slot[DOC_LENS_SLOTS];
 };
 void doc_lens_init(struct doc_lens *dl, struct idx_txn *txn);
+/* Read through `txn` from now on, keeping the chunks at hand when it sees
+ * the same commit through the same mapping (they are where they were):
+ * a process answering many queries reads each chunk once, not once a
+ * query. `dl` is zeroed or has been through doc_lens_init(). */
+void doc_lens_renew(struct doc_lens *dl, struct idx_txn *txn);
 /* doc_lens_get() when the chunk is not at hand: reads it, then the length. */
 int doc_lens_load(struct doc_lens *dl, uint32_t doc, uint32_t *len);
 /* Length of `doc`, 0 when it has none. SE_OK or SE_ECORRUPT. Inline for

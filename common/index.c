@@ -38,6 +38,9 @@
 #define IDX_MAP_MIN ((size_t)1 << 30)
 #define IDX_MAP_FLOOR ((size_t)1 << 20)
 
+/* Openings of environments in this process, to tell mappings apart. */
+static _Atomic uint64_t mappings;
+
 static const char *const table_names[IDX_NTABLES] = {
     "meta",  "docs",  "ids",   "lens",  "text",
     "sdict", "stems", "fdict", "forms", "stemforms",
@@ -45,6 +48,7 @@ static const char *const table_names[IDX_NTABLES] = {
 
 struct idx {
     MDB_env *env;
+    uint64_t mapping; /* which opening of an environment (idx_txn_mapping) */
     MDB_dbi dbi[IDX_NTABLES];
     int rdonly;
     size_t reserve; /* bytes a write transaction may add (idx_reserve) */
@@ -151,6 +155,31 @@ idx_err(int rc)
         return SE_EIO;
     }
     return SE_EIO;
+}
+
+/*
+ * The order of the tables keyed by big-endian u32 document ids (docs, lens,
+ * text): LMDB's own, memcmp() then the shorter first, which for two 4-byte
+ * keys is their order as numbers, compared here without a call. A results
+ * page reads ten records and a rare word's lengths a chunk each, and each
+ * B-tree descent compares about ten keys. The same order, so files written
+ * with either read with the other.
+ */
+static int
+cmp_be32(const MDB_val *a, const MDB_val *b)
+{
+    size_t n;
+    int d;
+
+    if (a->mv_size == 4 && b->mv_size == 4) {
+        uint32_t x = idx_get_be32(a->mv_data), y = idx_get_be32(b->mv_data);
+        return (x > y) - (x < y);
+    }
+    n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+    d = n ? memcmp(a->mv_data, b->mv_data, n) : 0;
+    if (d)
+        return d;
+    return (a->mv_size > b->mv_size) - (a->mv_size < b->mv_size);
 }
 
 /* 1 when `dir` holds entries other than "." and "..", 0 if empty, <0 err. */
@@ -296,6 +325,8 @@ idx_open(const char *dir, int flags, struct idx **out)
         if (i == IDX_STEMFORMS)
             dflags |= MDB_DUPSORT;
         rc = mdb_dbi_open(txn, table_names[i], dflags, &ix->dbi[i]);
+        if (rc == 0 && (i == IDX_DOCS || i == IDX_LENS || i == IDX_TEXT))
+            rc = mdb_set_compare(txn, ix->dbi[i], cmp_be32);
         if (rc != 0)
             goto fail;
     }
@@ -303,6 +334,7 @@ idx_open(const char *dir, int flags, struct idx **out)
     txn = NULL;
     if (rc != 0)
         goto fail;
+    ix->mapping = ++mappings;
     *out = ix;
     return SE_OK;
 fail:
@@ -338,6 +370,7 @@ idx_trim(struct idx *ix)
     if (rc != SE_OK)
         return rc;
     ix->env = fresh->env;
+    ix->mapping = fresh->mapping;
     memcpy(ix->dbi, fresh->dbi, sizeof ix->dbi);
     free(fresh);
     return SE_OK;
@@ -568,11 +601,15 @@ idx_txn_begin(struct idx *ix, int write, struct idx_txn **out)
         return SE_ENOMEM;
     t->ix = ix;
     rc = write ? map_grow(ix) : 0;
+    if (write)
+        ix->mapping = ++mappings; /* map_grow() may have moved the map */
     if (rc == 0)
         rc = mdb_txn_begin(ix->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc == MDB_MAP_RESIZED) {
-        /* Another process grew the map: adopt its size and try again. */
+        /* Another process grew the map: adopt its size and try again.
+         * The map may move: values read before are elsewhere now. */
         rc = mdb_env_set_mapsize(ix->env, 0);
+        ix->mapping = ++mappings;
         if (rc == 0)
             rc = mdb_txn_begin(ix->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     }
@@ -588,6 +625,12 @@ uint64_t
 idx_txn_snapshot(const struct idx_txn *txn)
 {
     return (uint64_t)mdb_txn_id(txn->txn);
+}
+
+uint64_t
+idx_txn_mapping(const struct idx_txn *txn)
+{
+    return txn->ix->mapping;
 }
 
 void

@@ -117,6 +117,13 @@ int idx_map_info(struct idx *ix, uint64_t *mapsize, unsigned *grows);
  * in one may be kept for the other.
  */
 uint64_t idx_txn_snapshot(const struct idx_txn *txn);
+/*
+ * Which opening of the environment a transaction reads through: values it
+ * returned (pointers into the map) are still where they were in a later
+ * transaction with the same mapping and the same snapshot. A handle opened
+ * again (idx_trim, idx_refresh) has a new mapping.
+ */
+uint64_t idx_txn_mapping(const struct idx_txn *txn);
 /* Commit and free. On failure the transaction is aborted all the same. */
 int idx_txn_commit(struct idx_txn *txn);
 /* Abort and free; NULL does nothing. */

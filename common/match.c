@@ -1883,10 +1883,10 @@ match_run(struct idx_txn *txn, const struct doc_meta *meta, struct stem *stem,
 {
     struct clause root;
     struct heap hp = {0};
-    struct doc_lens dl;
+    struct doc_lens own, *dl = o->lens ? o->lens : &own;
     struct bm25 m;
     struct ctx cx;
-    struct run r = {o, &m, &dl, &hp, res};
+    struct run r = {o, &m, dl, &hp, res};
     int rc;
 
     memset(res, 0, sizeof *res);
@@ -1895,7 +1895,10 @@ match_run(struct idx_txn *txn, const struct doc_meta *meta, struct stem *stem,
     if (q->kind != QRY_BOOL)
         return SE_EINVAL;
     bm25_init(&m, o->k1, o->b, meta->docs, meta->total_len);
-    doc_lens_init(&dl, txn);
+    if (o->lens)
+        doc_lens_renew(dl, txn);
+    else
+        doc_lens_init(dl, txn);
     ctx_init(&cx, txn, meta, stem, &m, o, res);
     rc = clause_init(&root, &cx, q);
     if (rc != SE_OK)
@@ -1914,7 +1917,7 @@ match_run(struct idx_txn *txn, const struct doc_meta *meta, struct stem *stem,
     if (root.nreq == 0 && root.nopt == 1 && root.opt[0]->type == CL_PHRASE &&
         o->sort_key == NULL && hp.cap > 0) {
         cx.gate = &hp;
-        cx.gate_dl = &dl;
+        cx.gate_dl = dl;
     }
     if (root.absent)
         rc = SE_OK;

@@ -25,6 +25,8 @@
 #include "query.h"
 #include "stemmer.h"
 
+struct doc_lens;
+
 struct match_options {
     double k1, b;
     size_t limit;  /* hits wanted (top k) */
@@ -38,6 +40,9 @@ struct match_options {
     int64_t (*sort_key)(void *arg, uint32_t doc);
     void *sort_arg;
     size_t max_expansions; /* words a prefix* expands to; 0: 128 */
+    /* Non-NULL: a length cache the caller keeps from query to query
+     * (doc_lens_init() once, then renewed here); NULL: one per query. */
+    struct doc_lens *lens;
 };
 
 #define MATCH_MAX_EXPANSIONS 128

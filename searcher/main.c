@@ -135,6 +135,8 @@ struct ctx {
      * batch of queries on an unchanged index reads it once. */
     struct doc_meta meta;
     uint64_t meta_snapshot; /* 0: none kept */
+    /* Document lengths read by earlier queries of the same commit. */
+    struct doc_lens lens;
     struct explained ex;
 };
 
@@ -339,7 +341,8 @@ run_query(struct ctx *c, const char *qid, const char *where, const char *text,
     struct doc_meta meta;
     struct match_result res = {0};
     /* Counting wants no top k: nothing is pruned, every match counted. */
-    struct match_options mo = {.k1 = c->o.k1,
+    struct match_options mo = {.lens = &c->lens,
+                               .k1 = c->o.k1,
                                .b = c->o.b,
                                .limit = c->o.count ? 0 : c->o.limit,
                                .offset = c->o.count ? 0 : c->o.offset,

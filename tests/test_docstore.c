@@ -436,6 +436,47 @@ Test(docstore, lengths_across_chunk_boundaries)
     idx_txn_abort(txn);
 }
 
+/*
+ * A length cache kept from transaction to transaction (doc_lens_renew)
+ * keeps its chunks while the commit and the mapping are the same, and reads
+ * again after a commit (the new lengths, not the old page's) or after the
+ * handle opened the file again (the old map is gone: a stale pointer would
+ * fault here).
+ */
+Test(docstore, a_kept_length_cache_follows_commits_and_reopens)
+{
+    struct doc_lens dl;
+    struct idx_txn *txn;
+    uint32_t len, v;
+    int round;
+
+    memset(&dl, 0, sizeof dl);
+    for (round = 0; round < 40; round++) {
+        /* each round rewrites chunks 0 and 3 with new lengths */
+        txn = begin(1);
+        v = 100 + (uint32_t)round;
+        cr_assert_eq(doc_lens_put(txn, 5, &v, 1), SE_OK);
+        cr_assert_eq(doc_lens_put(txn, 3 * 1024 + 7, &v, 1), SE_OK);
+        commit_ok(txn);
+        if (round % 4 == 3)
+            cr_assert_eq(idx_trim(ix), SE_OK); /* opened again: new map */
+        txn = begin(0);
+        doc_lens_renew(&dl, txn);
+        cr_assert_eq(doc_lens_get(&dl, 5, &len), SE_OK);
+        cr_assert_eq(len, v, "round %d: %u, want %u", round, len, v);
+        idx_txn_abort(txn);
+        /* the same commit: kept, and still right */
+        txn = begin(0);
+        doc_lens_renew(&dl, txn);
+        cr_assert_neq(dl.filled, 0, "round %d: the chunk was dropped", round);
+        cr_assert_eq(doc_lens_get(&dl, 5, &len), SE_OK);
+        cr_assert_eq(len, v);
+        cr_assert_eq(doc_lens_get(&dl, 3 * 1024 + 7, &len), SE_OK);
+        cr_assert_eq(len, v);
+        idx_txn_abort(txn);
+    }
+}
+
 /* Chunks DOC_LENS_SLOTS apart share a slot of the reader's cache: reading
  * them in turn must give each its own lengths, never the other's. */
 Test(docstore, chunks_sharing_a_cache_slot_keep_their_lengths)
