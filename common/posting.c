@@ -968,9 +968,9 @@ post_end(const struct post_view *v)
  * stores through `uint32_t *` might change them, as far as the compiler
  * knows, and it would reload them at every step.
  */
-/* v[i] becomes start + v[0] + ... + v[i]. */
+/* v[i] becomes start + (v[0] + add) + ... + (v[i] + add). */
 static void
-running_sum(uint32_t *v, uint32_t n, uint32_t start)
+running_sum(uint32_t *v, uint32_t n, uint32_t start, uint32_t add)
 {
     uint32_t i = 0;
 
@@ -978,9 +978,11 @@ running_sum(uint32_t *v, uint32_t n, uint32_t start)
     /* Four at a time: x + (x << 1 lane) + (x << 2 lanes) sums within the
      * vector; the last lane carries into the next four. */
     __m128i carry = _mm_set1_epi32((int)start);
+    const __m128i plus = _mm_set1_epi32((int)add);
 
     for (; i + 4 <= n; i += 4) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+        x = _mm_add_epi32(x, plus);
         x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
         x = _mm_add_epi32(x, _mm_slli_si128(x, 8));
         x = _mm_add_epi32(x, carry);
@@ -991,7 +993,7 @@ running_sum(uint32_t *v, uint32_t n, uint32_t start)
         start = v[i - 1];
 #endif
     for (; i < n; i++)
-        v[i] = start += v[i];
+        v[i] = start += v[i] + add;
 }
 
 int
@@ -1009,13 +1011,18 @@ post_decode_docs(const struct post_view *v, uint32_t *docs)
     if (v->flags & POST_F_PACKED_DOCS) {
         /* Stored as gap - 1: every gap is at least 1. */
         rc = unpack(v->docs, v->docs_bytes, post_end(v), n - 1, docs + 1);
-        for (i = 1; rc == SE_OK && i < n; i++)
-            sum += docs[i] + (uint64_t)1;
-        if (rc != SE_OK || sum > UINT32_MAX)
-            return SE_ECORRUPT;
-        for (i = 1; i < n; i++)
-            docs[i] += 1;
-        running_sum(docs + 1, n - 1, prev);
+        if (rc != SE_OK)
+            return rc;
+        /* Past 2^32? Not when n - 1 gaps of the stream's width cannot get
+         * there, which is every block but a few far apart; else summed. */
+        if (v->docs[0] >= 32 ||
+            (uint64_t)prev + ((uint64_t)(n - 1) << v->docs[0]) > UINT32_MAX) {
+            for (i = 1; i < n; i++)
+                sum += docs[i] + (uint64_t)1;
+            if (sum > UINT32_MAX)
+                return SE_ECORRUPT;
+        }
+        running_sum(docs + 1, n - 1, prev, 1);
         return SE_OK;
     }
     rc = svb_decode(SVB_1234, v->docs, v->docs_bytes, post_end(v), n - 1,
@@ -1031,7 +1038,7 @@ post_decode_docs(const struct post_view *v, uint32_t *docs)
     }
     if (min == 0 || sum > UINT32_MAX)
         return SE_ECORRUPT;
-    running_sum(docs + 1, n - 1, prev);
+    running_sum(docs + 1, n - 1, prev, 0);
     return SE_OK;
 }
 
