@@ -410,8 +410,10 @@ wr_open(const char *dir, const struct wr_options *o, struct wr **out)
         rc = doc_dict_load(w->txn, &w->dict);
         if (rc == SE_OK)
             rc = use_dict(w);
-        else if (rc == SE_ENOTFOUND)
-            w->sampling = 1, rc = SE_OK;
+        else if (rc == SE_ENOTFOUND) {
+            w->sampling = 1; /* none yet: train one on this run's bodies */
+            rc = SE_OK;
+        }
     }
     if (rc == SE_OK && (w->meta.title_weight < 1 ||
                         w->meta.title_weight > DOC_TITLE_WEIGHT_MAX))
@@ -550,7 +552,6 @@ batch_full(const struct wr *w)
     return w->used + flush >= w->memory;
 }
 
-/* Add the forms of prepared document `d` as document `doc`. */
 /*
  * Ask for the cache lines the inversion of `d` will touch before it touches
  * them: the tables are far larger than the cache and each form costs a few
@@ -583,6 +584,7 @@ prefetch_forms(const struct wr *w, const struct prep_doc *d)
     }
 }
 
+/* Add the forms of prepared document `d` as document `doc`. */
 static int
 invert_forms(struct wr *w, uint32_t doc, const struct prep_doc *d)
 {
