@@ -124,16 +124,23 @@ answers(const char *ix)
     return both;
 }
 
-/* The "documents N" line of indexer --stats. */
-static long
-doc_count(const char *ix)
+/* The number after `label` in indexer --stats ("documents", "file in
+ * use"). */
+static long long
+stats_number(const char *ix, const char *label)
 {
     const struct tu_run *r = INDEXER("-i", ix, "--stats");
-    const char *p = strstr(r->out, "documents");
+    const char *p = strstr(r->out, label);
 
     expect_code(r, "indexer --stats", 0);
-    cr_assert_not_null(p, "%s", r->out);
-    return strtol(p + strlen("documents"), NULL, 10);
+    cr_assert_not_null(p, "no \"%s\" in: %s", label, r->out);
+    return strtoll(p + strlen(label), NULL, 10);
+}
+
+static long long
+doc_count(const char *ix)
+{
+    return stats_number(ix, "documents");
 }
 
 /* The whole file at `path`; caller frees. */
@@ -315,16 +322,10 @@ Test(cli_index, delete_removes_documents_and_warns_about_unknown_ids)
     expect_one_line(r, "delete nothing", "--delete needs at least one ID");
 }
 
-/* The "file in use" bytes of indexer --stats. */
 static long long
 file_bytes(const char *ix)
 {
-    const struct tu_run *r = INDEXER("-i", ix, "--stats");
-    const char *p = strstr(r->out, "file in use");
-
-    expect_code(r, "indexer --stats", 0);
-    cr_assert_not_null(p, "%s", r->out);
-    return strtoll(p + strlen("file in use"), NULL, 10);
+    return stats_number(ix, "file in use");
 }
 
 /*
