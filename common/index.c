@@ -400,39 +400,37 @@ idx_remove(const char *dir)
 static int
 copy_table(MDB_txn *from, struct idx *src, struct idx *dst, int t)
 {
-    MDB_cursor *in = NULL, *out = NULL;
-    MDB_txn *txn = NULL;
+    MDB_cursor *in = NULL, *out;
     MDB_val k, v;
-    size_t written = 0;
     unsigned append = t == IDX_STEMFORMS ? MDB_APPENDDUP : MDB_APPEND;
     int rc;
 
     rc = mdb_cursor_open(from, src->dbi[t], &in);
     if (rc == 0)
-        rc = mdb_txn_begin(dst->env, NULL, 0, &txn);
-    if (rc == 0)
-        rc = mdb_cursor_open(txn, dst->dbi[t], &out);
-    if (rc == 0)
         rc = mdb_cursor_get(in, &k, &v, MDB_FIRST);
     while (rc == 0) {
-        rc = mdb_cursor_put(out, &k, &v, append);
-        written += k.mv_size + v.mv_size + 16;
-        if (rc == 0 && written >= IDX_COPY_TXN_BYTES) {
-            written = 0;
-            rc = mdb_txn_commit(txn); /* frees `out` */
-            txn = NULL;
-            if (rc == 0)
-                rc = mdb_txn_begin(dst->env, NULL, 0, &txn);
-            if (rc == 0)
-                rc = mdb_cursor_open(txn, dst->dbi[t], &out);
-        }
+        /* One write transaction per IDX_COPY_TXN_BYTES. */
+        MDB_txn *txn = NULL;
+        size_t written = 0;
+        rc = mdb_txn_begin(dst->env, NULL, 0, &txn);
         if (rc == 0)
-            rc = mdb_cursor_get(in, &k, &v, MDB_NEXT);
+            rc = mdb_cursor_open(txn, dst->dbi[t], &out);
+        while (rc == 0 && written < IDX_COPY_TXN_BYTES) {
+            rc = mdb_cursor_put(out, &k, &v, append);
+            written += k.mv_size + v.mv_size + 16;
+            if (rc == 0)
+                rc = mdb_cursor_get(in, &k, &v, MDB_NEXT);
+        }
+        if (txn && (rc == 0 || rc == MDB_NOTFOUND)) {
+            int c = mdb_txn_commit(txn); /* frees `out` */
+            if (c != 0)
+                rc = c;
+        } else if (txn) {
+            mdb_txn_abort(txn);
+        }
     }
     if (rc == MDB_NOTFOUND)
-        rc = txn ? mdb_txn_commit(txn) : 0;
-    else if (txn)
-        mdb_txn_abort(txn);
+        rc = 0;
     if (in)
         mdb_cursor_close(in);
     return rc;
