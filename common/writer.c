@@ -11,7 +11,10 @@
  *
  * A flush sorts each table's terms, appends their postings to LMDB in key
  * order (posting.h blocks of POST_BLOCK_DOCS, the last partial block of a
- * list merged and rewritten), updates the dictionaries, and commits.
+ * list merged and rewritten), updates the dictionaries, and commits. With
+ * workers, they encode the lists of new terms ahead of the inverter's
+ * writes ("encoding in chunks" below), and the inverter prepares documents
+ * itself rather than wait for them.
  *
  * LMDB gives a transaction's new pages numbers in the order it asks for
  * them, so the order of the puts is the layout of the file. A flush writes
@@ -69,6 +72,15 @@ struct wr_entry {
     size_t end;
 };
 
+/* Decode and encode buffers of one list, during a flush or a delete: one
+ * set per thread that encodes lists. */
+struct wr_lists {
+    uint32_t *docs, *tfs, *pos, *blens;
+    size_t docs_cap, pos_cap;
+    struct buf scratch;
+    struct buf entry; /* a dictionary value */
+};
+
 struct wr_table {
     struct wr_term *terms;
     size_t nterms, cap;
@@ -89,13 +101,13 @@ struct wr {
     struct wr_pool *pool; /* worker threads, with --threads > 1 */
     int failed;           /* an error that ended the transaction */
     size_t memory;
-    size_t used;    /* estimate of the batch's memory */
+    size_t used; /* estimate of the batch's memory */
     /* The pages the batch's flush will change (charge_flush), per table:
      * the pages it has, and the batch's entries that will change one. */
     int plan_stale; /* pages[] not read for this batch yet */
     uint64_t pages[IDX_NTABLES], changed[IDX_NTABLES];
     size_t flush_bytes; /* bytes of changed pages, all tables */
-    size_t reserve; /* map room asked for each transaction (idx_reserve) */
+    size_t reserve;     /* map room asked for each transaction (idx_reserve) */
     struct wr_table forms, stems;
     /* Postings to remove at the next flush, per term: (doc, tf) pairs of
      * u32 in `post`; rm_forms' `stem` indexes rm_stems. */
@@ -128,9 +140,7 @@ struct wr {
     size_t nsample, sample_cap;
     struct buf retext; /* a body compressed again, with the dictionary */
     struct wr_stats stats;
-    /* decode/encode buffers of one list during a flush or a delete */
-    uint32_t *docs, *tfs, *pos, *blens;
-    size_t docs_cap, pos_cap;
+    struct wr_lists lists; /* the inverter's */
 };
 
 /* ---------------------------------------------------------------- tables */
@@ -268,6 +278,7 @@ term_str(const struct wr_table *t, const struct wr_term *e)
 
 struct wr_pool;
 static int pool_new(size_t nworkers, struct wr_pool **out);
+static void lists_release(struct wr_lists *L);
 static void pool_free(struct wr_pool *p);
 static void pool_use_dict(struct wr_pool *p, const struct doc_dict *d);
 
@@ -326,8 +337,7 @@ sample_body(struct wr *w, const char *body, size_t len)
     w->sample_sizes[w->nsample++] = len;
     if (w->sample.len < DOC_DICT_SAMPLE)
         return SE_OK;
-    rc = doc_dict_train(w->sample.data, w->sample_sizes, w->nsample,
-                        &w->dict);
+    rc = doc_dict_train(w->sample.data, w->sample_sizes, w->nsample, &w->dict);
     if (rc == SE_OK)
         rc = doc_dict_save(w->txn, w->dict);
     if (rc == SE_OK)
@@ -457,11 +467,7 @@ wr_close(struct wr *w)
     free(w->ents);
     free(w->lens);
     free(w->touched);
-    free(w->docs);
-    free(w->tfs);
-    free(w->pos);
-    free(w->blens);
-    buf_release(&w->scratch);
+    lists_release(&w->lists);
     free(w);
 }
 
@@ -546,8 +552,8 @@ charge_flush(struct wr *w, enum pl_kind kind, const char *term, size_t len)
 static int
 batch_full(const struct wr *w)
 {
-    size_t flush = w->flush_bytes < w->memory / 2 ? w->flush_bytes
-                                                  : w->memory / 2;
+    size_t flush =
+        w->flush_bytes < w->memory / 2 ? w->flush_bytes : w->memory / 2;
 
     return w->used + flush >= w->memory;
 }
@@ -682,38 +688,50 @@ end_document(struct wr *w, uint32_t doc)
 
 /* ---------------------------------------------------------------- lists */
 
+static void
+lists_release(struct wr_lists *L)
+{
+    free(L->docs);
+    free(L->tfs);
+    free(L->pos);
+    free(L->blens);
+    buf_release(&L->scratch);
+    buf_release(&L->entry);
+    memset(L, 0, sizeof *L);
+}
+
 /* Make room for `ndocs` documents and `npos` positions in the list arrays. */
 static int
-list_reserve(struct wr *w, size_t ndocs, size_t npos)
+list_reserve(struct wr_lists *L, size_t ndocs, size_t npos)
 {
-    if (ndocs > w->docs_cap) {
-        size_t cap = w->docs_cap ? w->docs_cap : 1024;
+    if (ndocs > L->docs_cap) {
+        size_t cap = L->docs_cap ? L->docs_cap : 1024;
         uint32_t *d, *t, *l;
         while (cap < ndocs)
             cap *= 2;
-        d = realloc(w->docs, cap * sizeof *d);
+        d = realloc(L->docs, cap * sizeof *d);
         if (d)
-            w->docs = d;
-        t = realloc(w->tfs, cap * sizeof *t);
+            L->docs = d;
+        t = realloc(L->tfs, cap * sizeof *t);
         if (t)
-            w->tfs = t;
-        l = realloc(w->blens, cap * sizeof *l);
+            L->tfs = t;
+        l = realloc(L->blens, cap * sizeof *l);
         if (l)
-            w->blens = l;
+            L->blens = l;
         if (!d || !t || !l)
             return SE_ENOMEM;
-        w->docs_cap = cap;
+        L->docs_cap = cap;
     }
-    if (npos > w->pos_cap) {
-        size_t cap = w->pos_cap ? w->pos_cap : 4096;
+    if (npos > L->pos_cap) {
+        size_t cap = L->pos_cap ? L->pos_cap : 4096;
         uint32_t *p;
         while (cap < npos)
             cap *= 2;
-        p = realloc(w->pos, cap * sizeof *p);
+        p = realloc(L->pos, cap * sizeof *p);
         if (p == NULL)
             return SE_ENOMEM;
-        w->pos = p;
-        w->pos_cap = cap;
+        L->pos = p;
+        L->pos_cap = cap;
     }
     return SE_OK;
 }
@@ -723,20 +741,20 @@ list_reserve(struct wr *w, size_t ndocs, size_t npos)
  * at *ndocs / *npos.
  */
 static int
-list_add_block(struct wr *w, const void *val, size_t vlen, size_t *ndocs,
+list_add_block(struct wr_lists *L, const void *val, size_t vlen, size_t *ndocs,
                size_t *npos)
 {
     struct post_view v;
     int rc = post_parse(val, vlen, &v);
 
     if (rc == SE_OK)
-        rc = list_reserve(w, *ndocs + v.n, *npos + v.pos_count);
+        rc = list_reserve(L, *ndocs + v.n, *npos + v.pos_count);
     if (rc == SE_OK)
-        rc = post_decode_docs(&v, w->docs + *ndocs);
+        rc = post_decode_docs(&v, L->docs + *ndocs);
     if (rc == SE_OK)
-        rc = post_decode_tfs(&v, w->tfs + *ndocs);
+        rc = post_decode_tfs(&v, L->tfs + *ndocs);
     if (rc == SE_OK && (v.flags & POST_F_POSITIONS))
-        rc = post_decode_positions(&v, w->tfs + *ndocs, w->pos + *npos);
+        rc = post_decode_positions(&v, L->tfs + *ndocs, L->pos + *npos);
     if (rc != SE_OK)
         return rc;
     *ndocs += v.n;
@@ -744,25 +762,26 @@ list_add_block(struct wr *w, const void *val, size_t vlen, size_t *ndocs,
     return SE_OK;
 }
 
-/* Decode a batch entry's buffered postings onto the list arrays. */
+/* Decode a batch entry's buffered postings onto the list arrays; the
+ * batch starts at document `first`. */
 static int
-list_add_batch(struct wr *w, const struct wr_term *e, int forms, size_t *ndocs,
-               size_t *npos)
+list_add_batch(struct wr_lists *L, const struct wr_term *e, int forms,
+               uint32_t first, size_t *ndocs, size_t *npos)
 {
     const unsigned char *p = e->post.data, *end = p + e->post.len;
-    uint32_t doc = w->batch_first, v;
-    int rc, first = 1;
+    uint32_t doc = first, v;
+    int rc, at_first = 1;
 
-    rc = list_reserve(w, *ndocs + e->df, *npos + (forms ? e->cf : 0));
+    rc = list_reserve(L, *ndocs + e->df, *npos + (forms ? e->cf : 0));
     if (rc != SE_OK)
         return rc;
     while (p < end) {
         rc = buf_get_varint(&p, end, &v);
         if (rc != SE_OK)
             return rc;
-        doc = first ? w->batch_first + v : doc + v;
-        first = 0;
-        w->docs[*ndocs] = doc;
+        doc = at_first ? first + v : doc + v;
+        at_first = 0;
+        L->docs[*ndocs] = doc;
         if (forms) {
             uint32_t tf = 0, pos = 0;
             for (;;) {
@@ -772,12 +791,12 @@ list_add_batch(struct wr *w, const struct wr_term *e, int forms, size_t *ndocs,
                 if (v == 0)
                     break;
                 pos = tf ? pos + v - 1 : v - 1;
-                w->pos[(*npos)++] = pos;
+                L->pos[(*npos)++] = pos;
                 tf++;
             }
-            w->tfs[*ndocs] = tf;
+            L->tfs[*ndocs] = tf;
         } else {
-            rc = buf_get_varint(&p, end, &w->tfs[*ndocs]);
+            rc = buf_get_varint(&p, end, &L->tfs[*ndocs]);
             if (rc != SE_OK)
                 return rc;
         }
@@ -807,7 +826,7 @@ list_lengths(struct wr *w, size_t ndocs)
     size_t k;
 
     for (k = 0; k < ndocs; k++) {
-        int rc = doc_length(w, w->docs[k], &w->blens[k]);
+        int rc = doc_length(w, w->lists.docs[k], &w->lists.blens[k]);
         if (rc != SE_OK)
             return rc;
     }
@@ -830,21 +849,39 @@ list_write(struct wr *w, enum pl_kind kind, const char *term, size_t len,
         size_t npos = 0;
         if (kind == PL_FORMS)
             for (k = i; k < i + n; k++)
-                npos += w->tfs[k];
-        buf_clear(&w->scratch);
-        rc = post_encode(w->docs + i, w->tfs + i, w->blens + i,
-                         kind == PL_FORMS ? w->pos + pos_at : NULL, (uint32_t)n,
-                         &w->scratch);
+                npos += w->lists.tfs[k];
+        buf_clear(&w->lists.scratch);
+        rc =
+            post_encode(w->lists.docs + i, w->lists.tfs + i, w->lists.blens + i,
+                        kind == PL_FORMS ? w->lists.pos + pos_at : NULL,
+                        (uint32_t)n, &w->lists.scratch);
         if (rc != SE_OK)
             return rc;
         rc = idx_put(w->txn, pl_post_table(kind), key,
-                     pl_key(term, len, w->docs[i + n - 1], key),
-                     w->scratch.data, w->scratch.len, flags);
+                     pl_key(term, len, w->lists.docs[i + n - 1], key),
+                     w->lists.scratch.data, w->lists.scratch.len, flags);
         if (rc != SE_OK)
             return rc;
         i += n;
         pos_at += npos;
     }
+    return SE_OK;
+}
+
+/* Keep the entry whose value ends w->entries for the flush to write. */
+static int
+keep_entry(struct wr *w, struct wr_entry *en)
+{
+    if (w->nents == w->ents_cap) {
+        size_t cap = w->ents_cap ? w->ents_cap * 2 : 1024;
+        struct wr_entry *e = realloc(w->ents, cap * sizeof *e);
+        if (e == NULL)
+            return SE_ENOMEM;
+        w->ents = e;
+        w->ents_cap = cap;
+    }
+    en->end = w->entries.len;
+    w->ents[w->nents++] = *en;
     return SE_OK;
 }
 
@@ -861,20 +898,8 @@ entry_store(struct wr *w, enum pl_kind kind, const char *term, size_t len,
 
     if (defer == NULL)
         return pl_entry_put(w->txn, kind, term, len, st, block, block_len);
-    if (w->nents == w->ents_cap) {
-        size_t cap = w->ents_cap ? w->ents_cap * 2 : 1024;
-        struct wr_entry *e = realloc(w->ents, cap * sizeof *e);
-        if (e == NULL)
-            return SE_ENOMEM;
-        w->ents = e;
-        w->ents_cap = cap;
-    }
     rc = pl_entry_encode(st, block, block_len, &w->entries);
-    if (rc != SE_OK)
-        return rc;
-    defer->end = w->entries.len;
-    w->ents[w->nents++] = *defer;
-    return SE_OK;
+    return rc == SE_OK ? keep_entry(w, defer) : rc;
 }
 
 /*
@@ -895,19 +920,19 @@ list_store(struct wr *w, enum pl_kind kind, const char *term, size_t len,
         rc = list_lengths(w, ndocs);
         if (rc != SE_OK)
             return rc;
-        buf_clear(&w->scratch);
-        rc = post_encode(w->docs, w->tfs, w->blens,
-                         kind == PL_FORMS ? w->pos : NULL, (uint32_t)ndocs,
-                         &w->scratch);
+        buf_clear(&w->lists.scratch);
+        rc = post_encode(w->lists.docs, w->lists.tfs, w->lists.blens,
+                         kind == PL_FORMS ? w->lists.pos : NULL,
+                         (uint32_t)ndocs, &w->lists.scratch);
         if (rc != SE_OK)
             return rc;
-        if (w->scratch.len <= PL_INLINE_MAX)
-            return entry_store(w, kind, term, len, st, w->scratch.data,
-                               w->scratch.len, defer);
+        if (w->lists.scratch.len <= PL_INLINE_MAX)
+            return entry_store(w, kind, term, len, st, w->lists.scratch.data,
+                               w->lists.scratch.len, defer);
         /* Too long for the entry: the one block goes to the table as is. */
         rc = idx_put(w->txn, pl_post_table(kind), key,
-                     pl_key(term, len, w->docs[ndocs - 1], key),
-                     w->scratch.data, w->scratch.len, flags);
+                     pl_key(term, len, w->lists.docs[ndocs - 1], key),
+                     w->lists.scratch.data, w->lists.scratch.len, flags);
     } else {
         rc = list_write(w, kind, term, len, ndocs, flags);
     }
@@ -992,7 +1017,7 @@ take_partial_block(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
     if (rc != SE_OK || v.n >= POST_BLOCK_DOCS)
         return rc;
     memcpy(key, k, klen);
-    rc = list_add_block(w, val, vlen, ndocs, npos);
+    rc = list_add_block(&w->lists, val, vlen, ndocs, npos);
     if (rc == SE_OK)
         rc = idx_del(w->txn, pl_post_table(kind), key, klen, NULL, 0);
     return rc;
@@ -1063,8 +1088,8 @@ stemforms_add(struct wr *w, const char *stem, size_t slen, const char *form,
 
 /* A form no document has any more leaves its stem's forms. */
 static int
-stemforms_remove(struct wr *w, const char *stem, size_t slen,
-                 const char *form, size_t flen)
+stemforms_remove(struct wr *w, const char *stem, size_t slen, const char *form,
+                 size_t flen)
 {
     struct idx_cursor *c;
     const void *k, *v;
@@ -1182,6 +1207,273 @@ write_entries(struct wr *w, enum pl_kind kind, int dict_flags)
     return rc;
 }
 
+/* -------------------------------------------------- encoding in chunks */
+
+/*
+ * A flush encodes the lists of its terms new to the index (every term of a
+ * first batch, most terms of later ones) apart from writing them: the
+ * sorted terms are cut into chunks, which the pool's workers and the
+ * inverter encode up to CHUNK_AHEAD chunks ahead of the one the inverter
+ * writes, in term order. Encoding a new term's list needs only the batch;
+ * a list already in the index is merged and written by the inverter alone,
+ * as only its thread may use the transaction. With one thread the inverter
+ * encodes each chunk just before writing it. The bytes written are the
+ * same either way.
+ */
+#define CHUNK_TERMS 1024
+#define CHUNK_BYTES ((size_t)256 << 10) /* of buffered postings */
+#define CHUNK_AHEAD 8
+
+/* What a flush knows of a sorted term before writing it. */
+enum { TERM_KNOWN, TERM_NEW, TERM_SKIPPED };
+
+struct wr_chunk {
+    size_t from, to; /* a run of the sorted terms */
+    int state;       /* 0 waiting, 1 taken, 2 encoded */
+    int rc;
+    /* For each new term: varint block count; per block its last document
+     * (4 bytes, host order), varint length and bytes; then varint length
+     * and bytes of its dictionary value. */
+    struct buf out;
+};
+
+struct wr_encode {
+    struct wr_term *terms; /* encoders release the postings they encode */
+    enum pl_kind kind;
+    const struct wr_sorted *order;
+    const unsigned char *what; /* TERM_* per sorted term */
+    uint32_t batch_first;
+    const uint32_t *lens;
+    size_t nlens;
+    struct wr_chunk *chunks;
+    size_t nchunks;
+    size_t next;  /* the next chunk to take; under the pool's lock */
+    size_t limit; /* chunks before it may be taken */
+};
+
+static int
+put_block(struct buf *out, uint32_t last, const struct buf *block)
+{
+    int rc = buf_append(out, &last, sizeof last);
+
+    if (rc == SE_OK)
+        rc = buf_put_varint(out, (uint32_t)block->len);
+    if (rc == SE_OK)
+        rc = buf_append(out, block->data, block->len);
+    return rc;
+}
+
+/* Encode the list of a term new to the index onto `out`. */
+static int
+encode_new_term(const struct wr_encode *en, struct wr_term *e,
+                struct wr_lists *L, struct buf *out)
+{
+    struct pl_stats st = {e->df, e->cf};
+    const uint32_t *pos;
+    size_t ndocs = 0, npos = 0, i, k;
+    int rc = list_add_batch(L, e, en->kind == PL_FORMS, en->batch_first, &ndocs,
+                            &npos);
+
+    pos = en->kind == PL_FORMS ? L->pos : NULL; /* as grown by the batch */
+
+    for (k = 0; rc == SE_OK && k < ndocs; k++) {
+        uint32_t d = L->docs[k] - en->batch_first;
+        if (L->docs[k] < en->batch_first || d >= en->nlens)
+            return SE_ECORRUPT; /* a new term's documents are the batch's */
+        L->blens[k] = en->lens[d];
+    }
+    if (rc != SE_OK)
+        return rc;
+    if (ndocs <= POST_BLOCK_DOCS) {
+        buf_clear(&L->scratch);
+        rc = post_encode(L->docs, L->tfs, L->blens, pos, (uint32_t)ndocs,
+                         &L->scratch);
+        if (rc != SE_OK)
+            return rc;
+        buf_clear(&L->entry);
+        if (L->scratch.len <= PL_INLINE_MAX) {
+            rc = buf_put_varint(out, 0);
+            if (rc == SE_OK)
+                rc = pl_entry_encode(&st, L->scratch.data, L->scratch.len,
+                                     &L->entry);
+        } else {
+            rc = buf_put_varint(out, 1);
+            if (rc == SE_OK)
+                rc = put_block(out, L->docs[ndocs - 1], &L->scratch);
+            if (rc == SE_OK)
+                rc = pl_entry_encode(&st, NULL, 0, &L->entry);
+        }
+    } else {
+        rc = buf_put_varint(
+            out, (uint32_t)((ndocs + POST_BLOCK_DOCS - 1) / POST_BLOCK_DOCS));
+        for (i = 0; rc == SE_OK && i < ndocs; i += POST_BLOCK_DOCS) {
+            size_t n =
+                ndocs - i < POST_BLOCK_DOCS ? ndocs - i : POST_BLOCK_DOCS;
+            size_t np = 0;
+            if (pos)
+                for (k = i; k < i + n; k++)
+                    np += L->tfs[k];
+            buf_clear(&L->scratch);
+            rc = post_encode(L->docs + i, L->tfs + i, L->blens + i, pos,
+                             (uint32_t)n, &L->scratch);
+            if (rc == SE_OK)
+                rc = put_block(out, L->docs[i + n - 1], &L->scratch);
+            if (pos)
+                pos += np;
+        }
+        buf_clear(&L->entry);
+        if (rc == SE_OK)
+            rc = pl_entry_encode(&st, NULL, 0, &L->entry);
+    }
+    if (rc == SE_OK)
+        rc = buf_put_varint(out, (uint32_t)L->entry.len);
+    if (rc == SE_OK)
+        rc = buf_append(out, L->entry.data, L->entry.len);
+    return rc;
+}
+
+/* Encode a chunk's new terms; any thread, with its own lists. */
+static int
+encode_chunk(const struct wr_encode *en, struct wr_chunk *c, struct wr_lists *L)
+{
+    size_t i;
+    int rc = SE_OK;
+
+    for (i = c->from; rc == SE_OK && i < c->to; i++) {
+        struct wr_term *e = &en->terms[en->order[i].idx];
+        if (en->what[i] != TERM_NEW)
+            continue;
+        rc = encode_new_term(en, e, L, &c->out);
+        /* Encoded: give its memory back now, for LMDB's dirty pages to
+         * reuse, so that a flush does not hold both at their peak. */
+        buf_release(&e->post);
+    }
+    return rc;
+}
+
+/* Cut the sorted terms into chunks (caller frees); NULL: no memory. */
+static struct wr_chunk *
+make_chunks(const struct wr_table *t, const struct wr_sorted *order,
+            size_t *nchunks)
+{
+    size_t cap = 16, n = 0, i, bytes = 0;
+    struct wr_chunk *c = calloc(cap, sizeof *c), *g;
+
+    for (i = 0; c && i < t->nterms; i++) {
+        if (i == 0 || bytes >= CHUNK_BYTES ||
+            i - c[n - 1].from >= CHUNK_TERMS) {
+            if (n == cap) {
+                g = realloc(c, 2 * cap * sizeof *c);
+                if (g == NULL)
+                    break;
+                memset(g + cap, 0, cap * sizeof *c);
+                c = g;
+                cap *= 2;
+            }
+            c[n].from = i;
+            n++;
+            bytes = 0;
+        }
+        c[n - 1].to = i + 1;
+        bytes += t->terms[order[i].idx].post.len;
+    }
+    if (c && i < t->nterms) {
+        free(c);
+        return NULL;
+    }
+    *nchunks = n;
+    return c;
+}
+
+static int encode_wait(struct wr *w, struct wr_encode *en, size_t c);
+static void encode_end(struct wr *w, struct wr_encode *en);
+
+/* Merge the batch's postings of a term the index has into its list. */
+static int
+store_known(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
+            uint32_t term_idx, int post_flags)
+{
+    struct wr_table *t = kind == PL_FORMS ? &w->forms : &w->stems;
+    struct wr_term *e = &t->terms[term_idx];
+    const char *term = term_str(t, e);
+    struct pl_entry ent;
+    struct pl_stats st;
+    struct wr_entry en = {term_idx, 0, 0};
+    size_t ndocs = 0, npos = 0;
+    int rc = pl_entry_get(w->txn, kind, term, e->len, &ent);
+
+    if (rc != SE_OK)
+        return rc;
+    st = ent.st;
+    /* A list in its dictionary entry is taken whole (the entry is
+     * rewritten below); one in the table gives its partial block. */
+    if (ent.block)
+        rc = list_add_block(&w->lists, ent.block, ent.block_len, &ndocs, &npos);
+    else
+        rc = take_partial_block(w, kind, c, term, e->len, &ndocs, &npos);
+    if (rc == SE_OK)
+        rc = list_add_batch(&w->lists, e, kind == PL_FORMS, w->batch_first,
+                            &ndocs, &npos);
+    if (rc != SE_OK)
+        return rc;
+    st.df += e->df;
+    st.cf += e->cf;
+    rc = list_store(w, kind, term, e->len, ndocs, &st, ent.block != NULL,
+                    post_flags, &en);
+    buf_release(&e->post);
+    return rc;
+}
+
+/* Write the encoded lists of a chunk's new terms, and merge its others. */
+static int
+write_chunk(struct wr *w, const struct wr_encode *en, struct wr_chunk *ch,
+            struct idx_cursor *c, int post_flags)
+{
+    struct wr_table *t = en->kind == PL_FORMS ? &w->forms : &w->stems;
+    const unsigned char *p = ch->out.data, *end = p + ch->out.len;
+    unsigned char key[PL_KEY_MAX];
+    size_t i;
+    int rc = SE_OK;
+
+    for (i = ch->from; rc == SE_OK && i < ch->to; i++) {
+        uint32_t idx = en->order[i].idx, nblocks, len, last;
+        const struct wr_term *e = &t->terms[idx];
+        const char *term = term_str(t, e);
+        struct wr_entry ent = {idx, 1, 0};
+        if (en->what[i] == TERM_SKIPPED)
+            continue;
+        if (en->what[i] == TERM_KNOWN) {
+            rc = store_known(w, en->kind, c, idx, post_flags);
+            continue;
+        }
+        rc = buf_get_varint(&p, end, &nblocks);
+        while (rc == SE_OK && nblocks--) {
+            if (end - p < 4)
+                return SE_ECORRUPT;
+            memcpy(&last, p, 4);
+            p += 4;
+            rc = buf_get_varint(&p, end, &len);
+            if (rc == SE_OK && (size_t)(end - p) < len)
+                rc = SE_ECORRUPT;
+            if (rc == SE_OK)
+                rc = idx_put(w->txn, pl_post_table(en->kind), key,
+                             pl_key(term, e->len, last, key), p, len,
+                             post_flags);
+            p += len;
+        }
+        if (rc == SE_OK)
+            rc = buf_get_varint(&p, end, &len);
+        if (rc == SE_OK && (size_t)(end - p) < len)
+            rc = SE_ECORRUPT;
+        if (rc == SE_OK)
+            rc = buf_append(&w->entries, p, len);
+        if (rc == SE_OK)
+            rc = keep_entry(w, &ent);
+        p += len;
+    }
+    return rc;
+}
+
 /*
  * Write the postings and dictionary entries of one table: all the postings
  * first, then all the entries, so that each table's pages lie together.
@@ -1190,7 +1482,9 @@ static int
 flush_table(struct wr *w, enum pl_kind kind)
 {
     struct wr_table *t = kind == PL_FORMS ? &w->forms : &w->stems;
+    struct wr_encode en = {0};
     struct wr_sorted *order = NULL;
+    unsigned char *what = NULL;
     struct idx_cursor *c = NULL;
     uint64_t existing, entries;
     int rc, post_flags, dict_flags;
@@ -1208,53 +1502,54 @@ flush_table(struct wr *w, enum pl_kind kind)
     dict_flags = entries == 0 ? IDX_APPEND : 0;
     w->nents = 0;
     order = sorted_terms(t);
-    if (order == NULL)
-        return SE_ENOMEM;
-    rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
+    what = malloc(t->nterms);
+    if (order == NULL || what == NULL) {
+        rc = SE_ENOMEM;
+        goto out;
+    }
     for (i = 0; rc == SE_OK && i < t->nterms; i++) {
         const struct wr_term *e = &t->terms[order[i].idx];
-        const char *term = term_str(t, e);
-        struct pl_entry ent;
         struct pl_stats st;
-        struct wr_entry en;
-        size_t ndocs = 0, npos = 0;
-        int known;
-        if (e->df == 0)
+        /* Too long to be a key: the tokenizer cuts long tokens. */
+        if (e->df == 0 || e->len > PL_TERM_MAX) {
+            what[i] = TERM_SKIPPED;
             continue;
-        if (e->len > PL_TERM_MAX)
-            continue; /* cannot be a key; the tokenizer cuts long tokens */
-        rc = pl_entry_get(w->txn, kind, term, e->len, &ent);
-        known = rc == SE_OK;
-        if (rc != SE_OK && rc != SE_ENOTFOUND)
-            break;
-        rc = SE_OK;
-        st = ent.st;
-        /* A list in its dictionary entry is taken whole (the entry is
-         * rewritten below); one in the table gives its partial block. */
-        if (ent.block)
-            rc = list_add_block(w, ent.block, ent.block_len, &ndocs, &npos);
-        else if (known)
-            rc = take_partial_block(w, kind, c, term, e->len, &ndocs, &npos);
-        if (rc == SE_OK)
-            rc = list_add_batch(w, e, kind == PL_FORMS, &ndocs, &npos);
-        if (rc != SE_OK)
-            break;
-        st.df += e->df;
-        st.cf += e->cf;
-        en.term = order[i].idx;
-        en.is_new = !known;
-        rc = list_store(w, kind, term, e->len, ndocs, &st,
-                        !known || ent.block != NULL, post_flags, &en);
-        if (rc != SE_OK)
-            break;
-        /* Written: give its memory back now, for LMDB's dirty pages to
-         * reuse, so that a flush does not hold both at their peak. */
-        buf_release(&t->terms[order[i].idx].post);
+        }
+        rc = entries ? pl_stats_get(w->txn, kind, term_str(t, e), e->len, &st)
+                     : SE_ENOTFOUND;
+        what[i] = rc == SE_OK ? TERM_KNOWN : TERM_NEW;
+        if (rc == SE_ENOTFOUND)
+            rc = SE_OK;
     }
-    idx_cursor_close(c);
-    free(order);
+    if (rc == SE_OK)
+        rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
+    if (rc != SE_OK)
+        goto out;
+    en = (struct wr_encode){t->terms, kind,     order, what, w->batch_first,
+                            w->lens,  w->nlens, NULL,  0,    0,
+                            0};
+    en.chunks = make_chunks(t, order, &en.nchunks);
+    if (en.chunks == NULL) {
+        rc = SE_ENOMEM;
+        goto out;
+    }
+    for (i = 0; rc == SE_OK && i < en.nchunks; i++) {
+        rc = encode_wait(w, &en, i);
+        if (rc == SE_OK)
+            rc = write_chunk(w, &en, &en.chunks[i], c, post_flags);
+        buf_release(&en.chunks[i].out);
+    }
+    encode_end(w, &en);
     if (rc == SE_OK)
         rc = write_entries(w, kind, dict_flags);
+out:
+    if (en.chunks)
+        for (i = 0; i < en.nchunks; i++)
+            buf_release(&en.chunks[i].out);
+    free(en.chunks);
+    idx_cursor_close(c);
+    free(what);
+    free(order);
     return rc;
 }
 
@@ -1349,8 +1644,8 @@ defer_removal(struct wr *w, struct wr_table *t, const char *term, size_t len,
     if (rc != SE_OK)
         return rc;
     if (added) /* the block it leaves is rewritten */
-        rc = charge_flush(w, t == &w->rm_forms ? PL_FORMS : PL_STEMS, term,
-                          len);
+        rc =
+            charge_flush(w, t == &w->rm_forms ? PL_FORMS : PL_STEMS, term, len);
     if (rc != SE_OK)
         return rc;
     before = t->terms[*idx].post.cap;
@@ -1396,18 +1691,18 @@ keep_staying(struct wr *w, enum pl_kind kind, size_t ndocs,
     size_t i, out = 0, pos_in = 0, pos_out = 0;
 
     for (i = 0; i < ndocs; i++) {
-        uint32_t tf = w->tfs[i], npos = kind == PL_FORMS ? tf : 0;
-        if (*j < np && pairs[2 * *j] == w->docs[i]) {
+        uint32_t tf = w->lists.tfs[i], npos = kind == PL_FORMS ? tf : 0;
+        if (*j < np && pairs[2 * *j] == w->lists.docs[i]) {
             if (pairs[2 * *j + 1] != tf)
                 return SE_ECORRUPT; /* not the tf it was indexed with */
             *cf += tf;
             (*j)++;
         } else {
             if (pos_out != pos_in)
-                memmove(w->pos + pos_out, w->pos + pos_in,
-                        npos * sizeof *w->pos);
-            w->docs[out] = w->docs[i];
-            w->tfs[out++] = tf;
+                memmove(w->lists.pos + pos_out, w->lists.pos + pos_in,
+                        npos * sizeof *w->lists.pos);
+            w->lists.docs[out] = w->lists.docs[i];
+            w->lists.tfs[out++] = tf;
             pos_out += npos;
         }
         pos_in += npos;
@@ -1428,7 +1723,8 @@ remove_inline(struct wr *w, enum pl_kind kind, const struct wr_term *e,
     size_t ndocs = 0, npos = 0, j = 0, out = 0;
     struct pl_stats st = ent->st;
     uint64_t cf = 0;
-    int rc = list_add_block(w, ent->block, ent->block_len, &ndocs, &npos);
+    int rc =
+        list_add_block(&w->lists, ent->block, ent->block_len, &ndocs, &npos);
 
     if (rc == SE_OK)
         rc = keep_staying(w, kind, ndocs, pairs, np, &j, &cf, &out);
@@ -1486,7 +1782,7 @@ remove_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
             rc = SE_ECORRUPT;
         if (rc == SE_OK) {
             memcpy(key, k, klen);
-            rc = list_add_block(w, val, vlen, &ndocs, &npos);
+            rc = list_add_block(&w->lists, val, vlen, &ndocs, &npos);
         }
         idx_cursor_close(c);
         if (rc != SE_OK)
@@ -1645,8 +1941,8 @@ lookup_id(struct wr *w, const char *id, size_t len, uint32_t *doc)
     uint32_t i;
     int rc = doc_lookup(w->txn, id, len, doc);
 
-    if (rc == SE_ENOTFOUND && table_find(&w->batch_ids, id, len,
-                                         prep_hash(id, len), &i)) {
+    if (rc == SE_ENOTFOUND &&
+        table_find(&w->batch_ids, id, len, prep_hash(id, len), &i)) {
         *doc = w->batch_first + i;
         rc = SE_OK;
     }
@@ -1820,8 +2116,8 @@ consume(struct wr *w, const struct prep_doc *d)
     /* Prepared before the dictionary was made: compressed again, so that
      * which documents have it does not depend on the threads. */
     if (rc == SE_OK && w->dict && doc_text_lacks_dict(text, text_len)) {
-        rc = doc_text_encode(w->text, prep_doc_body(d), d->body_len,
-                             &w->retext);
+        rc =
+            doc_text_encode(w->text, prep_doc_body(d), d->body_len, &w->retext);
         text = w->retext.data;
         text_len = w->retext.len;
     }
@@ -1854,6 +2150,10 @@ consume(struct wr *w, const struct prep_doc *d)
  * forms, compress) in a ring of jobs while the caller's thread inverts
  * them in input order, so the index is the same whatever N is.
  */
+/* Jobs queued before idle workers are woken, and prepared before a waiting
+ * inverter is. */
+#define POOL_WAKE_RUN 8
+
 struct wr_pool {
     pthread_t *threads;
     size_t nthreads;
@@ -1867,6 +2167,16 @@ struct wr_pool {
     uint64_t head; /* next job to consume */
     uint64_t take; /* next job for a worker */
     uint64_t tail; /* next free job */
+    /* Sleeping costs a system call on each side, so each side wakes the
+     * other for a run of jobs, not for each one. */
+    size_t idle_workers;
+    int inverter_waits; /* for jobs head and want to be prepared */
+    uint64_t want;
+    /* The flush's chunks to encode, while it runs; how many workers are
+     * encoding one, and whether the inverter waits for a chunk. */
+    struct wr_encode *enc;
+    size_t enc_busy;
+    int chunk_waits;
     int stop;
     const struct doc_dict *dict; /* the writer's, for the stored text */
 };
@@ -1875,7 +2185,35 @@ struct worker_arg {
     struct wr_pool *pool;
     struct prep *prep;
     const struct doc_dict *dict; /* the one `prep` compresses with */
+    struct wr_lists lists;       /* for the flush's chunks */
 };
+
+/* Whether a chunk of the flush may be taken; the pool's lock held. */
+static int
+chunk_ready(const struct wr_pool *p)
+{
+    return p->enc && p->enc->next < p->enc->limit;
+}
+
+/* Take the next chunk, encode it with `lists` and mark it encoded; called
+ * and returns with the pool's lock held. */
+static void
+encode_next_chunk(struct wr_pool *p, struct wr_lists *lists)
+{
+    struct wr_encode *en = p->enc;
+    struct wr_chunk *c = &en->chunks[en->next++];
+
+    c->state = 1;
+    p->enc_busy++;
+    pthread_mutex_unlock(&p->mu);
+    int rc = encode_chunk(en, c, lists);
+    pthread_mutex_lock(&p->mu);
+    c->rc = rc;
+    c->state = 2;
+    p->enc_busy--;
+    if (p->chunk_waits)
+        pthread_cond_signal(&p->done);
+}
 
 static void *
 worker_main(void *arg)
@@ -1885,10 +2223,18 @@ worker_main(void *arg)
 
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stop && p->take == p->tail)
+        while (!p->stop && p->take == p->tail && !chunk_ready(p)) {
+            p->idle_workers++;
             pthread_cond_wait(&p->work, &p->mu);
+            p->idle_workers--;
+        }
         if (p->stop)
             break;
+        /* The inverter waits for a flush: its chunks come first. */
+        if (chunk_ready(p)) {
+            encode_next_chunk(p, &a->lists);
+            continue;
+        }
         size_t j = p->take++ % p->njobs;
         const struct doc_dict *dict = p->dict;
         p->state[j] = 2;
@@ -1903,10 +2249,13 @@ worker_main(void *arg)
         pthread_mutex_lock(&p->mu);
         p->result[j] = rc;
         p->state[j] = 3;
-        pthread_cond_broadcast(&p->done);
+        if (p->inverter_waits && p->state[p->head % p->njobs] == 3 &&
+            p->state[p->want % p->njobs] == 3)
+            pthread_cond_signal(&p->done);
     }
     pthread_mutex_unlock(&p->mu);
     prep_free(a->prep);
+    lists_release(&a->lists);
     free(a);
     return NULL;
 }
@@ -1986,6 +2335,64 @@ pool_new(size_t nworkers, struct wr_pool **out)
     return SE_OK;
 }
 
+/* Wake the idle workers when jobs wait for them; the pool's lock held. */
+static void
+wake_workers(struct wr_pool *p)
+{
+    if (p->idle_workers && (p->take != p->tail || chunk_ready(p)))
+        pthread_cond_broadcast(&p->work);
+}
+
+/*
+ * Have chunk c of the flush encoded, by a worker or by the inverter itself
+ * when none has taken it, and let the workers take up to CHUNK_AHEAD more.
+ */
+static int
+encode_wait(struct wr *w, struct wr_encode *en, size_t c)
+{
+    struct wr_pool *p = w->pool;
+    size_t limit = c + 1 + CHUNK_AHEAD;
+
+    if (p == NULL) {
+        en->chunks[c].state = 2;
+        return en->chunks[c].rc = encode_chunk(en, &en->chunks[c], &w->lists);
+    }
+    pthread_mutex_lock(&p->mu);
+    p->enc = en;
+    en->limit = limit < en->nchunks ? limit : en->nchunks;
+    wake_workers(p);
+    while (en->chunks[c].state != 2) {
+        if (chunk_ready(p)) {
+            encode_next_chunk(p, &w->lists);
+            continue;
+        }
+        p->chunk_waits = 1;
+        pthread_cond_wait(&p->done, &p->mu);
+        p->chunk_waits = 0;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return en->chunks[c].rc;
+}
+
+/* The flush is done with `en`: wait for the workers still encoding. */
+static void
+encode_end(struct wr *w, struct wr_encode *en)
+{
+    struct wr_pool *p = w->pool;
+
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    en->limit = en->next; /* nothing more to take */
+    while (p->enc_busy) {
+        p->chunk_waits = 1;
+        pthread_cond_wait(&p->done, &p->mu);
+        p->chunk_waits = 0;
+    }
+    p->enc = NULL;
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* Consume the oldest queued document, waiting for it to be prepared. */
 static int
 pool_consume_one(struct wr *w)
@@ -1995,8 +2402,28 @@ pool_consume_one(struct wr *w)
     int rc;
 
     pthread_mutex_lock(&p->mu);
-    while (p->state[j] != 3)
-        pthread_cond_wait(&p->done, &p->mu);
+    while (p->state[j] != 3) {
+        /* Rather than wait, prepare the next job no worker has taken:
+         * the inverter is then never idle while work is queued. */
+        if (p->take != p->tail) {
+            size_t k = p->take++ % p->njobs;
+            p->state[k] = 2;
+            pthread_mutex_unlock(&p->mu);
+            rc = prep_run(w->prep, &p->jobs[k]);
+            pthread_mutex_lock(&p->mu);
+            p->result[k] = rc;
+            p->state[k] = 3;
+            continue;
+        }
+        wake_workers(p);
+        p->want =
+            p->head + (p->tail - p->head < POOL_WAKE_RUN ? p->tail - p->head - 1
+                                                         : POOL_WAKE_RUN - 1);
+        p->inverter_waits = 1;
+        while (p->state[j] != 3 || p->state[p->want % p->njobs] != 3)
+            pthread_cond_wait(&p->done, &p->mu);
+        p->inverter_waits = 0;
+    }
     pthread_mutex_unlock(&p->mu);
     rc = p->result[j];
     if (rc == SE_OK)
@@ -2052,7 +2479,8 @@ wr_add(struct wr *w, const struct wr_doc *d)
     pthread_mutex_lock(&p->mu);
     p->state[j] = 1;
     p->tail++;
-    pthread_cond_signal(&p->work);
+    if (p->tail - p->take >= POOL_WAKE_RUN)
+        wake_workers(p);
     pthread_mutex_unlock(&p->mu);
     return SE_OK;
 }
