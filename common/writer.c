@@ -1150,14 +1150,41 @@ cmp_stem_form(const void *a, const void *b)
 }
 
 /*
- * List the flush's forms new to the index under their stems, in stem
- * order: put in form order, they would land all over the table and leave
- * its pages half full.
+ * The pairs of an index that had no forms before this flush: every form is
+ * in the batch, so a stem's forms are listed exactly when it has more than
+ * one or its one form is not itself, with no lookups, and they come
+ * sorted, for LMDB's append (a first flush of combined: 0.12 s to 0.0x s).
  */
 static int
-list_new_forms(struct wr *w)
+list_first_forms(struct wr *w, const struct wr_pair *p, size_t n)
+{
+    size_t i = 0, j, k;
+    int rc = SE_OK;
+
+    while (rc == SE_OK && i < n) {
+        for (j = i + 1;
+             j < n && same_term(p[j].stem, p[j].slen, p[i].stem, p[i].slen);
+             j++)
+            ;
+        if (j - i > 1 || !same_term(p[i].stem, p[i].slen, p[i].form, p[i].flen))
+            for (k = i; rc == SE_OK && k < j; k++)
+                rc = idx_put(w->txn, IDX_STEMFORMS, p[k].stem, p[k].slen,
+                             p[k].form, p[k].flen, IDX_APPEND);
+        i = j;
+    }
+    return rc;
+}
+
+/*
+ * List the flush's forms new to the index under their stems, in stem
+ * order: put in form order, they would land all over the table and leave
+ * its pages half full. `first`: the index had no forms before the flush.
+ */
+static int
+list_new_forms(struct wr *w, int first)
 {
     struct wr_pair *p = malloc((w->nents ? w->nents : 1) * sizeof *p);
+    uint64_t listed = 1;
     size_t i, n = 0;
     int rc = SE_OK;
 
@@ -1175,8 +1202,13 @@ list_new_forms(struct wr *w)
         n++;
     }
     qsort(p, n, sizeof *p, cmp_stem_form);
-    for (i = 0; rc == SE_OK && i < n; i++)
-        rc = stemforms_add(w, p[i].stem, p[i].slen, p[i].form, p[i].flen);
+    if (first)
+        rc = idx_count(w->txn, IDX_STEMFORMS, &listed);
+    if (rc == SE_OK && first && listed == 0)
+        rc = list_first_forms(w, p, n);
+    else
+        for (i = 0; rc == SE_OK && i < n; i++)
+            rc = stemforms_add(w, p[i].stem, p[i].slen, p[i].form, p[i].flen);
     free(p);
     return rc;
 }
@@ -1201,7 +1233,7 @@ write_entries(struct wr *w, enum pl_kind kind, int dict_flags)
         at = en->end;
     }
     if (rc == SE_OK && kind == PL_FORMS)
-        rc = list_new_forms(w);
+        rc = list_new_forms(w, (dict_flags & IDX_APPEND) != 0);
     w->nents = 0;
     buf_release(&w->entries);
     return rc;
