@@ -48,20 +48,99 @@
 #include "stemmer.h"
 #include "tokenizer.h"
 
+/* A term's buffered postings: a struct buf in 16 bytes instead of 24. A
+ * batch commits before one passes WR_POST_LIMIT bytes (post_full). */
+struct wr_post {
+    unsigned char *data;
+    uint32_t len, cap;
+};
+
+#define WR_POST_LIMIT ((uint32_t)1 << 30)
+
+/*
+ * One cache line: the inverter touches every field of a term it meets, and
+ * at 80 bytes each term took two lines. The misses on terms are most of
+ * consume()'s time; at 64 bytes, one thread indexes Reuters in a median
+ * 0.93 s instead of 0.98 s (15 interleaved runs each).
+ */
 struct wr_term {
+    struct wr_post post;
     uint32_t str; /* offset of the term's bytes in the arena */
     uint32_t len;
-    uint64_t hash;
     uint64_t head;     /* the first 8 bytes, zero-padded: most words fit, */
                        /* and then the arena (a cache miss) is not read */
+    uint32_t hash;     /* the low 32 bits of the term's hash */
     uint32_t stem;     /* forms: entry index of the stem */
     uint32_t last_doc; /* last document appended to `post` */
     uint32_t doc_tf;   /* tf in the current document */
     uint32_t title_tf; /* forms: of those, occurrences in the title */
     uint32_t df;       /* documents in this batch */
     uint64_t cf;
-    struct buf post;
 };
+
+_Static_assert(sizeof(struct wr_term) == 64, "a term is one cache line");
+
+static void
+post_release(struct wr_post *p)
+{
+    free(p->data);
+    memset(p, 0, sizeof *p);
+}
+
+static int
+post_reserve(struct wr_post *p, size_t extra)
+{
+    size_t need = (size_t)p->len + extra, cap;
+    unsigned char *d;
+
+    if (need <= p->cap)
+        return SE_OK;
+    if (need > UINT32_MAX)
+        return SE_ELIMIT;
+    cap = p->cap ? p->cap : 16;
+    while (cap < need)
+        cap *= 2;
+    if (cap > UINT32_MAX)
+        cap = UINT32_MAX;
+    d = realloc(p->data, cap);
+    if (d == NULL)
+        return SE_ENOMEM;
+    p->data = d;
+    p->cap = (uint32_t)cap;
+    return SE_OK;
+}
+
+static int
+post_append(struct wr_post *p, const void *src, size_t n)
+{
+    int rc = post_reserve(p, n);
+
+    if (rc == SE_OK && n) {
+        memcpy(p->data + p->len, src, n);
+        p->len += (uint32_t)n;
+    }
+    return rc;
+}
+
+static inline int
+post_put_varint(struct wr_post *p, uint32_t v)
+{
+    unsigned char *o;
+
+    if (p->cap - p->len < 5) {
+        int rc = post_reserve(p, 5);
+        if (rc != SE_OK)
+            return rc;
+    }
+    o = p->data + p->len;
+    while (v >= 0x80) {
+        *o++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *o++ = (unsigned char)v;
+    p->len = (uint32_t)(o - p->data);
+    return SE_OK;
+}
 
 /* A dictionary entry a flush writes after the postings: its term (index in
  * the flushed table), the end of its value in wr.entries, and whether the
@@ -141,6 +220,7 @@ struct wr {
     struct buf retext; /* a body compressed again, with the dictionary */
     struct wr_stats stats;
     struct wr_lists lists; /* the inverter's */
+    int post_full;         /* a term's postings passed WR_POST_LIMIT: commit */
 };
 
 /* ---------------------------------------------------------------- tables */
@@ -151,7 +231,7 @@ table_release(struct wr_table *t)
     size_t i;
 
     for (i = 0; i < t->nterms; i++)
-        buf_release(&t->terms[i].post);
+        post_release(&t->terms[i].post);
     free(t->terms);
     free(t->slots);
     buf_release(&t->arena);
@@ -167,7 +247,7 @@ table_grow_slots(struct wr_table *t)
     if (s == NULL)
         return SE_ENOMEM;
     for (i = 0; i < t->nterms; i++) {
-        size_t j = t->terms[i].hash & (n - 1);
+        size_t j = t->terms[i].hash & (n - 1); /* n <= 2^32 */
         while (s[j])
             j = (j + 1) & (n - 1);
         s[j] = (uint32_t)i + 1;
@@ -194,7 +274,7 @@ table_probe(const struct wr_table *t, const char *s, size_t n, uint64_t h,
 
     while (t->slots[k]) {
         const struct wr_term *e = &t->terms[t->slots[k] - 1];
-        if (e->hash == h && e->len == n && e->head == head &&
+        if (e->hash == (uint32_t)h && e->len == n && e->head == head &&
             (n <= 8 || memcmp(t->arena.data + e->str + 8, s + 8, n - 8) == 0))
             break;
         k = (k + 1) & (t->nslots - 1);
@@ -245,9 +325,13 @@ table_intern(struct wr_table *t, const char *s, size_t n, uint64_t h,
     }
     if (t->nterms == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 1024;
-        struct wr_term *e = realloc(t->terms, cap * sizeof *e);
-        if (e == NULL)
+        void *e = NULL;
+        /* Aligned, so that each term is one cache line. */
+        if (posix_memalign(&e, 64, cap * sizeof *t->terms) != 0)
             return SE_ENOMEM;
+        if (t->nterms)
+            memcpy(e, t->terms, t->nterms * sizeof *t->terms);
+        free(t->terms);
         t->terms = e;
         t->cap = cap;
     }
@@ -257,7 +341,7 @@ table_intern(struct wr_table *t, const char *s, size_t n, uint64_t h,
     memset(e, 0, sizeof *e);
     e->str = (uint32_t)t->arena.len;
     e->len = (uint32_t)n;
-    e->hash = h;
+    e->hash = (uint32_t)h;
     e->head = head;
     e->last_doc = UINT32_MAX;
     rc = buf_append(&t->arena, s, n);
@@ -555,7 +639,7 @@ batch_full(const struct wr *w)
     size_t flush =
         w->flush_bytes < w->memory / 2 ? w->flush_bytes : w->memory / 2;
 
-    return w->used + flush >= w->memory;
+    return w->used + flush >= w->memory || w->post_full;
 }
 
 /*
@@ -582,7 +666,7 @@ prefetch_forms(const struct wr *w, const struct prep_doc *d)
     }
     for (i = 0; i < d->nforms; i++) {
         uint32_t s = t->slots[d->forms[i].hash & mask];
-        if (s && t->terms[s - 1].hash == d->forms[i].hash) {
+        if (s && t->terms[s - 1].hash == (uint32_t)d->forms[i].hash) {
             const struct wr_term *f = &t->terms[s - 1];
             __builtin_prefetch(f->post.data + f->post.len, 1);
             __builtin_prefetch(&w->stems.terms[f->stem], 1);
@@ -631,9 +715,9 @@ invert_forms(struct wr *w, uint32_t doc, const struct prep_doc *d)
         gap = f->df ? doc - f->last_doc : doc - w->batch_first;
         rc = push_touched(w, fi);
         if (rc == SE_OK)
-            rc = buf_put_varint(&f->post, gap);
+            rc = post_put_varint(&f->post, gap);
         if (rc == SE_OK)
-            rc = buf_append(&f->post, d->pos.data + pf->pos_off, pf->pos_len);
+            rc = post_append(&f->post, d->pos.data + pf->pos_off, pf->pos_len);
         if (rc != SE_OK)
             return rc;
         f->last_doc = doc;
@@ -642,6 +726,7 @@ invert_forms(struct wr *w, uint32_t doc, const struct prep_doc *d)
         f->title_tf = pf->title_tf;
         f->cf += pf->tf;
         w->used += f->post.cap - before;
+        w->post_full |= f->post.len > WR_POST_LIMIT;
     }
     return SE_OK;
 }
@@ -656,7 +741,7 @@ end_document(struct wr *w, uint32_t doc)
     for (i = 0; i < nforms; i++) {
         struct wr_term *f = &w->forms.terms[w->touched[i]];
         struct wr_term *s = &w->stems.terms[f->stem];
-        rc = buf_putc(&f->post, 0);
+        rc = post_put_varint(&f->post, 0);
         if (rc != SE_OK)
             return rc;
         if (s->doc_tf == 0) {
@@ -671,9 +756,9 @@ end_document(struct wr *w, uint32_t doc)
         struct wr_term *s = &w->stems.terms[w->touched[i]];
         size_t before = s->post.cap;
         uint32_t gap = s->df ? doc - s->last_doc : doc - w->batch_first;
-        rc = buf_put_varint(&s->post, gap);
+        rc = post_put_varint(&s->post, gap);
         if (rc == SE_OK)
-            rc = buf_put_varint(&s->post, s->doc_tf);
+            rc = post_put_varint(&s->post, s->doc_tf);
         if (rc != SE_OK)
             return rc;
         s->last_doc = doc;
@@ -681,6 +766,7 @@ end_document(struct wr *w, uint32_t doc)
         s->cf += s->doc_tf;
         s->doc_tf = 0;
         w->used += s->post.cap - before + 1;
+        w->post_full |= s->post.len > WR_POST_LIMIT;
     }
     w->ntouched = 0;
     return SE_OK;
@@ -1378,7 +1464,7 @@ encode_chunk(const struct wr_encode *en, struct wr_chunk *c, struct wr_lists *L)
         rc = encode_new_term(en, e, L, &c->out);
         /* Encoded: give its memory back now, for LMDB's dirty pages to
          * reuse, so that a flush does not hold both at their peak. */
-        buf_release(&e->post);
+        post_release(&e->post);
     }
     return rc;
 }
@@ -1452,7 +1538,7 @@ store_known(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
     st.cf += e->cf;
     rc = list_store(w, kind, term, e->len, ndocs, &st, ent.block != NULL,
                     post_flags, &en);
-    buf_release(&e->post);
+    post_release(&e->post);
     return rc;
 }
 
@@ -1617,6 +1703,7 @@ flush(struct wr *w)
     table_release(&w->stems);
     w->nlens = 0;
     w->used = 0;
+    w->post_full = 0;
     w->flush_bytes = 0;
     w->plan_stale = 1;
     w->batch_first = w->meta.next_doc;
@@ -1681,7 +1768,7 @@ defer_removal(struct wr *w, struct wr_table *t, const char *term, size_t len,
     if (rc != SE_OK)
         return rc;
     before = t->terms[*idx].post.cap;
-    rc = buf_append(&t->terms[*idx].post, pair, sizeof pair);
+    rc = post_append(&t->terms[*idx].post, pair, sizeof pair);
     w->used += t->terms[*idx].post.cap - before;
     return rc;
 }
