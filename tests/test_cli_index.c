@@ -386,6 +386,43 @@ Test(cli_index, a_run_of_several_commits_is_compacted_and_answers_the_same)
     cr_assert_neq(access(at("none.compacting"), F_OK), 0, "made a copy");
 }
 
+/*
+ * Worker threads prepare documents and encode the flush's lists, and the
+ * inverter prepares some itself: the index is the same whatever the number.
+ * One commit: the very bytes. Several commits: the same answers.
+ */
+Test(cli_index, threads_write_what_one_thread_writes)
+{
+    const struct tu_run *r;
+    unsigned char *one, *two;
+    size_t n1, n2;
+    char *plain, *got;
+
+    r = INDEXER("-i", at("one"), REUTERS);
+    expect_code(r, "indexer --threads 1", 0);
+    r = INDEXER("-i", at("two"), "--threads", "2", REUTERS);
+    expect_code(r, "indexer --threads 2", 0);
+    cr_assert(strstr(r->err, " 1 commit\n"), "%s", r->err);
+    one = read_all(tu_path(at("one"), "data.mdb"), &n1);
+    two = read_all(tu_path(at("two"), "data.mdb"), &n2);
+    cr_assert(n1 == n2 && memcmp(one, two, n1) == 0,
+              "--threads 2 wrote other bytes (%zu against %zu)", n2, n1);
+    free(one);
+    free(two);
+
+    r = INDEXER("-i", at("four"), "--threads", "4", "--memory", "24",
+                "--no-compact", REUTERS);
+    expect_code(r, "indexer --threads 4 --memory 24", 0);
+    cr_assert_null(strstr(r->err, " 1 commit"), "%s", r->err);
+    plain = answers(at("one"));
+    got = answers(at("four"));
+    cr_assert_str_eq(got, plain, "--threads 4 over several commits differs");
+    free(got);
+    free(plain);
+    r = INDEXER("-i", at("four"), "--check");
+    expect_code(r, "--check", 0);
+}
+
 Test(cli_index, trec_on_standard_input_and_format_errors)
 {
     static const char trec[] = "<DOC>\n<DOCNO> FT911-1 </DOCNO>\n"
