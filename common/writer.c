@@ -741,9 +741,11 @@ end_document(struct wr *w, uint32_t doc)
     for (i = 0; i < nforms; i++) {
         struct wr_term *f = &w->forms.terms[w->touched[i]];
         struct wr_term *s = &w->stems.terms[f->stem];
+        size_t before = f->post.cap;
         rc = post_put_varint(&f->post, 0);
         if (rc != SE_OK)
             return rc;
+        w->used += f->post.cap - before; /* the 0 may grow the buffer */
         if (s->doc_tf == 0) {
             rc = push_touched(w, f->stem);
             if (rc != SE_OK)
