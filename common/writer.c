@@ -125,20 +125,12 @@ post_append(struct wr_post *p, const void *src, size_t n)
 static inline int
 post_put_varint(struct wr_post *p, uint32_t v)
 {
-    unsigned char *o;
-
     if (p->cap - p->len < 5) {
         int rc = post_reserve(p, 5);
         if (rc != SE_OK)
             return rc;
     }
-    o = p->data + p->len;
-    while (v >= 0x80) {
-        *o++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *o++ = (unsigned char)v;
-    p->len = (uint32_t)(o - p->data);
+    p->len = (uint32_t)(buf_write_varint(p->data + p->len, v) - p->data);
     return SE_OK;
 }
 

@@ -124,6 +124,16 @@ answers(const char *ix)
     return both;
 }
 
+/* `ix` answers the test queries as `plain` does. */
+static void
+expect_same_answers(const char *ix, const char *plain, const char *what)
+{
+    char *got = answers(ix);
+
+    cr_assert_str_eq(got, plain, "%s", what);
+    free(got);
+}
+
 /* The number after `label` in indexer --stats ("documents", "file in
  * use"). */
 static long long
@@ -361,12 +371,10 @@ Test(cli_index, a_run_of_several_commits_is_compacted_and_answers_the_same)
               "one commit %lld bytes, several %lld compacted, %lld not", one,
               many, kept);
     plain = answers(at("one"));
-    got = answers(at("many"));
-    cr_assert_str_eq(got, plain, "the compacted index answers differently");
-    free(got);
-    got = answers(at("kept"));
-    cr_assert_str_eq(got, plain, "the index of several commits differs");
-    free(got);
+    expect_same_answers(at("many"), plain,
+                        "the compacted index answers differently");
+    expect_same_answers(at("kept"), plain,
+                        "the index of several commits differs");
     r = INDEXER("-i", at("many"), "--check");
     expect_code(r, "--check", 0);
 
@@ -374,9 +382,7 @@ Test(cli_index, a_run_of_several_commits_is_compacted_and_answers_the_same)
     expect_code(r, "--compact alone", 0);
     cr_assert_not_null(strstr(r->err, "indexer: compacted "), "%s", r->err);
     cr_assert_leq(file_bytes(at("kept")), many + many / 50);
-    got = answers(at("kept"));
-    cr_assert_str_eq(got, plain, "--compact changed the answers");
-    free(got);
+    expect_same_answers(at("kept"), plain, "--compact changed the answers");
     free(plain);
 
     r = INDEXER("-i", at("none"), "--compact");
@@ -415,9 +421,8 @@ Test(cli_index, threads_write_what_one_thread_writes)
     expect_code(r, "indexer --threads 4 --memory 24", 0);
     cr_assert_null(strstr(r->err, " 1 commit"), "%s", r->err);
     plain = answers(at("one"));
-    got = answers(at("four"));
-    cr_assert_str_eq(got, plain, "--threads 4 over several commits differs");
-    free(got);
+    expect_same_answers(at("four"), plain,
+                        "--threads 4 over several commits differs");
     free(plain);
     r = INDEXER("-i", at("four"), "--check");
     expect_code(r, "--check", 0);
