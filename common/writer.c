@@ -49,7 +49,8 @@
 #include "tokenizer.h"
 
 /* A term's buffered postings: a struct buf in 16 bytes instead of 24. A
- * batch commits before one passes WR_POST_LIMIT bytes (post_full). */
+ * batch commits after the document that takes one past WR_POST_LIMIT
+ * bytes (post_full); one document adds far less than the 3 GB left. */
 struct wr_post {
     unsigned char *data;
     uint32_t len, cap;
@@ -318,7 +319,10 @@ table_intern(struct wr_table *t, const char *s, size_t n, uint64_t h,
     if (t->nterms == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 1024;
         void *e = NULL;
-        /* Aligned, so that each term is one cache line. */
+        /* Aligned, so that each term is one cache line. Unlike realloc,
+         * which moves a large block by remapping it, this holds both
+         * arrays for a moment: about 56 bytes a term past what the
+         * charge below counts (Reuters x16: 130,000 terms, 7 MB). */
         if (posix_memalign(&e, 64, cap * sizeof *t->terms) != 0)
             return SE_ENOMEM;
         if (t->nterms)
