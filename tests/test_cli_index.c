@@ -348,7 +348,7 @@ Test(cli_index, a_run_of_several_commits_is_compacted_and_answers_the_same)
 {
     const struct tu_run *r;
     long long one, many, kept;
-    char *plain, *got;
+    char *plain;
 
     r = INDEXER("-i", at("one"), REUTERS);
     expect_code(r, "indexer in one commit", 0);
@@ -402,7 +402,7 @@ Test(cli_index, threads_write_what_one_thread_writes)
     const struct tu_run *r;
     unsigned char *one, *two;
     size_t n1, n2;
-    char *plain, *got;
+    char *plain;
 
     r = INDEXER("-i", at("one"), REUTERS);
     expect_code(r, "indexer --threads 1", 0);
