@@ -1064,49 +1064,6 @@ sorted_terms(const struct wr_table *t)
     return order;
 }
 
-/*
- * Move the term's last block into the list arrays when it is not full, so
- * that appending fills it (deleting the stored copy).
- */
-static int
-take_partial_block(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
-                   const char *term, size_t len, size_t *ndocs, size_t *npos)
-{
-    unsigned char key[PL_KEY_MAX];
-    const unsigned char *k;
-    const void *kv = NULL, *val = NULL;
-    size_t klen, vlen;
-    struct post_view v;
-    int r, rc;
-
-    r = idx_cursor_seek(c, key, pl_key(term, len, UINT32_MAX, key));
-    if (r == 0)
-        r = idx_cursor_last(c);
-    else if (r == 1) {
-        rc = idx_cursor_get(c, &kv, &klen, NULL, NULL);
-        if (rc != SE_OK)
-            return rc;
-        if (!(klen == len + 5 && memcmp(kv, key, klen) == 0))
-            r = idx_cursor_prev(c);
-    }
-    if (r <= 0)
-        return r;
-    rc = idx_cursor_get(c, &kv, &klen, &val, &vlen);
-    if (rc != SE_OK)
-        return rc;
-    k = kv;
-    if (klen != len + 5 || memcmp(k, term, len) != 0 || k[len] != 0)
-        return SE_OK; /* the term has no block */
-    rc = post_parse(val, vlen, &v);
-    if (rc != SE_OK || v.n >= POST_BLOCK_DOCS)
-        return rc;
-    memcpy(key, k, klen);
-    rc = list_add_block(&w->lists, val, vlen, ndocs, npos);
-    if (rc == SE_OK)
-        rc = idx_del(w->txn, pl_post_table(kind), key, klen, NULL, 0);
-    return rc;
-}
-
 /* ------------------------------------------------------------ stemforms */
 
 /*
@@ -1347,9 +1304,10 @@ struct wr_chunk {
     size_t from, to; /* a run of the sorted terms */
     int state;       /* 0 waiting, 1 taken, 2 encoded */
     int rc;
-    /* For each new term: varint block count; per block its last document
-     * (4 bytes, host order), varint length and bytes; then varint length
-     * and bytes of its dictionary value. */
+    struct buf in; /* what the inverter read for its known terms */
+    /* For each term: varint block count; per block its last document (4
+     * bytes, host order), varint length and bytes; then varint length and
+     * bytes of its dictionary value. */
     struct buf out;
 };
 
@@ -1365,6 +1323,7 @@ struct wr_encode {
     size_t nchunks;
     size_t next;  /* the next chunk to take; under the pool's lock */
     size_t limit; /* chunks before it may be taken */
+    size_t ready; /* chunks before it have their known terms read */
 };
 
 static int
@@ -1379,28 +1338,58 @@ put_block(struct buf *out, uint32_t last, const struct buf *block)
     return rc;
 }
 
-/* Encode the list of a term new to the index onto `out`. */
+/*
+ * What a flush's inverter read for a term the index has, for an encoder to
+ * merge: in a chunk's `in`, per known term in order, a struct known_head,
+ * then the old block's bytes and its documents' lengths (u32 each).
+ */
+enum { OLD_NONE, OLD_INLINE, OLD_PARTIAL };
+struct known_head {
+    struct pl_stats st; /* the entry's statistics */
+    uint32_t old;       /* OLD_*: a list in the entry, a partial last */
+                        /* block to rewrite, or neither */
+    uint32_t old_last;  /* OLD_PARTIAL: its last document (its key) */
+    uint32_t block_len;
+    uint32_t ndocs; /* the old block's documents */
+};
+
+/*
+ * Encode a term's list onto `out`: the old block at `old` (NULL: none; its
+ * documents' lengths at `old_lens`) followed by the batch's postings, with
+ * statistics st0 plus the batch's; in the dictionary entry when
+ * `may_inline` and it makes one small block, else as blocks.
+ */
 static int
-encode_new_term(const struct wr_encode *en, struct wr_term *e,
-                struct wr_lists *L, struct buf *out)
+encode_term(const struct wr_encode *en, struct wr_term *e, struct wr_lists *L,
+            const struct pl_stats *st0, const unsigned char *old,
+            size_t old_len, const unsigned char *old_lens, int may_inline,
+            struct buf *out)
 {
-    struct pl_stats st = {e->df, e->cf};
+    struct pl_stats st = *st0;
     const uint32_t *pos;
-    size_t ndocs = 0, npos = 0, i, k;
-    int rc = list_add_batch(L, e, en->kind == PL_FORMS, en->batch_first, &ndocs,
+    size_t ndocs = 0, npos = 0, nold, i, k;
+    int rc = SE_OK;
+
+    if (old)
+        rc = list_add_block(L, old, old_len, &ndocs, &npos);
+    nold = ndocs;
+    if (rc == SE_OK)
+        rc = list_add_batch(L, e, en->kind == PL_FORMS, en->batch_first, &ndocs,
                             &npos);
-
-    pos = en->kind == PL_FORMS ? L->pos : NULL; /* as grown by the batch */
-
-    for (k = 0; rc == SE_OK && k < ndocs; k++) {
-        uint32_t d = L->docs[k] - en->batch_first;
-        if (L->docs[k] < en->batch_first || d >= en->nlens)
-            return SE_ECORRUPT; /* a new term's documents are the batch's */
-        L->blens[k] = en->lens[d];
-    }
     if (rc != SE_OK)
         return rc;
-    if (ndocs <= POST_BLOCK_DOCS) {
+    pos = en->kind == PL_FORMS ? L->pos : NULL; /* as grown above */
+    for (k = 0; k < nold; k++)
+        memcpy(&L->blens[k], old_lens + 4 * k, 4);
+    for (k = nold; k < ndocs; k++) {
+        uint32_t d = L->docs[k] - en->batch_first;
+        if (L->docs[k] < en->batch_first || d >= en->nlens)
+            return SE_ECORRUPT; /* the batch's postings are its documents' */
+        L->blens[k] = en->lens[d];
+    }
+    st.df += e->df;
+    st.cf += e->cf;
+    if (may_inline && ndocs <= POST_BLOCK_DOCS) {
         buf_clear(&L->scratch);
         rc = post_encode(L->docs, L->tfs, L->blens, pos, (uint32_t)ndocs,
                          &L->scratch);
@@ -1413,6 +1402,7 @@ encode_new_term(const struct wr_encode *en, struct wr_term *e,
                 rc = pl_entry_encode(&st, L->scratch.data, L->scratch.len,
                                      &L->entry);
         } else {
+            /* Too long for the entry: the one block goes to the table. */
             rc = buf_put_varint(out, 1);
             if (rc == SE_OK)
                 rc = put_block(out, L->docs[ndocs - 1], &L->scratch);
@@ -1448,18 +1438,29 @@ encode_new_term(const struct wr_encode *en, struct wr_term *e,
     return rc;
 }
 
-/* Encode a chunk's new terms; any thread, with its own lists. */
+/* Encode a chunk's terms; any thread, with its own lists. */
 static int
 encode_chunk(const struct wr_encode *en, struct wr_chunk *c, struct wr_lists *L)
 {
+    static const struct pl_stats none = {0, 0};
+    const unsigned char *in = c->in.data;
     size_t i;
     int rc = SE_OK;
 
     for (i = c->from; rc == SE_OK && i < c->to; i++) {
         struct wr_term *e = &en->terms[en->order[i].idx];
-        if (en->what[i] != TERM_NEW)
+        struct known_head h;
+        if (en->what[i] == TERM_SKIPPED)
             continue;
-        rc = encode_new_term(en, e, L, &c->out);
+        if (en->what[i] == TERM_NEW) {
+            rc = encode_term(en, e, L, &none, NULL, 0, NULL, 1, &c->out);
+        } else {
+            memcpy(&h, in, sizeof h);
+            in += sizeof h;
+            rc = encode_term(en, e, L, &h.st, h.old ? in : NULL, h.block_len,
+                             in + h.block_len, h.old == OLD_INLINE, &c->out);
+            in += h.block_len + 4 * (size_t)h.ndocs;
+        }
         /* Encoded: give its memory back now, for LMDB's dirty pages to
          * reuse, so that a flush does not hold both at their peak. */
         post_release(&e->post);
@@ -1504,49 +1505,112 @@ make_chunks(const struct wr_table *t, const struct wr_sorted *order,
 static int encode_wait(struct wr *w, struct wr_encode *en, size_t c);
 static void encode_end(struct wr *w, struct wr_encode *en);
 
-/* Merge the batch's postings of a term the index has into its list. */
+/*
+ * Read what an encoder needs to merge the batch's postings of a term the
+ * index has (struct known_head): its entry's statistics, and the block the
+ * merge rewrites, a list kept in the entry or a partial last block in the
+ * table, with its documents' lengths. Only the inverter's thread may read
+ * the transaction; the block is copied, as the flush's puts may move it.
+ */
 static int
-store_known(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
-            uint32_t term_idx, int post_flags)
+read_known(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
+           const char *term, size_t len, struct buf *in)
 {
-    struct wr_table *t = kind == PL_FORMS ? &w->forms : &w->stems;
-    struct wr_term *e = &t->terms[term_idx];
-    const char *term = term_str(t, e);
+    unsigned char key[PL_KEY_MAX];
+    struct known_head h = {{0, 0}, OLD_NONE, 0, 0, 0};
+    const unsigned char *block = NULL, *k;
+    const void *kv, *val;
+    size_t klen, vlen, at = in->len, i;
+    struct post_view v;
+    uint32_t docs[POST_BLOCK_DOCS];
     struct pl_entry ent;
-    struct pl_stats st;
-    struct wr_entry en = {term_idx, 0, 0};
-    size_t ndocs = 0, npos = 0;
-    int rc = pl_entry_get(w->txn, kind, term, e->len, &ent);
+    int rc = pl_entry_get(w->txn, kind, term, len, &ent), r;
 
     if (rc != SE_OK)
         return rc;
-    st = ent.st;
-    /* A list in its dictionary entry is taken whole (the entry is
-     * rewritten below); one in the table gives its partial block. */
-    if (ent.block)
-        rc = list_add_block(&w->lists, ent.block, ent.block_len, &ndocs, &npos);
-    else
-        rc = take_partial_block(w, kind, c, term, e->len, &ndocs, &npos);
+    h.st = ent.st;
+    if (ent.block) {
+        h.old = OLD_INLINE;
+        block = ent.block;
+        vlen = ent.block_len;
+    } else {
+        /* The term's last block: the one before the first key past it. */
+        r = idx_cursor_seek(c, key, pl_key(term, len, UINT32_MAX, key));
+        if (r == 0)
+            r = idx_cursor_last(c);
+        else if (r == 1) {
+            rc = idx_cursor_get(c, &kv, &klen, NULL, NULL);
+            if (rc != SE_OK)
+                return rc;
+            if (!(klen == len + 5 && memcmp(kv, key, klen) == 0))
+                r = idx_cursor_prev(c);
+        }
+        if (r < 0)
+            return r;
+        if (r == 1) {
+            rc = idx_cursor_get(c, &kv, &klen, &val, &vlen);
+            if (rc != SE_OK)
+                return rc;
+            k = kv;
+            if (klen == len + 5 && memcmp(k, term, len) == 0 && k[len] == 0) {
+                h.old = OLD_PARTIAL;
+                h.old_last = idx_get_be32(k + len + 1);
+                block = val;
+            }
+        }
+    }
+    if (block) {
+        rc = post_parse(block, vlen, &v);
+        if (rc != SE_OK)
+            return rc;
+        if (h.old == OLD_PARTIAL && v.n >= POST_BLOCK_DOCS)
+            h.old = OLD_NONE, block = NULL; /* full: new blocks follow it */
+    }
+    if (block) {
+        h.block_len = (uint32_t)vlen;
+        h.ndocs = v.n;
+        rc = post_decode_docs(&v, docs);
+    }
     if (rc == SE_OK)
-        rc = list_add_batch(&w->lists, e, kind == PL_FORMS, w->batch_first,
-                            &ndocs, &npos);
+        rc = buf_append(in, &h, sizeof h);
+    if (rc == SE_OK && block)
+        rc = buf_append(in, block, vlen);
+    for (i = 0; rc == SE_OK && block && i < v.n; i++) {
+        uint32_t l;
+        rc = doc_length(w, docs[i], &l);
+        if (rc == SE_OK)
+            rc = buf_append(in, &l, sizeof l);
+    }
     if (rc != SE_OK)
-        return rc;
-    st.df += e->df;
-    st.cf += e->cf;
-    rc = list_store(w, kind, term, e->len, ndocs, &st, ent.block != NULL,
-                    post_flags, &en);
-    post_release(&e->post);
+        in->len = at;
     return rc;
 }
 
-/* Write the encoded lists of a chunk's new terms, and merge its others. */
+/* read_known() for each known term of chunk `ch`. */
+static int
+read_chunk(struct wr *w, const struct wr_encode *en, struct wr_chunk *ch,
+           struct idx_cursor *c)
+{
+    struct wr_table *t = en->kind == PL_FORMS ? &w->forms : &w->stems;
+    size_t i;
+    int rc = SE_OK;
+
+    for (i = ch->from; rc == SE_OK && i < ch->to; i++) {
+        const struct wr_term *e = &t->terms[en->order[i].idx];
+        if (en->what[i] == TERM_KNOWN)
+            rc = read_known(w, en->kind, c, term_str(t, e), e->len, &ch->in);
+    }
+    return rc;
+}
+
+/* Write the encoded lists of a chunk's terms, in term order. */
 static int
 write_chunk(struct wr *w, const struct wr_encode *en, struct wr_chunk *ch,
-            struct idx_cursor *c, int post_flags)
+            int post_flags)
 {
     struct wr_table *t = en->kind == PL_FORMS ? &w->forms : &w->stems;
     const unsigned char *p = ch->out.data, *end = p + ch->out.len;
+    const unsigned char *in = ch->in.data;
     unsigned char key[PL_KEY_MAX];
     size_t i;
     int rc = SE_OK;
@@ -1555,12 +1619,19 @@ write_chunk(struct wr *w, const struct wr_encode *en, struct wr_chunk *ch,
         uint32_t idx = en->order[i].idx, nblocks, len, last;
         const struct wr_term *e = &t->terms[idx];
         const char *term = term_str(t, e);
-        struct wr_entry ent = {idx, 1, 0};
+        struct wr_entry ent = {idx, en->what[i] == TERM_NEW, 0};
+        struct known_head h;
         if (en->what[i] == TERM_SKIPPED)
             continue;
         if (en->what[i] == TERM_KNOWN) {
-            rc = store_known(w, en->kind, c, idx, post_flags);
-            continue;
+            memcpy(&h, in, sizeof h);
+            in += sizeof h + h.block_len + 4 * (size_t)h.ndocs;
+            /* The partial last block is rewritten with the new postings. */
+            if (h.old == OLD_PARTIAL)
+                rc = idx_del(w->txn, pl_post_table(en->kind), key,
+                             pl_key(term, e->len, h.old_last, key), NULL, 0);
+            if (rc != SE_OK)
+                break;
         }
         rc = buf_get_varint(&p, end, &nblocks);
         while (rc == SE_OK && nblocks--) {
@@ -1641,18 +1712,28 @@ flush_table(struct wr *w, enum pl_kind kind)
         rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
     if (rc != SE_OK)
         goto out;
-    en = (struct wr_encode){t->terms, kind,     order, what, w->batch_first,
-                            w->lens,  w->nlens, NULL,  0,    0,
-                            0};
+    en = (struct wr_encode){.terms = t->terms,
+                            .kind = kind,
+                            .order = order,
+                            .what = what,
+                            .batch_first = w->batch_first,
+                            .lens = w->lens,
+                            .nlens = w->nlens};
     en.chunks = make_chunks(t, order, &en.nchunks);
     if (en.chunks == NULL) {
         rc = SE_ENOMEM;
         goto out;
     }
     for (i = 0; rc == SE_OK && i < en.nchunks; i++) {
-        rc = encode_wait(w, &en, i);
+        /* Read what the encoders need of known terms, CHUNK_AHEAD ahead. */
+        while (rc == SE_OK && en.ready < en.nchunks &&
+               en.ready <= i + CHUNK_AHEAD)
+            rc = read_chunk(w, &en, &en.chunks[en.ready++], c);
         if (rc == SE_OK)
-            rc = write_chunk(w, &en, &en.chunks[i], c, post_flags);
+            rc = encode_wait(w, &en, i);
+        if (rc == SE_OK)
+            rc = write_chunk(w, &en, &en.chunks[i], post_flags);
+        buf_release(&en.chunks[i].in);
         buf_release(&en.chunks[i].out);
     }
     encode_end(w, &en);
@@ -1660,8 +1741,10 @@ flush_table(struct wr *w, enum pl_kind kind)
         rc = write_entries(w, kind, dict_flags);
 out:
     if (en.chunks)
-        for (i = 0; i < en.nchunks; i++)
+        for (i = 0; i < en.nchunks; i++) {
+            buf_release(&en.chunks[i].in);
             buf_release(&en.chunks[i].out);
+        }
     free(en.chunks);
     idx_cursor_close(c);
     free(what);
@@ -2468,7 +2551,6 @@ static int
 encode_wait(struct wr *w, struct wr_encode *en, size_t c)
 {
     struct wr_pool *p = w->pool;
-    size_t limit = c + 1 + CHUNK_AHEAD;
 
     if (p == NULL) {
         en->chunks[c].state = 2;
@@ -2476,7 +2558,7 @@ encode_wait(struct wr *w, struct wr_encode *en, size_t c)
     }
     pthread_mutex_lock(&p->mu);
     p->enc = en;
-    en->limit = limit < en->nchunks ? limit : en->nchunks;
+    en->limit = en->ready; /* the chunks read_chunk() has done */
     wake_workers(p);
     while (en->chunks[c].state != 2) {
         if (chunk_ready(p)) {
