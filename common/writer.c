@@ -12,7 +12,7 @@
  * A flush sorts each table's terms, appends their postings to LMDB in key
  * order (posting.h blocks of POST_BLOCK_DOCS, the last partial block of a
  * list merged and rewritten), updates the dictionaries, and commits. With
- * workers, they encode the lists of new terms ahead of the inverter's
+ * workers, they encode and merge the lists ahead of the inverter's
  * writes ("encoding in chunks" below), and the inverter prepares documents
  * itself rather than wait for them.
  *
@@ -1283,15 +1283,15 @@ write_entries(struct wr *w, enum pl_kind kind, int dict_flags)
 /* -------------------------------------------------- encoding in chunks */
 
 /*
- * A flush encodes the lists of its terms new to the index (every term of a
- * first batch, most terms of later ones) apart from writing them: the
- * sorted terms are cut into chunks, which the pool's workers and the
- * inverter encode up to CHUNK_AHEAD chunks ahead of the one the inverter
- * writes, in term order. Encoding a new term's list needs only the batch;
- * a list already in the index is merged and written by the inverter alone,
- * as only its thread may use the transaction. With one thread the inverter
- * encodes each chunk just before writing it. The bytes written are the
- * same either way.
+ * A flush encodes its terms' lists apart from writing them: the sorted
+ * terms are cut into chunks, which the pool's workers and the inverter
+ * encode up to CHUNK_AHEAD chunks ahead of the one the inverter writes, in
+ * term order. A new term's list needs only the batch. For a term the index
+ * has, the inverter first reads what the merge rewrites (read_chunk(): only
+ * its thread may use the transaction), and deletes the old partial block
+ * when it writes the new ones. With one thread the inverter encodes each
+ * chunk just before writing it. The bytes written are the same either way
+ * (Reuters x16's second and third flushes merge nearly every term).
  */
 #define CHUNK_TERMS 1024
 #define CHUNK_BYTES ((size_t)256 << 10) /* of buffered postings */

@@ -57,7 +57,7 @@ static const char usage[] =
     "                       fixed when the index is created)\n"
     "      --threads N      threads in all (default 1); N - 1 workers\n"
     "                       tokenize and compress ahead of the inverter,\n"
-    "                       and encode new words' lists at each commit\n"
+    "                       and encode the word lists at each commit\n"
     "      --skip-bad       warn about bad input (a JSON line, an SGML\n"
     "                       document, compressed data) and go on\n"
     "      --delete ID...   remove the documents with these ids\n"
