@@ -970,59 +970,38 @@ keep_entry(struct wr *w, struct wr_entry *en)
 }
 
 /*
- * Write the dictionary entry of `term` now, or with `defer` keep it in
- * w->entries for the flush to write after the postings.
+ * Store the list arrays [0, ndocs) of `term`, a list that was kept in its
+ * dictionary entry, with its statistics `st`: in the entry again when they
+ * make one small block, else as one block in the postings table. The flush
+ * encodes lists in chunks (encode_term()); this is for a delete's rewrite.
  */
 static int
-entry_store(struct wr *w, enum pl_kind kind, const char *term, size_t len,
-            const struct pl_stats *st, const void *block, size_t block_len,
-            struct wr_entry *defer)
-{
-    int rc;
-
-    if (defer == NULL)
-        return pl_entry_put(w->txn, kind, term, len, st, block, block_len);
-    rc = pl_entry_encode(st, block, block_len, &w->entries);
-    return rc == SE_OK ? keep_entry(w, defer) : rc;
-}
-
-/*
- * Store the list arrays [0, ndocs) of `term` with its statistics `st`: in
- * its dictionary entry when `may_inline` and they make one small block,
- * else as blocks in the postings table (whose stale blocks the caller has
- * deleted). The entry is written as entry_store() says.
- */
-static int
-list_store(struct wr *w, enum pl_kind kind, const char *term, size_t len,
-           size_t ndocs, const struct pl_stats *st, int may_inline, int flags,
-           struct wr_entry *defer)
+list_store_inline(struct wr *w, enum pl_kind kind, const char *term, size_t len,
+                  size_t ndocs, const struct pl_stats *st)
 {
     unsigned char key[PL_KEY_MAX];
     int rc;
 
-    if (may_inline && ndocs <= POST_BLOCK_DOCS) {
-        rc = list_lengths(w, ndocs);
-        if (rc != SE_OK)
-            return rc;
-        buf_clear(&w->lists.scratch);
-        rc = post_encode(w->lists.docs, w->lists.tfs, w->lists.blens,
-                         kind == PL_FORMS ? w->lists.pos : NULL,
-                         (uint32_t)ndocs, &w->lists.scratch);
-        if (rc != SE_OK)
-            return rc;
-        if (w->lists.scratch.len <= PL_INLINE_MAX)
-            return entry_store(w, kind, term, len, st, w->lists.scratch.data,
-                               w->lists.scratch.len, defer);
-        /* Too long for the entry: the one block goes to the table as is. */
-        rc = idx_put(w->txn, pl_post_table(kind), key,
-                     pl_key(term, len, w->lists.docs[ndocs - 1], key),
-                     w->lists.scratch.data, w->lists.scratch.len, flags);
-    } else {
-        rc = list_write(w, kind, term, len, ndocs, flags);
-    }
-    if (rc == SE_OK)
-        rc = entry_store(w, kind, term, len, st, NULL, 0, defer);
-    return rc;
+    if (ndocs > POST_BLOCK_DOCS)
+        return SE_ECORRUPT; /* an entry's list is one block */
+    rc = list_lengths(w, ndocs);
+    if (rc != SE_OK)
+        return rc;
+    buf_clear(&w->lists.scratch);
+    rc = post_encode(w->lists.docs, w->lists.tfs, w->lists.blens,
+                     kind == PL_FORMS ? w->lists.pos : NULL, (uint32_t)ndocs,
+                     &w->lists.scratch);
+    if (rc != SE_OK)
+        return rc;
+    if (w->lists.scratch.len <= PL_INLINE_MAX)
+        return pl_entry_put(w->txn, kind, term, len, st, w->lists.scratch.data,
+                            w->lists.scratch.len);
+    /* Too long for the entry: the one block goes to the table as is. */
+    rc = idx_put(w->txn, pl_post_table(kind), key,
+                 pl_key(term, len, w->lists.docs[ndocs - 1], key),
+                 w->lists.scratch.data, w->lists.scratch.len, 0);
+    return rc == SE_OK ? pl_entry_put(w->txn, kind, term, len, st, NULL, 0)
+                       : rc;
 }
 
 /* ---------------------------------------------------------------- flush */
@@ -1315,7 +1294,9 @@ struct wr_encode {
     struct wr_term *terms; /* encoders release the postings they encode */
     enum pl_kind kind;
     const struct wr_sorted *order;
-    const unsigned char *what; /* TERM_* per sorted term */
+    unsigned char *what; /* TERM_* per sorted term; read_chunk() sets */
+                         /* TERM_KNOWN before the chunk is encoded */
+    int dict_empty;      /* the table had no terms: none is known */
     uint32_t batch_first;
     const uint32_t *lens;
     size_t nlens;
@@ -1511,6 +1492,7 @@ static void encode_end(struct wr *w, struct wr_encode *en);
  * merge rewrites, a list kept in the entry or a partial last block in the
  * table, with its documents' lengths. Only the inverter's thread may read
  * the transaction; the block is copied, as the flush's puts may move it.
+ * SE_ENOTFOUND, appending nothing, when the index has no such term.
  */
 static int
 read_known(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
@@ -1563,8 +1545,10 @@ read_known(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
         rc = post_parse(block, vlen, &v);
         if (rc != SE_OK)
             return rc;
-        if (h.old == OLD_PARTIAL && v.n >= POST_BLOCK_DOCS)
-            h.old = OLD_NONE, block = NULL; /* full: new blocks follow it */
+        if (h.old == OLD_PARTIAL && v.n >= POST_BLOCK_DOCS) {
+            h.old = OLD_NONE; /* full: new blocks follow it */
+            block = NULL;
+        }
     }
     if (block) {
         h.block_len = (uint32_t)vlen;
@@ -1586,19 +1570,25 @@ read_known(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
     return rc;
 }
 
-/* read_known() for each known term of chunk `ch`. */
+/* read_known() for each term of chunk `ch` the index has (SE_ENOTFOUND:
+ * none), marking it TERM_KNOWN. */
 static int
-read_chunk(struct wr *w, const struct wr_encode *en, struct wr_chunk *ch,
+read_chunk(struct wr *w, struct wr_encode *en, struct wr_chunk *ch,
            struct idx_cursor *c)
 {
     struct wr_table *t = en->kind == PL_FORMS ? &w->forms : &w->stems;
     size_t i;
     int rc = SE_OK;
 
-    for (i = ch->from; rc == SE_OK && i < ch->to; i++) {
+    for (i = ch->from; rc == SE_OK && !en->dict_empty && i < ch->to; i++) {
         const struct wr_term *e = &t->terms[en->order[i].idx];
-        if (en->what[i] == TERM_KNOWN)
-            rc = read_known(w, en->kind, c, term_str(t, e), e->len, &ch->in);
+        if (en->what[i] != TERM_NEW)
+            continue;
+        rc = read_known(w, en->kind, c, term_str(t, e), e->len, &ch->in);
+        if (rc == SE_OK)
+            en->what[i] = TERM_KNOWN;
+        else if (rc == SE_ENOTFOUND)
+            rc = SE_OK;
     }
     return rc;
 }
@@ -1694,22 +1684,13 @@ flush_table(struct wr *w, enum pl_kind kind)
         rc = SE_ENOMEM;
         goto out;
     }
-    for (i = 0; rc == SE_OK && i < t->nterms; i++) {
+    /* New until read_chunk() finds the term in the index. Too long to be
+     * a key: skipped (the tokenizer cuts long tokens). */
+    for (i = 0; i < t->nterms; i++) {
         const struct wr_term *e = &t->terms[order[i].idx];
-        struct pl_stats st;
-        /* Too long to be a key: the tokenizer cuts long tokens. */
-        if (e->df == 0 || e->len > PL_TERM_MAX) {
-            what[i] = TERM_SKIPPED;
-            continue;
-        }
-        rc = entries ? pl_stats_get(w->txn, kind, term_str(t, e), e->len, &st)
-                     : SE_ENOTFOUND;
-        what[i] = rc == SE_OK ? TERM_KNOWN : TERM_NEW;
-        if (rc == SE_ENOTFOUND)
-            rc = SE_OK;
+        what[i] = e->df == 0 || e->len > PL_TERM_MAX ? TERM_SKIPPED : TERM_NEW;
     }
-    if (rc == SE_OK)
-        rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
+    rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
     if (rc != SE_OK)
         goto out;
     en = (struct wr_encode){.terms = t->terms,
@@ -1718,7 +1699,8 @@ flush_table(struct wr *w, enum pl_kind kind)
                             .what = what,
                             .batch_first = w->batch_first,
                             .lens = w->lens,
-                            .nlens = w->nlens};
+                            .nlens = w->nlens,
+                            .dict_empty = entries == 0};
     en.chunks = make_chunks(t, order, &en.nchunks);
     if (en.chunks == NULL) {
         rc = SE_ENOMEM;
@@ -1934,7 +1916,7 @@ remove_inline(struct wr *w, enum pl_kind kind, const struct wr_term *e,
         return SE_ECORRUPT; /* a document to remove is not in the list */
     st.df -= (uint32_t)np;
     st.cf -= cf;
-    rc = out ? list_store(w, kind, term, e->len, out, &st, 1, 0, NULL)
+    rc = out ? list_store_inline(w, kind, term, e->len, out, &st)
              : pl_entry_put(w->txn, kind, term, e->len, &st, NULL, 0);
     return rc == SE_OK ? removed_term(w, kind, e, term, &st) : rc;
 }
