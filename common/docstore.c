@@ -387,6 +387,32 @@ doc_lens_put(struct idx_txn *txn, uint32_t first, const uint32_t *lens,
     return SE_OK;
 }
 
+int
+doc_lens_read(struct idx_txn *txn, uint32_t first, size_t n, uint32_t *out)
+{
+    size_t done = 0;
+
+    while (done < n) {
+        uint64_t doc = (uint64_t)first + done;
+        uint32_t chunk = (uint32_t)(doc / DOC_LENS_CHUNK);
+        size_t i = doc % DOC_LENS_CHUNK, k;
+        const unsigned char *v;
+        unsigned char key[4];
+        size_t vn;
+        int rc;
+
+        idx_put_be32(key, chunk);
+        rc = idx_get(txn, IDX_LENS, key, 4, (const void **)&v, &vn);
+        if (rc == SE_OK && vn != DOC_LENS_CHUNK * 4)
+            return SE_ECORRUPT;
+        if (rc != SE_OK && rc != SE_ENOTFOUND)
+            return rc;
+        for (k = i; k < DOC_LENS_CHUNK && done < n; k++, done++)
+            out[done] = rc == SE_OK ? get_le32(v + 4 * k) : 0;
+    }
+    return SE_OK;
+}
+
 /* ---------------------------------------------------------------- text */
 
 /* A stored body's first byte. */

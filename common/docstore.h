@@ -148,6 +148,11 @@ doc_lens_get(struct doc_lens *dl, uint32_t doc, uint32_t *len)
 /* Set the lengths of docs first..first+n-1 (read-modify-write by chunk). */
 int doc_lens_put(struct idx_txn *txn, uint32_t first, const uint32_t *lens,
                  size_t n);
+/* Copy the lengths of docs first..first+n-1 into out[0..n), 0 for those
+ * without one: a chunk read whole, not a lookup a document. SE_OK or
+ * SE_ECORRUPT. */
+int doc_lens_read(struct idx_txn *txn, uint32_t first, size_t n,
+                  uint32_t *out);
 
 /*
  * A zstd dictionary for the stored text. News bodies are a few KB each,

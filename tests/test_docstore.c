@@ -349,6 +349,38 @@ Test(docstore, corrupt_records_are_refused)
 
 #define NLENS 6200
 
+/* The same through doc_lens_read(): everything at once, then ranges that
+ * start and end inside chunks, past the last chunk, and of no document. */
+static void
+check_lens_read(struct idx_txn *txn, const uint32_t *want, const char *when)
+{
+    static uint32_t got[NLENS + DOC_LENS_CHUNK];
+    static const uint32_t from[] = {0, 1, 1023, 1024, 2047, 5000, NLENS - 1};
+    uint32_t d;
+    size_t i;
+    int rc;
+
+    rc = doc_lens_read(txn, 0, NLENS + DOC_LENS_CHUNK, got);
+    cr_assert_eq(rc, SE_OK, "%s: read all: %s", when, se_strerror(rc));
+    for (d = 0; d < NLENS + DOC_LENS_CHUNK; d++)
+        cr_assert_eq(got[d], d < NLENS ? want[d] : 0,
+                     "%s: read all, doc %u has %u", when, d, got[d]);
+    for (i = 0; i < sizeof from / sizeof *from; i++) {
+        size_t n = NLENS - from[i] < 1500 ? NLENS - from[i] : 1500;
+        memset(got, 0xee, sizeof got);
+        rc = doc_lens_read(txn, from[i], n, got);
+        cr_assert_eq(rc, SE_OK, "%s: read %u+%zu: %s", when, from[i], n,
+                     se_strerror(rc));
+        for (d = 0; d < n; d++)
+            cr_assert_eq(got[d], want[from[i] + d], "%s: read from %u, doc %u",
+                         when, from[i], from[i] + d);
+        cr_assert_eq(got[n], 0xeeeeeeee, "%s: read %u+%zu wrote past n", when,
+                     from[i], n);
+    }
+    rc = doc_lens_read(txn, 77, 0, got);
+    cr_assert_eq(rc, SE_OK, "%s: read of none: %s", when, se_strerror(rc));
+}
+
 /* Read every length 0..NLENS+DOC_LENS_CHUNK through one reader, in order,
  * backwards and at random, and compare with want[]. */
 static void
@@ -380,6 +412,7 @@ check_lens(struct idx_txn *txn, const uint32_t *want, const char *when)
     rc = doc_lens_get(&dl, UINT32_MAX, &len);
     cr_assert_eq(rc, SE_OK, "%s: get UINT32_MAX: %s", when, se_strerror(rc));
     cr_assert_eq(len, 0, "%s: UINT32_MAX has a length", when);
+    check_lens_read(txn, want, when);
 }
 
 static void
