@@ -119,6 +119,7 @@ struct idx_txn {
 
 struct idx_cursor {
     MDB_cursor *cur;
+    enum idx_table t;
 };
 
 static int
@@ -687,20 +688,41 @@ idx_get(struct idx_txn *txn, enum idx_table t, const void *key, size_t klen,
     return SE_OK;
 }
 
+static unsigned int
+put_flags(enum idx_table t, int flags)
+{
+    unsigned int f = 0;
+
+    if (flags & IDX_APPEND)
+        f |= (t == IDX_STEMFORMS) ? MDB_APPENDDUP : MDB_APPEND;
+    if (flags & IDX_NODUPDATA)
+        f |= MDB_NODUPDATA;
+    return f;
+}
+
 int
 idx_put(struct idx_txn *txn, enum idx_table t, const void *key, size_t klen,
         const void *val, size_t vlen, int flags)
 {
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    unsigned int f = 0;
 
     if (klen == 0 || klen > 511)
         return SE_EINVAL;
-    if (flags & IDX_APPEND)
-        f |= (t == IDX_STEMFORMS) ? MDB_APPENDDUP : MDB_APPEND;
-    if (flags & IDX_NODUPDATA)
-        f |= MDB_NODUPDATA;
-    int rc = mdb_put(txn->txn, txn->ix->dbi[t], &k, &v, f);
+    int rc = mdb_put(txn->txn, txn->ix->dbi[t], &k, &v, put_flags(t, flags));
+    if (rc == MDB_KEYEXIST && (flags & IDX_NODUPDATA))
+        return SE_OK;
+    return idx_err(rc);
+}
+
+int
+idx_cursor_put(struct idx_cursor *c, const void *key, size_t klen,
+               const void *val, size_t vlen, int flags)
+{
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+
+    if (klen == 0 || klen > 511)
+        return SE_EINVAL;
+    int rc = mdb_cursor_put(c->cur, &k, &v, put_flags(c->t, flags));
     if (rc == MDB_KEYEXIST && (flags & IDX_NODUPDATA))
         return SE_OK;
     return idx_err(rc);
@@ -763,6 +785,7 @@ idx_cursor_open(struct idx_txn *txn, enum idx_table t, struct idx_cursor **out)
         free(c);
         return idx_err(rc);
     }
+    c->t = t;
     *out = c;
     return SE_OK;
 }

@@ -162,6 +162,13 @@ int idx_cursor_next(struct idx_cursor *c);
 int idx_cursor_prev(struct idx_cursor *c);
 int idx_cursor_first(struct idx_cursor *c);
 int idx_cursor_last(struct idx_cursor *c);
+/*
+ * idx_put() through the cursor, which is left on the entry put. A run of
+ * IDX_APPEND puts through one cursor finds the table's end from where the
+ * last one left it, where idx_put() descends the tree for each.
+ */
+int idx_cursor_put(struct idx_cursor *c, const void *key, size_t klen,
+                   const void *val, size_t vlen, int flags);
 /* The current entry; pointers valid as for idx_get(). */
 int idx_cursor_get(struct idx_cursor *c, const void **key, size_t *klen,
                    const void **val, size_t *vlen);

@@ -1146,8 +1146,9 @@ struct wr_pair {
 static int
 list_first_forms(struct wr *w, const struct wr_pair *p, size_t n)
 {
+    struct idx_cursor *c;
     size_t i = 0, j, k;
-    int rc = SE_OK;
+    int rc = idx_cursor_open(w->txn, IDX_STEMFORMS, &c);
 
     while (rc == SE_OK && i < n) {
         for (j = i + 1;
@@ -1156,10 +1157,11 @@ list_first_forms(struct wr *w, const struct wr_pair *p, size_t n)
             ;
         if (j - i > 1 || !same_term(p[i].stem, p[i].slen, p[i].form, p[i].flen))
             for (k = i; rc == SE_OK && k < j; k++)
-                rc = idx_put(w->txn, IDX_STEMFORMS, p[k].stem, p[k].slen,
-                             p[k].form, p[k].flen, IDX_APPEND);
+                rc = idx_cursor_put(c, p[k].stem, p[k].slen, p[k].form,
+                                    p[k].flen, IDX_APPEND);
         i = j;
     }
+    idx_cursor_close(c);
     return rc;
 }
 
@@ -1229,16 +1231,18 @@ write_entries(struct wr *w, enum pl_kind kind,
               const struct ts_term *stem_order, int dict_flags)
 {
     const struct wr_table *t = kind == PL_FORMS ? &w->forms : &w->stems;
+    struct idx_cursor *c;
     size_t i, at = 0;
-    int rc = SE_OK;
+    int rc = idx_cursor_open(w->txn, pl_dict_table(kind), &c);
 
     for (i = 0; rc == SE_OK && i < w->nents; i++) {
         const struct wr_entry *en = &w->ents[i];
         const struct wr_term *e = &t->terms[en->term];
-        rc = idx_put(w->txn, pl_dict_table(kind), term_str(t, e), e->len,
-                     w->entries.data + at, en->end - at, dict_flags);
+        rc = idx_cursor_put(c, term_str(t, e), e->len, w->entries.data + at,
+                            en->end - at, dict_flags);
         at = en->end;
     }
+    idx_cursor_close(c);
     if (rc == SE_OK && kind == PL_FORMS)
         rc = list_new_forms(w, stem_order, (dict_flags & IDX_APPEND) != 0);
     w->nents = 0;
@@ -1592,7 +1596,7 @@ read_chunk(struct wr *w, struct wr_encode *en, struct wr_chunk *ch,
 /* Write the encoded lists of a chunk's terms, in term order. */
 static int
 write_chunk(struct wr *w, const struct wr_encode *en, struct wr_chunk *ch,
-            int post_flags)
+            struct idx_cursor *put, int post_flags)
 {
     struct wr_table *t = en->kind == PL_FORMS ? &w->forms : &w->stems;
     const unsigned char *p = ch->out.data, *end = p + ch->out.len;
@@ -1629,9 +1633,8 @@ write_chunk(struct wr *w, const struct wr_encode *en, struct wr_chunk *ch,
             if (rc == SE_OK && (size_t)(end - p) < len)
                 rc = SE_ECORRUPT;
             if (rc == SE_OK)
-                rc = idx_put(w->txn, pl_post_table(en->kind), key,
-                             pl_key(term, e->len, last, key), p, len,
-                             post_flags);
+                rc = idx_cursor_put(put, key, pl_key(term, e->len, last, key),
+                                    p, len, post_flags);
             p += len;
         }
         if (rc == SE_OK)
@@ -1660,7 +1663,7 @@ flush_table(struct wr *w, enum pl_kind kind, const struct ts_term *order,
     struct wr_table *t = kind == PL_FORMS ? &w->forms : &w->stems;
     struct wr_encode en = {0};
     unsigned char *what = NULL;
-    struct idx_cursor *c = NULL;
+    struct idx_cursor *c = NULL, *put = NULL; /* reads, writes */
     uint64_t existing, entries;
     int rc, post_flags, dict_flags;
     size_t i;
@@ -1688,6 +1691,8 @@ flush_table(struct wr *w, enum pl_kind kind, const struct ts_term *order,
         what[i] = e->df == 0 || e->len > PL_TERM_MAX ? TERM_SKIPPED : TERM_NEW;
     }
     rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
+    if (rc == SE_OK)
+        rc = idx_cursor_open(w->txn, pl_post_table(kind), &put);
     if (rc != SE_OK)
         goto out;
     en = (struct wr_encode){.terms = t->terms,
@@ -1711,7 +1716,7 @@ flush_table(struct wr *w, enum pl_kind kind, const struct ts_term *order,
         if (rc == SE_OK)
             rc = encode_wait(w, &en, i);
         if (rc == SE_OK)
-            rc = write_chunk(w, &en, &en.chunks[i], post_flags);
+            rc = write_chunk(w, &en, &en.chunks[i], put, post_flags);
         buf_release(&en.chunks[i].in);
         buf_release(&en.chunks[i].out);
     }
@@ -1725,6 +1730,7 @@ out:
             buf_release(&en.chunks[i].out);
         }
     free(en.chunks);
+    idx_cursor_close(put);
     idx_cursor_close(c);
     free(what);
     return rc;

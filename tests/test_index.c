@@ -921,6 +921,81 @@ Test(index, stemforms_keeps_sorted_unique_pairs)
     idx_close(ix);
 }
 
+/*
+ * Puts through a cursor: a long run of appends, with puts into another
+ * table in between (LMDB keeps the cursor where it was), reads back whole;
+ * an append that does not sort last is refused and changes nothing; a put
+ * without IDX_APPEND goes anywhere; stemforms appends duplicates in order
+ * and IDX_NODUPDATA ignores a pair that exists.
+ */
+Test(index, cursor_puts_append_and_insert)
+{
+    struct idx_cursor *c, *sf;
+    struct idx_txn *txn;
+    struct idx *ix;
+    unsigned char k[4];
+    const void *v;
+    size_t vlen;
+    uint64_t cnt;
+    uint32_t i, want;
+    int rc;
+
+    make_tmp();
+    ix = open_ok(tmp, IDX_CREATE);
+    txn = begin(ix, 1);
+    rc = idx_cursor_open(txn, IDX_DOCS, &c);
+    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
+    for (i = 10; i < 20010; i += 2) {
+        idx_put_be32(k, i);
+        rc = idx_cursor_put(c, k, 4, k, 4, IDX_APPEND);
+        cr_assert_eq(rc, SE_OK, "append %u: %s", i, se_strerror(rc));
+        if (i % 100 == 0)
+            put_ok(txn, IDX_IDS, k, 4, "x", 1, IDX_APPEND);
+    }
+    idx_put_be32(k, 500);
+    rc = idx_cursor_put(c, k, 4, "no", 2, IDX_APPEND);
+    cr_assert_neq(rc, SE_OK, "an append before the last key was taken");
+    idx_put_be32(k, 501);
+    rc = idx_cursor_put(c, k, 4, k, 4, 0);
+    cr_assert_eq(rc, SE_OK, "insert 501: %s", se_strerror(rc));
+    rc = idx_cursor_open(txn, IDX_STEMFORMS, &sf);
+    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
+    rc = idx_cursor_put(sf, "cat", 3, "cat", 3, IDX_APPEND);
+    if (rc == SE_OK)
+        rc = idx_cursor_put(sf, "cat", 3, "cats", 4, IDX_APPEND);
+    if (rc == SE_OK)
+        rc = idx_cursor_put(sf, "dog", 3, "dogs", 4, IDX_APPEND);
+    if (rc == SE_OK)
+        rc = idx_cursor_put(sf, "cat", 3, "cats", 4, IDX_NODUPDATA);
+    cr_assert_eq(rc, SE_OK, "stemforms puts: %s", se_strerror(rc));
+    idx_cursor_close(sf);
+    idx_cursor_close(c);
+    commit_ok(txn);
+
+    txn = begin(ix, 0);
+    rc = idx_cursor_open(txn, IDX_DOCS, &c);
+    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
+    want = 10;
+    for (rc = idx_cursor_first(c); rc == 1; rc = idx_cursor_next(c)) {
+        cr_assert_eq(cur_key32(c), want, "walk after cursor puts");
+        want = want == 500 ? 501 : want == 501 ? 502 : want + 2;
+    }
+    cr_assert_eq(rc, 0, "walk ended with %d", rc);
+    cr_assert_eq(want, 20010, "walk stopped at %u", want);
+    idx_cursor_close(c);
+    rc = idx_count(txn, IDX_IDS, &cnt);
+    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
+    cr_assert_eq(cnt, 200, "ids put between appends: %llu",
+                 (unsigned long long)cnt);
+    rc = idx_count(txn, IDX_STEMFORMS, &cnt);
+    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
+    cr_assert_eq(cnt, 3, "stemforms pairs: %llu", (unsigned long long)cnt);
+    rc = idx_get(txn, IDX_STEMFORMS, "dog", 3, &v, &vlen);
+    cr_assert(rc == SE_OK && vlen == 4 && memcmp(v, "dogs", 4) == 0);
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
 /* Read transactions tell which commit they see; a write makes a new one. */
 Test(index, snapshot_numbers_change_with_each_commit_only)
 {
