@@ -1222,7 +1222,7 @@ list_new_forms(struct wr *w, const struct ts_term *stem_order, int first)
 }
 
 /*
- * Write the batch's dictionary entries kept by flush_table(), in term
+ * Write the batch's dictionary entries kept by write_chunk(), in term
  * order; then list the forms new to the index under their stems (which
  * looks the stem up among the forms: all of them are written by then).
  */
@@ -1483,6 +1483,7 @@ make_chunks(const struct wr_table *t, const struct ts_term *order,
     return c;
 }
 
+static void encode_offer(struct wr *w, struct wr_encode *en);
 static int encode_wait(struct wr *w, struct wr_encode *en, size_t c);
 static void encode_end(struct wr *w, struct wr_encode *en);
 
@@ -1651,23 +1652,34 @@ write_chunk(struct wr *w, const struct wr_encode *en, struct wr_chunk *ch,
 }
 
 /*
- * Write the postings and dictionary entries of one table: all the postings
- * first, then all the entries, so that each table's pages lie together.
- * `order`: the table's terms sorted; `stem_order` the stems' (the forms'
- * new pairs are listed in stem order).
+ * A table's part of a flush: all its postings first, then all its
+ * dictionary entries, so that each table's pages lie together.
+ */
+struct wr_flush {
+    enum pl_kind kind;
+    struct wr_encode en;
+    unsigned char *what;
+    struct idx_cursor *c, *put; /* reads, writes */
+    int post_flags, dict_flags;
+};
+
+/*
+ * Set the table's flush up, `order` its terms sorted, and let the pool's
+ * workers start encoding: the chunks of a table with no terms before need
+ * nothing read, so all of them at once (the inverter writes the forms'
+ * entries meanwhile); otherwise the first CHUNK_AHEAD + 1, read here.
  */
 static int
-flush_table(struct wr *w, enum pl_kind kind, const struct ts_term *order,
-            const struct ts_term *stem_order)
+table_begin(struct wr *w, struct wr_flush *f, enum pl_kind kind,
+            const struct ts_term *order)
 {
     struct wr_table *t = kind == PL_FORMS ? &w->forms : &w->stems;
-    struct wr_encode en = {0};
-    unsigned char *what = NULL;
-    struct idx_cursor *c = NULL, *put = NULL; /* reads, writes */
     uint64_t existing, entries;
-    int rc, post_flags, dict_flags;
     size_t i;
+    int rc;
 
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
     if (t->nterms == 0)
         return SE_OK;
     /* Into an empty table every key sorts last: LMDB's fast append. */
@@ -1676,64 +1688,95 @@ flush_table(struct wr *w, enum pl_kind kind, const struct ts_term *order,
         rc = idx_count(w->txn, pl_dict_table(kind), &entries);
     if (rc != SE_OK)
         return rc;
-    post_flags = existing == 0 ? IDX_APPEND : 0;
-    dict_flags = entries == 0 ? IDX_APPEND : 0;
-    w->nents = 0;
-    what = malloc(t->nterms);
-    if (what == NULL) {
-        rc = SE_ENOMEM;
-        goto out;
-    }
+    f->post_flags = existing == 0 ? IDX_APPEND : 0;
+    f->dict_flags = entries == 0 ? IDX_APPEND : 0;
+    f->what = malloc(t->nterms);
+    if (f->what == NULL)
+        return SE_ENOMEM;
     /* New until read_chunk() finds the term in the index. Too long to be
      * a key: skipped (the tokenizer cuts long tokens). */
     for (i = 0; i < t->nterms; i++) {
         const struct wr_term *e = &t->terms[order[i].idx];
-        what[i] = e->df == 0 || e->len > PL_TERM_MAX ? TERM_SKIPPED : TERM_NEW;
+        f->what[i] =
+            e->df == 0 || e->len > PL_TERM_MAX ? TERM_SKIPPED : TERM_NEW;
     }
-    rc = idx_cursor_open(w->txn, pl_post_table(kind), &c);
+    rc = idx_cursor_open(w->txn, pl_post_table(kind), &f->c);
     if (rc == SE_OK)
-        rc = idx_cursor_open(w->txn, pl_post_table(kind), &put);
+        rc = idx_cursor_open(w->txn, pl_post_table(kind), &f->put);
     if (rc != SE_OK)
-        goto out;
-    en = (struct wr_encode){.terms = t->terms,
-                            .kind = kind,
-                            .order = order,
-                            .what = what,
-                            .batch_first = w->batch_first,
-                            .lens = w->lens,
-                            .nlens = w->nlens,
-                            .dict_empty = entries == 0};
-    en.chunks = make_chunks(t, order, &en.nchunks);
-    if (en.chunks == NULL) {
-        rc = SE_ENOMEM;
-        goto out;
-    }
-    for (i = 0; rc == SE_OK && i < en.nchunks; i++) {
-        /* Read what the encoders need of known terms, CHUNK_AHEAD ahead. */
-        while (rc == SE_OK && en.ready < en.nchunks &&
-               en.ready <= i + CHUNK_AHEAD)
-            rc = read_chunk(w, &en, &en.chunks[en.ready++], c);
-        if (rc == SE_OK)
-            rc = encode_wait(w, &en, i);
-        if (rc == SE_OK)
-            rc = write_chunk(w, &en, &en.chunks[i], put, post_flags);
-        buf_release(&en.chunks[i].in);
-        buf_release(&en.chunks[i].out);
-    }
-    encode_end(w, &en);
+        return rc;
+    f->en = (struct wr_encode){.terms = t->terms,
+                               .kind = kind,
+                               .order = order,
+                               .what = f->what,
+                               .batch_first = w->batch_first,
+                               .lens = w->lens,
+                               .nlens = w->nlens,
+                               .dict_empty = entries == 0};
+    f->en.chunks = make_chunks(t, order, &f->en.nchunks);
+    if (f->en.chunks == NULL)
+        return SE_ENOMEM;
+    if (f->en.dict_empty)
+        f->en.ready = f->en.nchunks;
+    while (rc == SE_OK && f->en.ready < f->en.nchunks &&
+           f->en.ready <= CHUNK_AHEAD)
+        rc = read_chunk(w, &f->en, &f->en.chunks[f->en.ready++], f->c);
     if (rc == SE_OK)
-        rc = write_entries(w, kind, stem_order, dict_flags);
-out:
-    if (en.chunks)
-        for (i = 0; i < en.nchunks; i++) {
-            buf_release(&en.chunks[i].in);
-            buf_release(&en.chunks[i].out);
-        }
-    free(en.chunks);
-    idx_cursor_close(put);
-    idx_cursor_close(c);
-    free(what);
+        encode_offer(w, &f->en);
     return rc;
+}
+
+/* Write the table's posting blocks, in term order. */
+static int
+table_postings(struct wr *w, struct wr_flush *f)
+{
+    struct wr_encode *en = &f->en;
+    size_t i;
+    int rc = SE_OK;
+
+    w->nents = 0;
+    for (i = 0; rc == SE_OK && i < en->nchunks; i++) {
+        /* Read what the encoders need of known terms, CHUNK_AHEAD ahead. */
+        while (rc == SE_OK && en->ready < en->nchunks &&
+               en->ready <= i + CHUNK_AHEAD)
+            rc = read_chunk(w, en, &en->chunks[en->ready++], f->c);
+        if (rc == SE_OK)
+            rc = encode_wait(w, en, i);
+        if (rc == SE_OK)
+            rc = write_chunk(w, en, &en->chunks[i], f->put, f->post_flags);
+        buf_release(&en->chunks[i].in);
+        buf_release(&en->chunks[i].out);
+    }
+    encode_end(w, en);
+    return rc;
+}
+
+/* Then its dictionary entries; `stem_order` as for write_entries(). */
+static int
+table_entries(struct wr *w, struct wr_flush *f, const struct ts_term *stem_order)
+{
+    if (f->what == NULL)
+        return SE_OK; /* no terms */
+    return write_entries(w, f->kind, stem_order, f->dict_flags);
+}
+
+/* Free what table_begin() made, after the workers are done with it. */
+static void
+table_end(struct wr *w, struct wr_flush *f)
+{
+    size_t i;
+
+    encode_end(w, &f->en);
+    if (f->en.chunks)
+        for (i = 0; i < f->en.nchunks; i++) {
+            buf_release(&f->en.chunks[i].in);
+            buf_release(&f->en.chunks[i].out);
+        }
+    free(f->en.chunks);
+    idx_cursor_close(f->put);
+    idx_cursor_close(f->c);
+    free(f->what);
+    memset(f, 0, sizeof *f);
 }
 
 static int apply_removals(struct wr *w, enum pl_kind kind);
@@ -1784,10 +1827,27 @@ flush(struct wr *w)
     if (rc == SE_OK) {
         struct ts_term *forms = sorted_terms(&w->forms);
         struct ts_term *stems = sorted_terms(&w->stems);
-        rc = forms && stems ? flush_table(w, PL_FORMS, forms, stems) : SE_ENOMEM;
-        free(forms);
+        struct wr_flush ff, sf;
+        memset(&ff, 0, sizeof ff);
+        memset(&sf, 0, sizeof sf);
+        rc = forms && stems ? SE_OK : SE_ENOMEM;
         if (rc == SE_OK)
-            rc = flush_table(w, PL_STEMS, stems, stems);
+            rc = table_begin(w, &ff, PL_FORMS, forms);
+        if (rc == SE_OK)
+            rc = table_postings(w, &ff);
+        /* The workers encode the stems' lists while the inverter writes
+         * the forms' entries (and the new forms' stems need their order). */
+        if (rc == SE_OK)
+            rc = table_begin(w, &sf, PL_STEMS, stems);
+        if (rc == SE_OK)
+            rc = table_entries(w, &ff, stems);
+        table_end(w, &ff);
+        if (rc == SE_OK)
+            rc = table_postings(w, &sf);
+        if (rc == SE_OK)
+            rc = table_entries(w, &sf, stems);
+        table_end(w, &sf);
+        free(forms);
         free(stems);
     }
     free(w->old_lens);
@@ -2563,6 +2623,21 @@ wake_workers(struct wr_pool *p)
  * Have chunk c of the flush encoded, by a worker or by the inverter itself
  * when none has taken it, and let the workers take up to CHUNK_AHEAD more.
  */
+/* Let the workers take the chunks before en->ready. */
+static void
+encode_offer(struct wr *w, struct wr_encode *en)
+{
+    struct wr_pool *p = w->pool;
+
+    if (p == NULL || en->nchunks == 0)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->enc = en;
+    en->limit = en->ready;
+    wake_workers(p);
+    pthread_mutex_unlock(&p->mu);
+}
+
 static int
 encode_wait(struct wr *w, struct wr_encode *en, size_t c)
 {
@@ -2598,13 +2673,15 @@ encode_end(struct wr *w, struct wr_encode *en)
     if (p == NULL)
         return;
     pthread_mutex_lock(&p->mu);
-    en->limit = en->next; /* nothing more to take */
-    while (p->enc_busy) {
-        p->chunk_waits = 1;
-        pthread_cond_wait(&p->done, &p->mu);
-        p->chunk_waits = 0;
+    if (p->enc == en) { /* not ended yet, nor another table's turn */
+        en->limit = en->next; /* nothing more to take */
+        while (p->enc_busy) {
+            p->chunk_waits = 1;
+            pthread_cond_wait(&p->done, &p->mu);
+            p->chunk_waits = 0;
+        }
+        p->enc = NULL;
     }
-    p->enc = NULL;
     pthread_mutex_unlock(&p->mu);
 }
 
