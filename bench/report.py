@@ -55,6 +55,19 @@ def type_stat(c, e, t, key):
     return get(c, "latency", e, "types", t, key)
 
 
+def index_runs_note(res):
+    """How many runs each indexing time is the median of."""
+    st = res.get("settings", {})
+    n = st.get("index_rounds", 1)
+    if n <= 1:
+        return "One run of each."
+    return ("Wall s and MB/s: median of %d runs, interleaved, of each engine "
+            "that indexed the corpus in under %g s the first time (ours "
+            "with 1 and 2 threads), one run of the others; peak RSS: the "
+            "largest of the runs; every run's time is in results.json "
+            "(`wall_runs`)." % (n, st.get("repeat_under", 30)))
+
+
 def write(res, outdir, workdir):
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "results.json"), "w") as fp:
@@ -119,7 +132,8 @@ def markdown(res, plots):
              "positions; MB/s of title+body text (UTF-8 bytes); index size "
              "= bytes allocated on disk. Our index keeps the text (for "
              "snippets), the peers' do not unless marked \"with text\" (a "
-             "build with `--store`, measured for size only).\n")
+             "build with `--store`, measured for size only). %s\n" %
+             index_runs_note(res))
     L.append("| corpus | docs | text MB | engine | wall s | MB/s | "
              "peak RSS MB | index MB | index / text | without text | "
              "with text |")
