@@ -655,7 +655,9 @@ post_encode_as(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
                     return SE_EINVAL;
     }
 
-    nimp = lens != NULL ? impacts(tfs, lens, n, imp_tf, imp_len) : 1;
+    /* Every tf 1 (most blocks of rare words): one pair, (1, min_len). */
+    nimp = lens != NULL && max_tf > 1 ? impacts(tfs, lens, n, imp_tf, imp_len)
+                                      : 1;
     for (i = 0; i + 1 < n; i++)
         gaps[i] = gm1[i] + 1;
     /* Each stream packed when that is shorter (a lone document has no
