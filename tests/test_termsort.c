@@ -80,7 +80,9 @@ Test(termsort, reuters_words_come_out_in_memcmp_order)
     size_t n = 0, i = 0, j;
 
     cr_assert(f, "%s: %s", REUTERS, strerror(errno));
-    cr_assert(fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0);
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    cr_assert_gt(size, 0);
     rewind(f);
     text = malloc((size_t)size);
     t = malloc((size_t)size / 2 * sizeof *t);
