@@ -1820,19 +1820,24 @@ flush(struct wr *w)
         rc = apply_removals(w, PL_STEMS);
     table_release(&w->rm_forms);
     table_release(&w->rm_stems);
-    if (rc == SE_OK)
-        rc = write_records(w);
-    if (rc == SE_OK && w->nlens)
-        rc = doc_lens_put(w->txn, w->batch_first, w->lens, w->nlens);
     if (rc == SE_OK) {
-        struct ts_term *forms = sorted_terms(&w->forms);
-        struct ts_term *stems = sorted_terms(&w->stems);
+        struct ts_term *forms = sorted_terms(&w->forms), *stems = NULL;
         struct wr_flush ff, sf;
         memset(&ff, 0, sizeof ff);
         memset(&sf, 0, sizeof sf);
-        rc = forms && stems ? SE_OK : SE_ENOMEM;
+        rc = forms ? SE_OK : SE_ENOMEM;
+        /* The workers encode the forms' lists while the inverter sorts the
+         * stems and writes the batch's records and lengths. */
         if (rc == SE_OK)
             rc = table_begin(w, &ff, PL_FORMS, forms);
+        if (rc == SE_OK) {
+            stems = sorted_terms(&w->stems);
+            rc = stems ? SE_OK : SE_ENOMEM;
+        }
+        if (rc == SE_OK)
+            rc = write_records(w);
+        if (rc == SE_OK && w->nlens)
+            rc = doc_lens_put(w->txn, w->batch_first, w->lens, w->nlens);
         if (rc == SE_OK)
             rc = table_postings(w, &ff);
         /* The workers encode the stems' lists while the inverter writes
