@@ -1255,13 +1255,17 @@ write_entries(struct wr *w, enum pl_kind kind,
 /*
  * A flush encodes its terms' lists apart from writing them: the sorted
  * terms are cut into chunks, which the pool's workers and the inverter
- * encode up to CHUNK_AHEAD chunks ahead of the one the inverter writes, in
- * term order. A new term's list needs only the batch. For a term the index
- * has, the inverter first reads what the merge rewrites (read_chunk(): only
- * its thread may use the transaction), and deletes the old partial block
- * when it writes the new ones. With one thread the inverter encodes each
- * chunk just before writing it. The bytes written are the same either way
- * (Reuters x16's second and third flushes merge nearly every term).
+ * encode ahead of the one the inverter writes, in term order. A new term's
+ * list needs only the batch. For a term the index has, the inverter first
+ * reads what the merge rewrites (read_chunk(): only its thread may use the
+ * transaction), up to CHUNK_AHEAD chunks ahead, and deletes the old partial
+ * block when it writes the new ones; a table with no terms before has
+ * nothing to read, and all its chunks are offered at once. The workers
+ * start on the forms while the inverter writes the batch's records, and on
+ * the stems while it writes the forms' entries (flush()). With one thread
+ * the inverter encodes each chunk just before writing it. The bytes written
+ * are the same either way (Reuters x16's second and third flushes merge
+ * nearly every term).
  */
 #define CHUNK_TERMS 1024
 #define CHUNK_BYTES ((size_t)256 << 10) /* of buffered postings */
