@@ -159,6 +159,20 @@ commit_ok(struct idx_txn *txn)
     cr_assert_eq(rc, SE_OK, "commit: %s", se_strerror(rc));
 }
 
+/* The table has `want` entries (`when` names the moment). */
+static void
+count_is(struct idx_txn *txn, enum idx_table t, uint64_t want,
+         const char *when)
+{
+    uint64_t n;
+    int rc = idx_count(txn, t, &n);
+
+    cr_assert_eq(rc, SE_OK, "%s: count: %s", when, se_strerror(rc));
+    cr_assert_eq(n, want, "%s: %s holds %llu entries, not %llu", when,
+                 idx_table_name(t), (unsigned long long)n,
+                 (unsigned long long)want);
+}
+
 /* The value of `key` as a string, "<absent>" when not found. */
 static const char *
 get_str(struct idx_txn *txn, enum idx_table t, const char *key, char *out,
@@ -451,7 +465,6 @@ Test(index, put_get_del_count)
     struct idx *ix;
     const void *v;
     size_t n;
-    uint64_t cnt;
     char val[16];
     int rc;
 
@@ -462,10 +475,7 @@ Test(index, put_get_del_count)
     put_ok(txn, IDX_IDS, "y", 1, "two", 3, 0);
     put_ok(txn, IDX_IDS, "x", 1, "ONE!", 4, 0); /* replaces */
     put_ok(txn, IDX_TEXT, "x", 1, "", 0, 0);    /* empty value */
-    rc = idx_count(txn, IDX_IDS, &cnt);
-    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
-    cr_assert_eq(cnt, 2, "2 keys in ids, counted %llu",
-                 (unsigned long long)cnt);
+    count_is(txn, IDX_IDS, 2, "2 keys in ids");
     cr_assert_str_eq(get_str(txn, IDX_IDS, "x", val, sizeof val), "ONE!");
     /* Tables are separate: "x" of text is not "x" of ids. */
     rc = idx_get(txn, IDX_TEXT, "x", 1, &v, &n);
@@ -481,10 +491,7 @@ Test(index, put_get_del_count)
     cr_assert_str_eq(get_str(txn, IDX_IDS, "x", val, sizeof val), "<absent>");
     commit_ok(txn);
     txn = begin(ix, 0);
-    rc = idx_count(txn, IDX_IDS, &cnt);
-    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
-    cr_assert_eq(cnt, 1, "1 key after delete, counted %llu",
-                 (unsigned long long)cnt);
+    count_is(txn, IDX_IDS, 1, "1 key after delete");
     cr_assert_str_eq(get_str(txn, IDX_IDS, "y", val, sizeof val), "two");
     idx_txn_abort(txn);
     idx_close(ix);
@@ -538,12 +545,7 @@ Test(index, keys_over_511_bytes_are_refused)
     commit_ok(txn);
     /* Only the 511-byte key was stored. */
     txn = begin(ix, 0);
-    {
-        uint64_t cnt;
-        rc = idx_count(txn, IDX_SDICT, &cnt);
-        cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
-        cr_assert_eq(cnt, 1, "sdict holds %llu keys", (unsigned long long)cnt);
-    }
+    count_is(txn, IDX_SDICT, 1, "one key put");
     idx_txn_abort(txn);
     idx_close(ix);
 }
@@ -858,7 +860,6 @@ Test(index, stemforms_keeps_sorted_unique_pairs)
     struct idx *ix;
     const void *k, *v;
     size_t klen, vlen, i;
-    uint64_t cnt;
     int rc;
 
     make_tmp();
@@ -869,10 +870,7 @@ Test(index, stemforms_keeps_sorted_unique_pairs)
                pairs[i][1], strlen(pairs[i][1]), IDX_NODUPDATA);
     commit_ok(txn);
     txn = begin(ix, 1);
-    rc = idx_count(txn, IDX_STEMFORMS, &cnt);
-    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
-    cr_assert_eq(cnt, 7, "7 distinct pairs, counted %llu",
-                 (unsigned long long)cnt);
+    count_is(txn, IDX_STEMFORMS, 7, "7 distinct pairs");
     rc = idx_cursor_open(txn, IDX_STEMFORMS, &c);
     cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
     i = 0;
@@ -907,16 +905,11 @@ Test(index, stemforms_keeps_sorted_unique_pairs)
     cr_assert_eq(rc, SE_OK, "get run: %s", se_strerror(rc));
     cr_assert(vlen == 3 && memcmp(v, "run", 3) == 0,
               "get gives the first value");
-    rc = idx_count(txn, IDX_STEMFORMS, &cnt);
-    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
-    cr_assert_eq(cnt, 6, "6 pairs after one delete, counted %llu",
-                 (unsigned long long)cnt);
+    count_is(txn, IDX_STEMFORMS, 6, "6 pairs after one delete");
     /* Deleting the key drops all its values. */
     rc = idx_del(txn, IDX_STEMFORMS, "run", 3, NULL, 0);
     cr_assert_eq(rc, SE_OK, "del key: %s", se_strerror(rc));
-    rc = idx_count(txn, IDX_STEMFORMS, &cnt);
-    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
-    cr_assert_eq(cnt, 3, "3 pairs left, counted %llu", (unsigned long long)cnt);
+    count_is(txn, IDX_STEMFORMS, 3, "3 pairs left");
     idx_txn_abort(txn);
     idx_close(ix);
 }
@@ -936,7 +929,6 @@ Test(index, cursor_puts_append_and_insert)
     unsigned char k[4];
     const void *v;
     size_t vlen;
-    uint64_t cnt;
     uint32_t i, want;
     int rc;
 
@@ -983,13 +975,8 @@ Test(index, cursor_puts_append_and_insert)
     cr_assert_eq(rc, 0, "walk ended with %d", rc);
     cr_assert_eq(want, 20010, "walk stopped at %u", want);
     idx_cursor_close(c);
-    rc = idx_count(txn, IDX_IDS, &cnt);
-    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
-    cr_assert_eq(cnt, 200, "ids put between appends: %llu",
-                 (unsigned long long)cnt);
-    rc = idx_count(txn, IDX_STEMFORMS, &cnt);
-    cr_assert_eq(rc, SE_OK, "count: %s", se_strerror(rc));
-    cr_assert_eq(cnt, 3, "stemforms pairs: %llu", (unsigned long long)cnt);
+    count_is(txn, IDX_IDS, 200, "ids put between appends");
+    count_is(txn, IDX_STEMFORMS, 3, "pairs put through a cursor");
     rc = idx_get(txn, IDX_STEMFORMS, "dog", 3, &v, &vlen);
     cr_assert(rc == SE_OK && vlen == 4 && memcmp(v, "dogs", 4) == 0);
     idx_txn_abort(txn);
