@@ -189,7 +189,8 @@ struct wr {
     uint32_t *lens;       /* lengths of the batch's documents */
     size_t nlens, lens_cap;
     /* During a flush, the lengths of the documents before the batch, or
-     * NULL when they would take more than WR_OLD_LENS_SHARE of --memory. */
+     * NULL when they would take more than 1/WR_OLD_LENS_SHARE of --memory
+     * (old_lens_bytes). */
     uint32_t *old_lens;
     /* The batch's document records and external ids, kept to be written at
      * the flush one table after the other (document batch_first + i has
@@ -633,12 +634,15 @@ charge_flush(struct wr *w, enum pl_kind kind, const char *term, size_t len)
  * against 1.8 s). Such a budget is then overrun by what the flush takes
  * beyond its half.
  */
+static size_t old_lens_bytes(const struct wr *w);
+
 static int
 batch_full(const struct wr *w)
 {
-    size_t flush =
-        w->flush_bytes < w->memory / 2 ? w->flush_bytes : w->memory / 2;
+    size_t flush = w->flush_bytes + old_lens_bytes(w);
 
+    if (flush > w->memory / 2)
+        flush = w->memory / 2;
     return w->used + flush >= w->memory || w->post_full;
 }
 
@@ -1796,16 +1800,26 @@ static int write_records(struct wr *w);
  * lookup each, they were most of what the inverter read at such a flush
  * (Reuters x16 with --threads 2, second and third flush: 0.65 and 0.89 s
  * of reading, 0.20 and 0.31 s with the copy). All of them copied, a chunk
- * read at a time, cost 4 bytes a document; beyond this share of --memory
- * the lookups stay.
+ * read at a time, cost 4 bytes a document, counted in the batch's budget;
+ * past 1/WR_OLD_LENS_SHARE of --memory (4 million documents at the default
+ * 256 MB) the lookups stay.
  */
 #define WR_OLD_LENS_SHARE 16
+
+/* What the copy takes at the next flush: 0 when it is not made. The batch
+ * counts it with the flush's pages (batch_full). */
+static size_t
+old_lens_bytes(const struct wr *w)
+{
+    size_t bytes = (size_t)w->batch_first * sizeof *w->old_lens;
+
+    return bytes > w->memory / WR_OLD_LENS_SHARE ? 0 : bytes;
+}
 
 static int
 load_old_lens(struct wr *w)
 {
-    if (w->batch_first == 0 ||
-        (size_t)w->batch_first > w->memory / WR_OLD_LENS_SHARE / 4)
+    if (w->batch_first == 0 || old_lens_bytes(w) == 0)
         return SE_OK;
     w->old_lens = malloc((size_t)w->batch_first * sizeof *w->old_lens);
     if (w->old_lens == NULL)
