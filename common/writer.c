@@ -1145,7 +1145,8 @@ struct wr_pair {
  * The pairs of an index that had no forms before this flush: every form is
  * in the batch, so a stem's forms are listed exactly when it has more than
  * one or its one form is not itself, with no lookups, and they come
- * sorted, for LMDB's append (a first flush of combined: 0.12 s to 0.0x s).
+ * sorted, for LMDB's append (a first flush of combined: 0.12 s with a
+ * lookup a pair, 0.05 s so, list_new_forms() whole, 5 runs).
  */
 static int
 list_first_forms(struct wr *w, const struct wr_pair *p, size_t n)
