@@ -1232,8 +1232,8 @@ list_new_forms(struct wr *w, const struct ts_term *stem_order, int first)
  * looks the stem up among the forms: all of them are written by then).
  */
 static int
-write_entries(struct wr *w, enum pl_kind kind,
-              const struct ts_term *stem_order, int dict_flags)
+write_entries(struct wr *w, enum pl_kind kind, const struct ts_term *stem_order,
+              int dict_flags)
 {
     const struct wr_table *t = kind == PL_FORMS ? &w->forms : &w->stems;
     struct idx_cursor *c;
@@ -1436,7 +1436,8 @@ encode_chunk(const struct wr_encode *en, struct wr_chunk *c, struct wr_lists *L)
         /* Sorted order is random in memory: fetch a term's entry, then its
          * postings, some terms ahead (cache misses were half of this). */
         if (i + 2 * ENCODE_PREFETCH < c->to)
-            __builtin_prefetch(&en->terms[en->order[i + 2 * ENCODE_PREFETCH].idx]);
+            __builtin_prefetch(
+                &en->terms[en->order[i + 2 * ENCODE_PREFETCH].idx]);
         if (i + ENCODE_PREFETCH < c->to)
             __builtin_prefetch(
                 en->terms[en->order[i + ENCODE_PREFETCH].idx].post.data);
@@ -1666,8 +1667,7 @@ write_chunk(struct wr *w, const struct wr_encode *en, struct wr_chunk *ch,
  */
 struct wr_flush {
     enum pl_kind kind;
-    struct wr_encode en;
-    unsigned char *what;
+    struct wr_encode en;        /* en.what: NULL for a table with no terms */
     struct idx_cursor *c, *put; /* reads, writes */
     int post_flags, dict_flags;
 };
@@ -1699,14 +1699,14 @@ table_begin(struct wr *w, struct wr_flush *f, enum pl_kind kind,
         return rc;
     f->post_flags = existing == 0 ? IDX_APPEND : 0;
     f->dict_flags = entries == 0 ? IDX_APPEND : 0;
-    f->what = malloc(t->nterms);
-    if (f->what == NULL)
+    f->en.what = malloc(t->nterms);
+    if (f->en.what == NULL)
         return SE_ENOMEM;
     /* New until read_chunk() finds the term in the index. Too long to be
      * a key: skipped (the tokenizer cuts long tokens). */
     for (i = 0; i < t->nterms; i++) {
         const struct wr_term *e = &t->terms[order[i].idx];
-        f->what[i] =
+        f->en.what[i] =
             e->df == 0 || e->len > PL_TERM_MAX ? TERM_SKIPPED : TERM_NEW;
     }
     rc = idx_cursor_open(w->txn, pl_post_table(kind), &f->c);
@@ -1714,14 +1714,13 @@ table_begin(struct wr *w, struct wr_flush *f, enum pl_kind kind,
         rc = idx_cursor_open(w->txn, pl_post_table(kind), &f->put);
     if (rc != SE_OK)
         return rc;
-    f->en = (struct wr_encode){.terms = t->terms,
-                               .kind = kind,
-                               .order = order,
-                               .what = f->what,
-                               .batch_first = w->batch_first,
-                               .lens = w->lens,
-                               .nlens = w->nlens,
-                               .dict_empty = entries == 0};
+    f->en.terms = t->terms;
+    f->en.kind = kind;
+    f->en.order = order;
+    f->en.batch_first = w->batch_first;
+    f->en.lens = w->lens;
+    f->en.nlens = w->nlens;
+    f->en.dict_empty = entries == 0;
     f->en.chunks = make_chunks(t, order, &f->en.nchunks);
     if (f->en.chunks == NULL)
         return SE_ENOMEM;
@@ -1762,9 +1761,10 @@ table_postings(struct wr *w, struct wr_flush *f)
 
 /* Then its dictionary entries; `stem_order` as for write_entries(). */
 static int
-table_entries(struct wr *w, struct wr_flush *f, const struct ts_term *stem_order)
+table_entries(struct wr *w, struct wr_flush *f,
+              const struct ts_term *stem_order)
 {
-    if (f->what == NULL)
+    if (f->en.what == NULL)
         return SE_OK; /* no terms */
     return write_entries(w, f->kind, stem_order, f->dict_flags);
 }
@@ -1784,17 +1784,13 @@ table_end(struct wr *w, struct wr_flush *f)
     free(f->en.chunks);
     idx_cursor_close(f->put);
     idx_cursor_close(f->c);
-    free(f->what);
+    free(f->en.what);
     memset(f, 0, sizeof *f);
 }
 
 static int apply_removals(struct wr *w, enum pl_kind kind);
 static int write_records(struct wr *w);
 
-/*
- * Write the batch into the transaction: first the removals of replaced
- * and deleted documents, then lengths, postings and metadata.
- */
 /*
  * A flush merging into known terms' lists needs the lengths of their last
  * blocks' documents (block-max bounds), up to 128 a term. Read one LMDB
@@ -1820,14 +1816,21 @@ old_lens_bytes(const struct wr *w)
 static int
 load_old_lens(struct wr *w)
 {
-    if (w->batch_first == 0 || old_lens_bytes(w) == 0)
-        return SE_OK;
-    w->old_lens = malloc((size_t)w->batch_first * sizeof *w->old_lens);
+    size_t bytes = old_lens_bytes(w);
+
+    if (bytes == 0)
+        return SE_OK; /* no documents before the batch, or too many */
+    w->old_lens = malloc(bytes);
     if (w->old_lens == NULL)
         return SE_OK; /* the lookups do without */
     return doc_lens_read(w->txn, 0, w->batch_first, w->old_lens);
 }
 
+/*
+ * Write the batch into the transaction: first the removals of replaced
+ * and deleted documents, then records, lengths, postings, dictionaries and
+ * metadata.
+ */
 static int
 flush(struct wr *w)
 {
@@ -2643,11 +2646,15 @@ wake_workers(struct wr_pool *p)
         pthread_cond_broadcast(&p->work);
 }
 
-/*
- * Have chunk c of the flush encoded, by a worker or by the inverter itself
- * when none has taken it, and let the workers take up to CHUNK_AHEAD more.
- */
-/* Let the workers take the chunks before en->ready. */
+/* Let the workers take the chunks before en->ready; under the lock. */
+static void
+offer_ready(struct wr_pool *p, struct wr_encode *en)
+{
+    p->enc = en;
+    en->limit = en->ready;
+    wake_workers(p);
+}
+
 static void
 encode_offer(struct wr *w, struct wr_encode *en)
 {
@@ -2656,11 +2663,14 @@ encode_offer(struct wr *w, struct wr_encode *en)
     if (p == NULL || en->nchunks == 0)
         return;
     pthread_mutex_lock(&p->mu);
-    p->enc = en;
-    en->limit = en->ready;
-    wake_workers(p);
+    offer_ready(p, en);
     pthread_mutex_unlock(&p->mu);
 }
+
+/*
+ * Have chunk c of the flush encoded, by a worker or by the inverter itself
+ * when none has taken it, and let the workers take up to CHUNK_AHEAD more.
+ */
 
 static int
 encode_wait(struct wr *w, struct wr_encode *en, size_t c)
@@ -2672,9 +2682,7 @@ encode_wait(struct wr *w, struct wr_encode *en, size_t c)
         return en->chunks[c].rc = encode_chunk(en, &en->chunks[c], &w->lists);
     }
     pthread_mutex_lock(&p->mu);
-    p->enc = en;
-    en->limit = en->ready; /* the chunks read_chunk() has done */
-    wake_workers(p);
+    offer_ready(p, en); /* the chunks read_chunk() has done */
     while (en->chunks[c].state != 2) {
         if (chunk_ready(p)) {
             encode_next_chunk(p, &w->lists);
@@ -2697,7 +2705,7 @@ encode_end(struct wr *w, struct wr_encode *en)
     if (p == NULL)
         return;
     pthread_mutex_lock(&p->mu);
-    if (p->enc == en) { /* not ended yet, nor another table's turn */
+    if (p->enc == en) {       /* not ended yet, nor another table's turn */
         en->limit = en->next; /* nothing more to take */
         while (p->enc_busy) {
             p->chunk_waits = 1;
