@@ -319,14 +319,21 @@ pack_stream(const uint32_t *v, uint32_t c, unsigned w, unsigned char *tmp)
     for (i = 0; i < c && w > 0; i++) {
         acc |= (uint64_t)v[i] << have;
         have += w;
-        while (have >= 8) {
-            tmp[at++] = (unsigned char)acc;
-            acc >>= 8;
-            have -= 8;
+        if (have >= 32) { /* four bytes at once: no loop to mispredict */
+            tmp[at] = (unsigned char)acc;
+            tmp[at + 1] = (unsigned char)(acc >> 8);
+            tmp[at + 2] = (unsigned char)(acc >> 16);
+            tmp[at + 3] = (unsigned char)(acc >> 24);
+            at += 4;
+            acc >>= 32;
+            have -= 32;
         }
     }
-    if (have > 0)
+    while (have > 0) {
         tmp[at++] = (unsigned char)acc;
+        acc >>= 8;
+        have = have > 8 ? have - 8 : 0;
+    }
     return at;
 }
 
@@ -517,7 +524,8 @@ svb_encode(enum svb_codec cd, const uint32_t *v, uint32_t c,
 
 /*
  * Append the positions stream: `count` gaps, as laid out above, written in
- * place: the control bytes, then the data.
+ * place: the control bytes, then the data. SE_EINVAL, with `out` part
+ * written, when a document's positions do not increase.
  */
 static int
 post_put_positions(struct buf *out, const uint32_t *tfs, const uint32_t *pos,
@@ -543,6 +551,8 @@ post_put_positions(struct buf *out, const uint32_t *tfs, const uint32_t *pos,
         if (left == 0) { /* a new document: gaps restart from 0 */
             left = *tf++;
             prev = 0;
+        } else if (pos[k] <= prev) {
+            return SE_EINVAL;
         }
         gap = pos[k] - prev;
         prev = pos[k];
@@ -558,17 +568,49 @@ post_put_positions(struct buf *out, const uint32_t *tfs, const uint32_t *pos,
  * The block's impacts: the (tf, len) pairs no other document beats with
  * both a tf as high and a length as short (BM25 grows with tf and falls
  * with length, so the best score of the block is at one of them; Lucene
- * keeps the same "competitive impacts"). Built in one pass, the frontier
- * kept in increasing tf (and so increasing len); it is small, mostly one
- * or two pairs. More than POST_MAX_IMPACTS are merged in runs into
- * (highest tf, shortest len), which still bounds every document of the
- * run. Returns k.
+ * keeps the same "competitive impacts"), in increasing tf (and so
+ * increasing len); mostly one or two pairs. Returns k.
+ *
+ * By tf, for blocks whose tfs are all at most IMPACTS_BY_TF: the shortest
+ * length of each tf, then, from the highest tf down, each tf whose
+ * shortest is below those of all higher tfs. Without the frontier search
+ * below, whose branches mispredict: on the blocks of combined's index,
+ * encoding takes 0.17 s instead of 0.22 (/tmp/eb, best of 10 runs).
  */
+#define IMPACTS_BY_TF 32
+
 static uint32_t
-impacts(const uint32_t *tfs, const uint32_t *lens, uint32_t n, uint32_t *tf,
-        uint32_t *len)
+impacts_by_tf(const uint32_t *tfs, const uint32_t *lens, uint32_t n,
+              uint32_t max_tf, uint32_t *tf, uint32_t *len)
 {
-    uint32_t k = 0, i, j, lo, g, out;
+    uint64_t shortest[IMPACTS_BY_TF + 1], best = UINT64_MAX;
+    uint32_t i, t, k = 0;
+
+    for (t = 1; t <= max_tf; t++)
+        shortest[t] = UINT64_MAX; /* above any length: no such tf */
+    for (i = 0; i < n; i++)
+        if (lens[i] < shortest[tfs[i]])
+            shortest[tfs[i]] = lens[i];
+    for (t = max_tf; t >= 1; t--)
+        if (shortest[t] < best)
+            best = shortest[t], k++;
+    /* Written from the end, so that tf and len increase. */
+    for (t = max_tf, i = k, best = UINT64_MAX; t >= 1; t--)
+        if (shortest[t] < best) {
+            best = shortest[t];
+            i--;
+            tf[i] = t;
+            len[i] = (uint32_t)best;
+        }
+    return k;
+}
+
+/* Any tfs: built in one pass, the frontier kept in order. */
+static uint32_t
+impacts_frontier(const uint32_t *tfs, const uint32_t *lens, uint32_t n,
+                 uint32_t *tf, uint32_t *len)
+{
+    uint32_t k = 0, i, j, lo;
 
     for (i = 0; i < n; i++) {
         uint32_t t = tfs[i], l = lens[i];
@@ -589,6 +631,21 @@ impacts(const uint32_t *tfs, const uint32_t *lens, uint32_t n, uint32_t *tf,
         tf[j] = t;
         len[j] = l;
     }
+    return k;
+}
+
+/* The impacts, at most POST_MAX_IMPACTS: more are merged in runs into
+ * (highest tf, shortest len), which still bounds every document of the
+ * run. */
+static uint32_t
+impacts(const uint32_t *tfs, const uint32_t *lens, uint32_t n, uint32_t max_tf,
+        uint32_t *tf, uint32_t *len)
+{
+    uint32_t k, i, g, out;
+
+    k = max_tf <= IMPACTS_BY_TF
+            ? impacts_by_tf(tfs, lens, n, max_tf, tf, len)
+            : impacts_frontier(tfs, lens, n, tf, len);
     if (k <= POST_MAX_IMPACTS)
         return k;
     /* Runs of ceil(k / max) pairs: each becomes its last tf, first len. */
@@ -618,12 +675,11 @@ post_encode_as(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
     unsigned char tstream[SVB_MAX_BYTES(POST_BLOCK_DOCS)];
     unsigned char dpacked[1 + 4 * POST_BLOCK_DOCS];
     unsigned char tpacked[1 + 4 * POST_BLOCK_DOCS];
-    uint32_t max_tf = 0, min_len = UINT32_MAX, max_gap = 0, i, j, nimp;
+    uint32_t max_tf = 0, min_len = UINT32_MAX, max_gap = 0, i, nimp;
     unsigned flags = 0;
     uint32_t imp_tf[POST_BLOCK_DOCS], imp_len[POST_BLOCK_DOCS];
     uint64_t pos_count = 0;
     size_t dbytes, tbytes, base;
-    const uint32_t *p;
     int rc;
 
     if (docs == NULL || tfs == NULL || out == NULL || n == 0 ||
@@ -646,18 +702,14 @@ post_encode_as(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
     }
     if (lens == NULL)
         min_len = 0;
-    if (pos != NULL) {
-        if (pos_count > UINT32_MAX)
-            return SE_EINVAL;
-        for (i = 0, p = pos; i < n; p += tfs[i], i++)
-            for (j = 1; j < tfs[i]; j++)
-                if (p[j] <= p[j - 1])
-                    return SE_EINVAL;
-    }
+    /* Positions that do not increase are found as they are written. */
+    if (pos != NULL && pos_count > UINT32_MAX)
+        return SE_EINVAL;
 
     /* Every tf 1 (most blocks of rare words): one pair, (1, min_len). */
-    nimp = lens != NULL && max_tf > 1 ? impacts(tfs, lens, n, imp_tf, imp_len)
-                                      : 1;
+    nimp = lens != NULL && max_tf > 1
+               ? impacts(tfs, lens, n, max_tf, imp_tf, imp_len)
+               : 1;
     for (i = 0; i + 1 < n; i++)
         gaps[i] = gm1[i] + 1;
     /* Each stream packed when that is shorter (a lone document has no

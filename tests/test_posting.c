@@ -375,8 +375,9 @@ factor(uint32_t tf, uint32_t len)
 /*
  * The impacts of a block encoded with lengths: pairs increasing in tf and
  * length, from min_len to max_tf, each document dominated by one of them,
- * and (when no run was merged, k < n capped) the best pair scoring exactly
- * the best document: the bound is tight.
+ * and, when no run was merged, exactly the documents' distinct pairs that
+ * no other beats, so the best pair scores the best document: the bound is
+ * tight.
  */
 static void
 check_impacts(const struct post_view *v, const struct blk *b)
@@ -405,10 +406,12 @@ check_impacts(const struct post_view *v, const struct blk *b)
                 b->tfs[i] <= v->impact_tf[j] && b->lens[i] >= v->impact_len[j];
         cr_assert(dominated, "doc %u (tf %u, len %u) above every impact", i,
                   b->tfs[i], b->lens[i]);
-        /* Count the documents no other document dominates strictly. */
+        /* Count the distinct pairs no other document dominates strictly. */
         for (j = 0; j < b->n && !beaten; j++)
             beaten = (b->tfs[j] > b->tfs[i] && b->lens[j] <= b->lens[i]) ||
-                     (b->tfs[j] >= b->tfs[i] && b->lens[j] < b->lens[i]);
+                     (b->tfs[j] >= b->tfs[i] && b->lens[j] < b->lens[i]) ||
+                     (j < i && b->tfs[j] == b->tfs[i] &&
+                      b->lens[j] == b->lens[i]);
         frontier += !beaten;
         if (factor(b->tfs[i], b->lens[i]) > best_doc)
             best_doc = factor(b->tfs[i], b->lens[i]);
@@ -417,10 +420,20 @@ check_impacts(const struct post_view *v, const struct blk *b)
         if (factor(v->impact_tf[j], v->impact_len[j]) > best_pair)
             best_pair = factor(v->impact_tf[j], v->impact_len[j]);
     cr_assert_geq(best_pair, best_doc * (1 - 1e-12), "bound below a doc");
-    if (frontier <= POST_MAX_IMPACTS)
-        cr_assert_leq(best_pair, best_doc * (1 + 1e-12),
-                      "bound %g not tight: best document %g", best_pair,
-                      best_doc);
+    if (frontier > POST_MAX_IMPACTS)
+        return;
+    cr_assert_leq(best_pair, best_doc * (1 + 1e-12),
+                  "bound %g not tight: best document %g", best_pair, best_doc);
+    cr_assert_eq(v->nimpacts, frontier, "%u impacts, %u pairs unbeaten",
+                 v->nimpacts, frontier);
+    for (j = 0; j < v->nimpacts; j++) {
+        int found = 0;
+        for (i = 0; i < b->n && !found; i++)
+            found = b->tfs[i] == v->impact_tf[j] &&
+                    b->lens[i] == v->impact_len[j];
+        cr_assert(found, "impact (%u, %u) is no document's", v->impact_tf[j],
+                  v->impact_len[j]);
+    }
 }
 
 /* Decode `val` and compare with the block it was encoded from. */
