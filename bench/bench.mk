@@ -60,3 +60,7 @@ bench-quick: bench-deps bench-engine
 	$(BENCH_PY) bench/run.py --quick --build $(BUILD) --out $(BENCH_OUT) \
 	    --command "make bench-quick$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" \
 	    $(BENCH_ARGS)
+
+# post_encode() alone on an index's blocks (bench/encode_blocks.c).
+$(BUILD)/encode_blocks: bench/encode_blocks.c $(LIBCOMMON)
+	$(CC) $(CFLAGS) $< $(LIBCOMMON) $(LDLIBS) -o $@
