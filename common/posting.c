@@ -496,7 +496,7 @@ svb_size(enum svb_codec cd, const uint32_t *v, uint32_t c)
     size_t n = ((size_t)c + 3) / 4;
     uint32_t i, data = 0;
 
-    /* Sums of comparisons, which the compiler vectorizes: a tenth of
+    /* Sums of comparisons, which the compiler vectorizes: a sixth of
      * post_encode_as()'s time went to this loop with svb_code()'s branches. */
     if (cd == SVB_0124)
         for (i = 0; i < c; i++)
