@@ -45,8 +45,10 @@ $(LIBSEARCHER): $(SEARCHER_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# The indexer allocates with jemalloc (why: indexer/main.c, malloc_conf);
+# sanitizer builds keep their runtime's malloc.
 $(BUILD)/indexer: $(BUILD)/obj/indexer/main.o $(LIBINDEXER) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $^ $(LDLIBS) $(if $(SAN),,-ljemalloc) -o $@
 $(BUILD)/searcher: $(BUILD)/obj/searcher/main.o $(LIBSEARCHER) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

@@ -30,6 +30,21 @@
 
 #define SE_VERSION "0.1.0"
 
+/*
+ * The indexer is linked with jemalloc (Makefile; not in sanitizer builds,
+ * whose runtimes bring their own malloc), which reads its options here. A
+ * flush's workers free postings the inverter allocated: glibc takes the
+ * inverter's arena lock for each, and with --threads 2 most context
+ * switches were a worker waiting on it; jemalloc hands such frees back in
+ * batches, and allocates cJSON's many small nodes faster. Combined, 7
+ * interleaved runs: 3.83 -> 3.53 s with one thread; Reuters x16 with
+ * --threads 2, 3 runs: 10.0 -> 9.4 s. Freed pages go back to the system
+ * within a second (dirty_decay_ms, 10 s by default), which keeps x16's peak
+ * private memory at 262 MB under --memory 256 (269 MB by default; glibc:
+ * 260 MB).
+ */
+const char *malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
+
 static const char usage[] =
     "usage: indexer [-i DIR] [options] PATH...\n"
     "Add documents to the index in DIR (created when missing). PATH is a\n"

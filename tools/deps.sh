@@ -6,7 +6,7 @@
 set -e
 PKGS="build-essential pkg-config liblmdb-dev libstemmer-dev libutf8proc-dev \
 libstreamvbyte-dev libzstd-dev libcjson-dev libcriterion-dev zlib1g-dev \
-liblzma-dev libedit-dev clang libclang-rt-14-dev"
+liblzma-dev libedit-dev libjemalloc-dev clang libclang-rt-14-dev"
 [ $# -gt 0 ] && PKGS="$*"
 missing=""
 for p in $PKGS; do
