@@ -35,13 +35,13 @@
  * whose runtimes bring their own malloc), which reads its options here. A
  * flush's workers free postings the inverter allocated: glibc takes the
  * inverter's arena lock for each, and with --threads 2 most context
- * switches were a worker waiting on it; jemalloc hands such frees back in
- * batches, and allocates cJSON's many small nodes faster. Combined, 7
- * interleaved runs: 3.83 -> 3.53 s with one thread; Reuters x16 with
- * --threads 2, 3 runs: 10.0 -> 9.4 s. Freed pages go back to the system
- * within a second (dirty_decay_ms, 10 s by default), which keeps x16's peak
- * private memory at 262 MB under --memory 256 (269 MB by default; glibc:
- * 260 MB).
+ * switches were a worker waiting on it (combined: 3,300 context switches,
+ * 250 with jemalloc, which hands such frees back in batches). Over several
+ * interleaved A/B runs on this noisy machine, --threads 2 indexed 1 to 11%
+ * faster, one thread 0 to 4%. Freed pages go back to the system within a
+ * second (dirty_decay_ms, 10 s by default), which keeps x16's peak private
+ * memory at 256 / 262 MB with 1 / 2 threads under --memory 256 (269 MB
+ * with the default; glibc: 248 / 260 MB).
  */
 const char *malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
 
