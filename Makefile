@@ -47,8 +47,10 @@ $(LIBSEARCHER): $(SEARCHER_OBJ)
 
 # The indexer allocates with jemalloc (why: indexer/main.c, malloc_conf);
 # sanitizer builds keep their runtime's malloc.
+JEMALLOC := $(if $(SAN),,-ljemalloc)
+$(BUILD)/obj/indexer/main.o: CFLAGS += $(if $(JEMALLOC),-DSE_JEMALLOC)
 $(BUILD)/indexer: $(BUILD)/obj/indexer/main.o $(LIBINDEXER) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $^ $(LDLIBS) $(if $(SAN),,-ljemalloc) -o $@
+	$(CC) $(CFLAGS) $^ $(LDLIBS) $(JEMALLOC) -o $@
 $(BUILD)/searcher: $(BUILD)/obj/searcher/main.o $(LIBSEARCHER) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

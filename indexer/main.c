@@ -19,6 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef SE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#define JE_STR_(x) #x
+#define JE_STR(x) JE_STR_(x)
+#endif
+
 #include "check.h"
 #include "docstore.h"
 #include "error.h"
@@ -44,6 +50,19 @@
  * with the default; glibc: 248 / 260 MB).
  */
 const char *malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
+
+/* Give the pages the writer freed back to the system now, not over the
+ * next second: compaction maps the whole index meanwhile (x16: the peak
+ * RSS, private and mapped together, was 569 MB without this, 496 MB with
+ * glibc). */
+static void
+release_freed_memory(void)
+{
+#ifdef SE_JEMALLOC
+    /* "arena.<MALLCTL_ARENAS_ALL>.purge": every arena */
+    mallctl("arena." JE_STR(MALLCTL_ARENAS_ALL) ".purge", NULL, NULL, NULL, 0);
+#endif
+}
 
 static const char usage[] =
     "usage: indexer [-i DIR] [options] PATH...\n"
@@ -705,6 +724,7 @@ main(int argc, char **argv)
     if (should_compact(compact, wr_stats(w))) {
         wr_close(w);
         w = NULL;
+        release_freed_memory();
         report_compaction(dir, quiet, 0);
     }
 out:
