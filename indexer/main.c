@@ -42,12 +42,13 @@
  * flush's workers free postings the inverter allocated: glibc takes the
  * inverter's arena lock for each, and with --threads 2 most context
  * switches were a worker waiting on it (combined: 3,300 context switches,
- * 250 with jemalloc, which hands such frees back in batches). Over several
- * interleaved A/B runs on this noisy machine, --threads 2 indexed 1 to 11%
- * faster, one thread 0 to 4%. Freed pages go back to the system within a
- * second (dirty_decay_ms, 10 s by default), which keeps x16's peak private
- * memory at 256 / 262 MB with 1 / 2 threads under --memory 256 (269 MB
- * with the default; glibc: 248 / 260 MB).
+ * 250 with jemalloc, which hands such frees back in batches). Against
+ * glibc, 9 of 10 interleaved A/B runs (bench/ab_index.sh; Reuters, x4, x16,
+ * combined; 1 and 2 threads) were faster, by about 5% in the median; the
+ * cost is memory held a little longer: x16's peak private memory under
+ * --memory 256 went from 248 / 260 MB to 257 / 267 MB (1 / 2 threads,
+ * make bench). Freed pages go back to the system within a second
+ * (dirty_decay_ms, 10 s by default, which held 269 MB).
  */
 const char *malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
 
