@@ -2671,7 +2671,6 @@ encode_offer(struct wr *w, struct wr_encode *en)
  * Have chunk c of the flush encoded, by a worker or by the inverter itself
  * when none has taken it, and let the workers take up to CHUNK_AHEAD more.
  */
-
 static int
 encode_wait(struct wr *w, struct wr_encode *en, size_t c)
 {
