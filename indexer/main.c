@@ -52,6 +52,20 @@
  */
 const char *malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
 
+/*
+ * Threads without --threads: two where there are two cores. The index is
+ * the same whatever the count, and two threads index 1.3 to 2 times as
+ * fast as one here (bench/RESULTS.md). Not more by default: the inverter
+ * is one thread whatever the count, and on x16 under --memory 256 each
+ * thread past two added about 20 MB of private memory (262 MB with 2, 298
+ * with 4, 345 with 8; bench/peak_anon.sh on this 2-core machine).
+ */
+static unsigned
+default_threads(void)
+{
+    return sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+}
+
 /* Give the pages the writer freed back to the system now, not over the
  * next second: compaction maps the whole index meanwhile (x16's peak RSS,
  * private and mapped together: 569 MB without this, 491 MB with it, 496 MB
@@ -90,7 +104,8 @@ static const char usage[] =
     "                       pages its commit changes (default 256)\n"
     "      --title-weight N count title words N times (1 to 16, default 2;\n"
     "                       fixed when the index is created)\n"
-    "      --threads N      threads in all (default 1); N - 1 workers\n"
+    "      --threads N      threads in all (default 2 on a machine with\n"
+    "                       two cores or more, else 1); N - 1 workers\n"
     "                       tokenize and compress ahead of the inverter,\n"
     "                       and encode the word lists at each commit\n"
     "      --skip-bad       warn about bad input (a JSON line, an SGML\n"
@@ -460,7 +475,7 @@ main(int argc, char **argv)
     const char *dir = "index";
     struct wr_options wo = {.memory = WR_MEMORY_DEFAULT,
                             .new_title_weight = WR_TITLE_WEIGHT_DEFAULT,
-                            .threads = 1};
+                            .threads = default_threads()};
     struct rd_options ro = {0, 0};
     enum rd_format fmt = RD_AUTO;
     struct rd_reader *rd = NULL;
@@ -716,10 +731,12 @@ main(int argc, char **argv)
             fprintf(stderr, "\r\033[K");
         fprintf(stderr,
                 "indexer: %llu documents (%llu replaced), %llu tokens, "
-                "%.1f MB of text in %.2f s (%.1f MB/s), %llu commit%s\n",
+                "%.1f MB of text in %.2f s (%.1f MB/s, %u thread%s), "
+                "%llu commit%s\n",
                 (unsigned long long)st->added, (unsigned long long)st->replaced,
                 (unsigned long long)st->tokens, mb, secs,
-                secs > 0 ? mb / secs : 0.0, (unsigned long long)st->commits,
+                secs > 0 ? mb / secs : 0.0, wo.threads,
+                wo.threads == 1 ? "" : "s", (unsigned long long)st->commits,
                 st->commits == 1 ? "" : "s");
     }
     if (should_compact(compact, wr_stats(w))) {

@@ -404,15 +404,28 @@ Test(cli_index, threads_write_what_one_thread_writes)
     size_t n1, n2;
     char *plain;
 
-    r = INDEXER("-i", at("one"), REUTERS);
+    r = INDEXER("-i", at("one"), "--threads", "1", REUTERS);
     expect_code(r, "indexer --threads 1", 0);
+    cr_assert(strstr(r->err, "MB/s, 1 thread), 1 commit\n"), "%s", r->err);
+    one = read_all(tu_path(at("one"), "data.mdb"), &n1);
     r = INDEXER("-i", at("two"), "--threads", "2", REUTERS);
     expect_code(r, "indexer --threads 2", 0);
-    cr_assert(strstr(r->err, " 1 commit\n"), "%s", r->err);
-    one = read_all(tu_path(at("one"), "data.mdb"), &n1);
+    cr_assert(strstr(r->err, "MB/s, 2 threads), 1 commit\n"), "%s", r->err);
     two = read_all(tu_path(at("two"), "data.mdb"), &n2);
     cr_assert(n1 == n2 && memcmp(one, two, n1) == 0,
               "--threads 2 wrote other bytes (%zu against %zu)", n2, n1);
+    free(two);
+    /* Without --threads: two threads where there are two cores. */
+    r = INDEXER("-i", at("default"), REUTERS);
+    expect_code(r, "indexer", 0);
+    cr_assert(strstr(r->err, sysconf(_SC_NPROCESSORS_ONLN) >= 2
+                                 ? "MB/s, 2 threads)"
+                                 : "MB/s, 1 thread)"),
+              "%s", r->err);
+    two = read_all(tu_path(at("default"), "data.mdb"), &n2);
+    cr_assert(n1 == n2 && memcmp(one, two, n1) == 0,
+              "the default threads wrote other bytes (%zu against %zu)", n2,
+              n1);
     free(one);
     free(two);
 
