@@ -54,7 +54,7 @@ const char *malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
 
 /*
  * Threads without --threads: two where there are two cores. The index is
- * the same whatever the count, and two threads index 1.3 to 2 times as
+ * the same whatever the count, and two threads index 1.4 to 1.8 times as
  * fast as one here (bench/RESULTS.md). Not more by default: the inverter
  * is one thread whatever the count, and on x16 under --memory 256 each
  * thread past two added about 20 MB of private memory (262 MB with 2, 298
