@@ -6,10 +6,13 @@
  * 3 when --check finds the index corrupt, 1 when --delete names an id
  * that is not in the index.
  */
+/* sched_getaffinity() and CPU_COUNT (Linux) for the default threads. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,17 +56,24 @@
 const char *malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
 
 /*
- * Threads without --threads: two where there are two cores. The index is
- * the same whatever the count, and two threads index 1.4 to 1.8 times as
- * fast as one here (bench/RESULTS.md). Not more by default: the inverter
- * is one thread whatever the count, and on x16 under --memory 256 each
- * thread past two added about 20 MB of private memory (262 MB with 2, 298
- * with 4, 345 with 8; bench/peak_anon.sh on this 2-core machine).
+ * Threads without --threads: two where the process may run on two cores
+ * (its CPU affinity: taskset and container cpusets narrow it). The index
+ * is the same whatever the count, and two threads index 1.4 to 1.8 times
+ * as fast as one here (bench/RESULTS.md). Not more by default: the
+ * inverter is one thread whatever the count, and on x16 under --memory
+ * 256 each thread past two added about 20 MB of private memory (262 MB
+ * with 2, 298 with 4, 345 with 8; bench/peak_anon.sh on this 2-core
+ * machine).
  */
 static unsigned
 default_threads(void)
 {
-    return sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+    cpu_set_t cpus;
+    long n = sched_getaffinity(0, sizeof cpus, &cpus) == 0
+                 ? CPU_COUNT(&cpus)
+                 : sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n >= 2 ? 2 : 1;
 }
 
 /* Give the pages the writer freed back to the system now, not over the
@@ -104,10 +114,11 @@ static const char usage[] =
     "                       pages its commit changes (default 256)\n"
     "      --title-weight N count title words N times (1 to 16, default 2;\n"
     "                       fixed when the index is created)\n"
-    "      --threads N      threads in all (default 2 on a machine with\n"
-    "                       two cores or more, else 1); N - 1 workers\n"
-    "                       tokenize and compress ahead of the inverter,\n"
-    "                       and encode the word lists at each commit\n"
+    "      --threads N      threads in all (default 2 where the process\n"
+    "                       may use two cores or more, else 1); N - 1\n"
+    "                       workers tokenize and compress ahead of the\n"
+    "                       inverter, and encode the word lists at each\n"
+    "                       commit\n"
     "      --skip-bad       warn about bad input (a JSON line, an SGML\n"
     "                       document, compressed data) and go on\n"
     "      --delete ID...   remove the documents with these ids\n"
