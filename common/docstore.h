@@ -40,7 +40,7 @@
  * (posting.h); format 5 may compress stored text with a dictionary.
  * Formats 1 to 4 read as they are, and a writer's first commit marks the
  * index format 5. */
-#define DOC_FORMAT_VERSION 5
+#define DOC_FORMAT_VERSION 6
 #define DOC_FORMAT_OLDEST 1
 #define DOC_LENS_CHUNK 1024
 #define DOC_LANG_MAX 32

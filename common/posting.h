@@ -28,7 +28,10 @@
  *                        byte), or with POST_F_PACKED_TFS bit-packed
  *   [pos stream]         per document, positions as gaps from the previous
  *                        position of the same document (the first from 0),
- *                        StreamVByte; runs to the end of the value
+ *                        StreamVByte, or with POST_F_PACKED_POS bit-packed
+ *                        at one width with the values that do not fit
+ *                        listed after (patched frame of reference, PFOR);
+ *                        runs to the end of the value
  *
  * Decoding never reads outside the value and never trusts a count: a block
  * that does not add up gives SE_ECORRUPT.
@@ -46,6 +49,7 @@
 #define POST_F_IMPACTS 0x02 /* the header lists the block's impacts */
 #define POST_F_PACKED_DOCS 0x04 /* doc gaps bit-packed, not StreamVByte */
 #define POST_F_PACKED_TFS 0x08  /* tfs bit-packed, not StreamVByte */
+#define POST_F_PACKED_POS 0x10  /* positions PFOR, not StreamVByte */
 #define POST_MAX_IMPACTS 8
 
 /* A block's header and where its streams are; points into the value. */
@@ -80,11 +84,11 @@ struct post_view {
  */
 int post_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
                 const uint32_t *pos, uint32_t n, struct buf *out);
-/* How post_encode_as() writes the doc and tf streams. */
+/* How post_encode_as() writes the doc, tf and positions streams. */
 enum post_pack {
     POST_PACK_SMALLER, /* each packed when shorter (post_encode) */
     POST_PACK_NEVER,   /* StreamVByte, as index formats 1 to 3 wrote */
-    POST_PACK_ALWAYS   /* both packed (a lone document has no doc gaps) */
+    POST_PACK_ALWAYS   /* all packed (a lone document has no doc gaps) */
 };
 int post_encode_as(const uint32_t *docs, const uint32_t *tfs,
                    const uint32_t *lens, const uint32_t *pos, uint32_t n,
@@ -92,8 +96,9 @@ int post_encode_as(const uint32_t *docs, const uint32_t *tfs,
 
 /*
  * Parse the header of the block in [val, val+len). SE_OK or SE_ECORRUPT.
- * On SE_OK, v->pos_count < len: at most 4 bytes of positions per byte of
- * the value, so a corrupt count cannot make a caller allocate much.
+ * On SE_OK, v->pos_count <= 8 * len (a packed position takes a bit at
+ * least): at most 32 bytes of positions per byte of the value, so a
+ * corrupt count cannot make a caller allocate much.
  */
 int post_parse(const void *val, size_t len, struct post_view *v);
 /* Decode the n document ids into docs[0..n). SE_OK or SE_ECORRUPT. */
@@ -124,7 +129,10 @@ int post_decode_positions(const struct post_view *v, const uint32_t *tfs,
 struct post_pos_cursor {
     uint32_t doc;   /* the document whose first value `value` is */
     uint32_t value; /* index of that value in the stream */
-    size_t data;    /* offset of its bytes from the start of the data */
+    size_t data;    /* StreamVByte: offset of its bytes from the start of
+                     * the data; packed: of the next exception, 0 before
+                     * the first is read */
+    uint32_t exc_min; /* packed: the least index the next exception has */
 };
 
 void post_pos_cursor_init(struct post_pos_cursor *c);

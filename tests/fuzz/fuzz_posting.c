@@ -8,12 +8,14 @@
  *      size the header announces, so ASan sees any byte read or written
  *      out of bounds. What decodes must keep the promises: ids strictly
  *      increasing from first_doc, tfs >= 1 with max_tf their maximum, each
- *      document's positions strictly increasing, pos_count < the value's
- *      size; a block without positions refuses post_decode_positions().
+ *      document's positions strictly increasing, pos_count below the
+ *      value's size (up to 8 times it for PFOR positions); a block without
+ *      positions refuses post_decode_positions().
  *   2. as the recipe of an encoder input (the bytes give n, gaps, tfs,
- *      lengths and positions): post_encode() appends the block after a few
- *      bytes already in the buffer, and decoding it must give the input
- *      back exactly; the block cut short by one byte must not decode.
+ *      lengths, positions and which streams to pack): post_encode_as()
+ *      appends the block after a few bytes already in the buffer, and
+ *      decoding it must give the input back exactly; the block cut short
+ *      by one byte must not decode.
  * The committed seeds are blocks written by post_encode() from real text
  * (gen_posting_seeds.c), so the fuzzer starts from well-formed blocks.
  */
@@ -127,7 +129,9 @@ fpost_decode(const uint8_t *val, size_t len, struct post_view *v,
                "a stream lies outside the value");
     if (v->flags & POST_F_POSITIONS)
         FUZZ_CHECK(v->pos != NULL && v->pos >= val &&
-                       v->pos + v->pos_bytes == val + len && v->pos_count < len,
+                       v->pos + v->pos_bytes == val + len &&
+                       (v->flags & POST_F_PACKED_POS ? v->pos_count <= 8 * len
+                                                     : v->pos_count < len),
                    "the positions stream or count does not fit the value");
     else
         FUZZ_CHECK(v->pos == NULL && v->tfs + v->tfs_bytes == val + len,
@@ -240,8 +244,11 @@ fpost_round_trip(const uint8_t *data, size_t size)
     uint32_t docs[POST_BLOCK_DOCS], tfs[POST_BLOCK_DOCS], lens[POST_BLOCK_DOCS];
     uint32_t *pos, *ddocs, *dtfs, *dpos, n, i, j, npos = 0,
                                                   min_len = UINT32_MAX;
+    static const enum post_pack packs[3] = {POST_PACK_SMALLER, POST_PACK_NEVER,
+                                            POST_PACK_ALWAYS};
     uint32_t max_tf = 0, mode = fpost_byte(&s), want = 1 + mode % 128;
-    int with_pos = (mode & 0x80) != 0, with_lens = (fpost_byte(&s) & 1) != 0;
+    uint32_t opts = fpost_byte(&s);
+    int with_pos = (mode & 0x80) != 0, with_lens = (opts & 1) != 0;
     struct buf b = BUF_INIT;
     struct post_view v;
     uint64_t d = fpost_value(&s), p;
@@ -279,9 +286,9 @@ fpost_round_trip(const uint8_t *data, size_t size)
     }
     for (i = 0; i < base; i++) /* the block is appended to what is there */
         FUZZ_NEED(buf_putc(&b, 0xA5) == SE_OK ? &b : NULL);
-    rc = post_encode(docs, tfs, with_lens ? lens : NULL, with_pos ? pos : NULL,
-                     n, &b);
-    FUZZ_CHECK(rc == SE_OK, "post_encode() refused a valid block");
+    rc = post_encode_as(docs, tfs, with_lens ? lens : NULL,
+                        with_pos ? pos : NULL, n, packs[(opts >> 1) % 3], &b);
+    FUZZ_CHECK(rc == SE_OK, "post_encode_as() refused a valid block");
     FUZZ_CHECK(
         fpost_decode(b.data + base, b.len - base, &v, &ddocs, &dtfs, &dpos),
         "a block post_encode() wrote does not decode");
