@@ -582,17 +582,19 @@ check_positions(struct chk *c, struct chk_scan *s, const struct post_view *v,
 }
 
 /* One posting block; `last` is the last document its key names, or
- * UINT32_MAX for a block kept in a dictionary entry. */
+ * UINT32_MAX for a block kept in a dictionary entry, whose statistics are
+ * `entry` (NULL for a block of the postings table). */
 static int
-check_block(struct chk *c, struct chk_scan *s, uint32_t last, const void *val,
-            size_t vlen)
+check_block(struct chk *c, struct chk_scan *s, uint32_t last,
+            const struct pl_stats *entry, const void *val, size_t vlen)
 {
     struct chk_doc *docs[POST_BLOCK_DOCS];
     struct post_view v;
     uint32_t i, min_len = UINT32_MAX;
     int rc;
 
-    rc = post_parse(val, vlen, &v);
+    rc = entry ? post_parse_lean(val, vlen, entry->df, entry->cf, &v)
+               : post_parse(val, vlen, &v);
     if (rc != SE_OK)
         return fail(c, s->at, CHK_NO_DOC, "block header does not decode");
     if ((s->kind == PL_FORMS) != ((v.flags & POST_F_POSITIONS) != 0))
@@ -684,7 +686,7 @@ drain_dict(struct chk *c, struct chk_scan *s, const unsigned char *upto,
         s->df = s->cf = s->wcf = 0;
         s->hint = 0;
         s->at = s->dict;
-        rc = check_block(c, s, UINT32_MAX, e.block, e.block_len);
+        rc = check_block(c, s, UINT32_MAX, &e.st, e.block, e.block_len);
         if (rc == SE_OK)
             rc = same_counts(c, s, &e.st);
         if (rc != SE_OK)
@@ -742,7 +744,7 @@ scan_postings(struct chk *c, enum pl_kind kind)
         s.len = tlen;
         s.at = s.post;
         key_term(c, key, tlen, 1, last);
-        rc = check_block(c, &s, last, v, vlen);
+        rc = check_block(c, &s, last, NULL, v, vlen);
         if (rc != SE_OK)
             break;
     }

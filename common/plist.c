@@ -118,7 +118,7 @@ pl_entry_encode(const struct pl_stats *st, const void *block,
     if (rc == SE_OK)
         rc = buf_put_varint64(out, st->cf);
     if (rc == SE_OK && block_len)
-        rc = buf_append(out, block, block_len);
+        rc = post_make_lean(block, block_len, out);
     return rc;
 }
 
@@ -206,7 +206,9 @@ is_term_key(const struct pl *p, const unsigned char *key, size_t klen)
 static int
 use_block(struct pl *p, const void *val, size_t vlen, uint32_t last)
 {
-    int rc = post_parse(val, vlen, &p->v);
+    int rc = last == UINT32_MAX
+                 ? post_parse_lean(val, vlen, p->st.df, p->st.cf, &p->v)
+                 : post_parse(val, vlen, &p->v);
 
     if (rc == SE_OK)
         rc = post_decode_docs(&p->v, p->docs);

@@ -13,7 +13,7 @@
  * Dictionary values (IDX_SDICT, IDX_FDICT): varint df, varint64 cf
  * (documents containing the term, and its total occurrences), then, for a
  * list of one block of at most PL_INLINE_MAX bytes, that block to the end
- * of the value. Most terms are rare: kept in the dictionary, their lists
+ * of the value, lean (posting.h: df and cf stand for its counts). Most terms are rare: kept in the dictionary, their lists
  * cost no key of their own and a lookup finds them in one B-tree descent.
  * A list is either in its dictionary entry or in the postings table, never
  * both.
@@ -46,7 +46,8 @@ struct pl_stats {
 struct pl_entry {
     struct pl_stats st;
     const unsigned char *block; /* the list's one block, or NULL when the */
-    size_t block_len;           /* list is in the postings table */
+    size_t block_len;           /* list is in the postings table; read it
+                                 * with post_parse_lean(), df and cf */
 };
 
 /* The dictionary and postings tables of a kind. */
@@ -67,8 +68,9 @@ int pl_entry_get(struct idx_txn *txn, enum pl_kind kind, const char *term,
 int pl_stats_get(struct idx_txn *txn, enum pl_kind kind, const char *term,
                  size_t len, struct pl_stats *st);
 /*
- * Write the entry: statistics, and `block` (NULL, or block_len <=
- * PL_INLINE_MAX bytes) when the list is kept in it. df == 0 deletes it.
+ * Write the entry: statistics, and `block` (NULL, or a full block of
+ * block_len <= PL_INLINE_MAX bytes, kept lean) when the list is kept in
+ * it. df == 0 deletes it. SE_EINVAL for a block that does not parse.
  */
 int pl_entry_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
                  size_t len, const struct pl_stats *st, const void *block,

@@ -1059,13 +1059,29 @@ parse_impacts(const unsigned char **p, const unsigned char *end,
     return SE_OK;
 }
 
-int
-post_parse(const void *val, size_t len, struct post_view *v)
+/* What a dictionary entry knows of the block it holds (post_parse_lean). */
+struct lean_info {
+    uint32_t n;
+    uint64_t tf_sum;
+};
+
+/* A lean block of one document: its tf is the entry's cf, and it has no
+ * doc or tf stream (and so nothing to pack). */
+static int
+lean_one(const struct post_view *v)
+{
+    return (v->flags & POST_F_LEAN) && v->n == 1;
+}
+
+static int
+parse_block(const void *val, size_t len, const struct lean_info *ln,
+            struct post_view *v)
 {
     const unsigned char *p = val, *end;
     struct post_view w;
-    uint32_t x, dbytes, tbytes;
+    uint32_t x, dbytes = 0, tbytes = 0;
     size_t rest;
+    int lean, one;
 
     memset(v, 0, sizeof *v);
     memset(&w, 0, sizeof w);
@@ -1075,39 +1091,67 @@ post_parse(const void *val, size_t len, struct post_view *v)
     w.flags = *p++;
     if (w.flags & ~(uint32_t)(POST_F_POSITIONS | POST_F_IMPACTS |
                               POST_F_PACKED_DOCS | POST_F_PACKED_TFS |
-                              POST_F_PACKED_POS) ||
-        (w.flags & (POST_F_POSITIONS | POST_F_PACKED_POS)) == POST_F_PACKED_POS)
+                              POST_F_PACKED_POS | POST_F_LEAN) ||
+        (w.flags & (POST_F_POSITIONS | POST_F_PACKED_POS)) ==
+            POST_F_PACKED_POS ||
+        ((w.flags & POST_F_LEAN) && ln == NULL))
         return SE_ECORRUPT;
-    if (buf_get_varint(&p, end, &w.n) != SE_OK ||
-        buf_get_varint(&p, end, &w.first_doc) != SE_OK ||
-        buf_get_varint(&p, end, &w.max_tf) != SE_OK ||
+    lean = (w.flags & POST_F_LEAN) != 0;
+    if (lean)
+        w.n = ln->n;
+    else if (buf_get_varint(&p, end, &w.n) != SE_OK)
+        return SE_ECORRUPT;
+    one = lean && w.n == 1;
+    /* The entry's cf stands for a tf or the positions' count. */
+    if ((one || (lean && (w.flags & POST_F_POSITIONS))) &&
+        ln->tf_sum > UINT32_MAX)
+        return SE_ECORRUPT;
+    if (one)
+        w.max_tf = (uint32_t)ln->tf_sum;
+    if (buf_get_varint(&p, end, &w.first_doc) != SE_OK ||
+        (!one && buf_get_varint(&p, end, &w.max_tf) != SE_OK) ||
         buf_get_varint(&p, end, &w.min_len) != SE_OK)
         return SE_ECORRUPT;
     w.nimpacts = 1;
     w.impact_tf[0] = w.max_tf;
     w.impact_len[0] = w.min_len;
+    if (w.n == 0 || w.n > POST_BLOCK_DOCS) /* before parse_impacts reads n */
+        return SE_ECORRUPT;
     if ((w.flags & POST_F_IMPACTS) && parse_impacts(&p, end, &w) != SE_OK)
         return SE_ECORRUPT;
-    if (buf_get_varint(&p, end, &dbytes) != SE_OK ||
-        buf_get_varint(&p, end, &tbytes) != SE_OK)
+    if (!one && (buf_get_varint(&p, end, &dbytes) != SE_OK ||
+                 buf_get_varint(&p, end, &tbytes) != SE_OK))
         return SE_ECORRUPT;
-    if ((w.flags & POST_F_POSITIONS) &&
-        buf_get_varint(&p, end, &w.pos_count) != SE_OK)
+    if (w.flags & POST_F_POSITIONS) {
+        if (lean)
+            w.pos_count = (uint32_t)ln->tf_sum;
+        else if (buf_get_varint(&p, end, &w.pos_count) != SE_OK)
+            return SE_ECORRUPT;
+    }
+    /* A full block in a dictionary entry holds the whole list. */
+    if (ln && (w.n != ln->n || ((w.flags & POST_F_POSITIONS) &&
+                                w.pos_count != ln->tf_sum)))
         return SE_ECORRUPT;
-    if (w.n == 0 || w.n > POST_BLOCK_DOCS || w.max_tf == 0 ||
-        w.first_doc > UINT32_MAX - (w.n - 1))
+    if (w.max_tf == 0 || w.first_doc > UINT32_MAX - (w.n - 1))
         return SE_ECORRUPT;
     x = w.n - 1;
-    /* A packed stream's size is checked against its width when decoded. */
-    if (w.flags & POST_F_PACKED_DOCS
-            ? x == 0 || dbytes < 1 || dbytes > packed_bytes(x, 32)
-            : dbytes < svb_min_bytes(SVB_1234, x) || dbytes > svb_max_bytes(x))
+    if (one) {
+        /* Nothing to pack; a tf stream would be the entry's cf again. */
+        if (w.flags & (POST_F_PACKED_DOCS | POST_F_PACKED_TFS))
+            return SE_ECORRUPT;
+    } else if (w.flags & POST_F_PACKED_DOCS
+                   ? x == 0 || dbytes < 1 || dbytes > packed_bytes(x, 32)
+                   : dbytes < svb_min_bytes(SVB_1234, x) ||
+                         dbytes > svb_max_bytes(x)) {
+        /* A packed stream's size is checked against its width when
+         * decoded. */
         return SE_ECORRUPT;
-    if (w.flags & POST_F_PACKED_TFS
-            ? tbytes < 1 || tbytes > packed_bytes(w.n, 32)
-            : tbytes < svb_min_bytes(SVB_0124, w.n) ||
-                  tbytes > svb_max_bytes(w.n))
+    } else if (w.flags & POST_F_PACKED_TFS
+                   ? tbytes < 1 || tbytes > packed_bytes(w.n, 32)
+                   : tbytes < svb_min_bytes(SVB_0124, w.n) ||
+                         tbytes > svb_max_bytes(w.n)) {
         return SE_ECORRUPT;
+    }
     rest = (size_t)(end - p);
     if (dbytes > rest || tbytes > rest - dbytes)
         return SE_ECORRUPT;
@@ -1143,6 +1187,67 @@ post_parse(const void *val, size_t len, struct post_view *v)
     }
     *v = w;
     return SE_OK;
+}
+
+int
+post_parse(const void *val, size_t len, struct post_view *v)
+{
+    return parse_block(val, len, NULL, v);
+}
+
+int
+post_parse_lean(const void *val, size_t len, uint32_t n, uint64_t tf_sum,
+                struct post_view *v)
+{
+    const struct lean_info ln = {n, tf_sum};
+
+    return parse_block(val, len, &ln, v);
+}
+
+int
+post_make_lean(const void *block, size_t len, struct buf *out)
+{
+    struct post_view v;
+    size_t base = out->len;
+    uint32_t i, flags;
+    int rc = post_parse(block, len, &v);
+
+    if (rc != SE_OK)
+        return SE_EINVAL;
+    flags = v.flags | POST_F_LEAN;
+    if (v.n == 1)
+        flags &= ~(uint32_t)(POST_F_PACKED_DOCS | POST_F_PACKED_TFS);
+    rc = buf_putc(out, (int)flags);
+    if (rc == SE_OK)
+        rc = buf_put_varint(out, v.first_doc);
+    if (rc == SE_OK && v.n > 1)
+        rc = buf_put_varint(out, v.max_tf);
+    if (rc == SE_OK)
+        rc = buf_put_varint(out, v.min_len);
+    if (rc == SE_OK && (v.flags & POST_F_IMPACTS)) {
+        rc = buf_put_varint(out, v.nimpacts);
+        for (i = 0; rc == SE_OK && i < v.nimpacts; i++) {
+            rc = buf_put_varint(out, v.impact_tf[i] -
+                                         (i ? v.impact_tf[i - 1] : 0));
+            if (rc == SE_OK)
+                rc = buf_put_varint(out, v.impact_len[i] -
+                                             (i ? v.impact_len[i - 1] : 0));
+        }
+    }
+    if (rc == SE_OK && v.n > 1) {
+        rc = buf_put_varint(out, (uint32_t)v.docs_bytes);
+        if (rc == SE_OK)
+            rc = buf_put_varint(out, (uint32_t)v.tfs_bytes);
+        if (rc == SE_OK)
+            rc = buf_append(out, v.docs, v.docs_bytes);
+        if (rc == SE_OK)
+            rc = buf_append(out, v.tfs, v.tfs_bytes);
+    }
+    if (rc == SE_OK && v.pos)
+        rc = buf_append(out, v.pos, v.pos_bytes);
+    if (rc != SE_OK)
+        out->len = base;
+    return rc;
 }
 
 void
@@ -1434,6 +1539,10 @@ post_tf_at(const struct post_view *v, uint32_t i, uint32_t *tf)
     size_t bit, nb, k;
     unsigned w;
 
+    if (lean_one(v) && i == 0) {
+        *tf = v->max_tf;
+        return SE_OK;
+    }
     if (!(v->flags & POST_F_PACKED_TFS))
         return SE_ENOTFOUND;
     if (i >= v->n || v->n > POST_BLOCK_DOCS || v->tfs_bytes == 0 ||
@@ -1463,6 +1572,10 @@ post_decode_tfs(const struct post_view *v, uint32_t *tfs)
 
     if (n == 0 || n > POST_BLOCK_DOCS)
         return SE_ECORRUPT;
+    if (lean_one(v)) {
+        tfs[0] = v->max_tf;
+        return SE_OK;
+    }
     rc = v->flags & POST_F_PACKED_TFS
              ? unpack(v->tfs, v->tfs_bytes, post_end(v), n, tfs)
              : svb_decode(SVB_0124, v->tfs, v->tfs_bytes, post_end(v), n, tfs);

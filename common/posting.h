@@ -50,6 +50,7 @@
 #define POST_F_PACKED_DOCS 0x04 /* doc gaps bit-packed, not StreamVByte */
 #define POST_F_PACKED_TFS 0x08  /* tfs bit-packed, not StreamVByte */
 #define POST_F_PACKED_POS 0x10  /* positions PFOR, not StreamVByte */
+#define POST_F_LEAN 0x20        /* kept in a dictionary entry: see below */
 #define POST_MAX_IMPACTS 8
 
 /* A block's header and where its streams are; points into the value. */
@@ -101,6 +102,24 @@ int post_encode_as(const uint32_t *docs, const uint32_t *tfs,
  * corrupt count cannot make a caller allocate much.
  */
 int post_parse(const void *val, size_t len, struct post_view *v);
+/*
+ * A block kept in a dictionary entry (plist.h) is lean: the entry's df and
+ * cf already say how many documents it has and the sum of their tfs, so
+ * the header leaves out n and pos_count, and for one document its max_tf
+ * (the cf), its stream sizes and its tf stream. Most lists are one short
+ * block in their entry, and most of those have one document: on the
+ * combined news dump this is 1.6 MB, 3% of the index without its text.
+ *
+ * post_make_lean() appends the lean form of the full block [block,
+ * block+len) to `out` (SE_EINVAL if that does not parse). post_parse_lean()
+ * parses a block of an entry whose df and cf are n and tf_sum: lean, or
+ * full as index formats before 6 wrote it, which must then have n
+ * documents (and tf_sum positions). The view it fills works with every
+ * decoder below.
+ */
+int post_make_lean(const void *block, size_t len, struct buf *out);
+int post_parse_lean(const void *val, size_t len, uint32_t n, uint64_t tf_sum,
+                    struct post_view *v);
 /* Decode the n document ids into docs[0..n). SE_OK or SE_ECORRUPT. */
 int post_decode_docs(const struct post_view *v, uint32_t *docs);
 /* Decode the n term frequencies into tfs[0..n). SE_OK or SE_ECORRUPT. */

@@ -830,14 +830,16 @@ list_reserve(struct wr_lists *L, size_t ndocs, size_t npos)
 
 /*
  * Decode the stored block in [val, vlen) and append it to the list arrays
- * at *ndocs / *npos.
+ * at *ndocs / *npos; `entry` the statistics of the dictionary entry that
+ * holds it, or NULL for a block of the postings table.
  */
 static int
-list_add_block(struct wr_lists *L, const void *val, size_t vlen, size_t *ndocs,
-               size_t *npos)
+list_add_block(struct wr_lists *L, const void *val, size_t vlen,
+               const struct pl_stats *entry, size_t *ndocs, size_t *npos)
 {
     struct post_view v;
-    int rc = post_parse(val, vlen, &v);
+    int rc = entry ? post_parse_lean(val, vlen, entry->df, entry->cf, &v)
+                   : post_parse(val, vlen, &v);
 
     if (rc == SE_OK)
         rc = list_reserve(L, *ndocs + v.n, *npos + v.pos_count);
@@ -1353,8 +1355,9 @@ encode_term(const struct wr_encode *en, struct wr_term *e, struct wr_lists *L,
     size_t ndocs = 0, npos = 0, nold, i, k;
     int rc = SE_OK;
 
-    if (old)
-        rc = list_add_block(L, old, old_len, &ndocs, &npos);
+    if (old) /* with may_inline, the list was in the entry */
+        rc = list_add_block(L, old, old_len, may_inline ? st0 : NULL, &ndocs,
+                            &npos);
     nold = ndocs;
     if (rc == SE_OK)
         rc = list_add_batch(L, e, en->kind == PL_FORMS, en->batch_first, &ndocs,
@@ -1553,7 +1556,9 @@ read_known(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
         }
     }
     if (block) {
-        rc = post_parse(block, vlen, &v);
+        rc = h.old == OLD_INLINE
+                 ? post_parse_lean(block, vlen, ent.st.df, ent.st.cf, &v)
+                 : post_parse(block, vlen, &v);
         if (rc != SE_OK)
             return rc;
         if (h.old == OLD_PARTIAL && v.n >= POST_BLOCK_DOCS) {
@@ -2026,8 +2031,8 @@ remove_inline(struct wr *w, enum pl_kind kind, const struct wr_term *e,
     size_t ndocs = 0, npos = 0, j = 0, out = 0;
     struct pl_stats st = ent->st;
     uint64_t cf = 0;
-    int rc =
-        list_add_block(&w->lists, ent->block, ent->block_len, &ndocs, &npos);
+    int rc = list_add_block(&w->lists, ent->block, ent->block_len, &ent->st,
+                            &ndocs, &npos);
 
     if (rc == SE_OK)
         rc = keep_staying(w, kind, ndocs, pairs, np, &j, &cf, &out);
@@ -2085,7 +2090,7 @@ remove_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
             rc = SE_ECORRUPT;
         if (rc == SE_OK) {
             memcpy(key, k, klen);
-            rc = list_add_block(&w->lists, val, vlen, &ndocs, &npos);
+            rc = list_add_block(&w->lists, val, vlen, NULL, &ndocs, &npos);
         }
         idx_cursor_close(c);
         if (rc != SE_OK)

@@ -608,6 +608,72 @@ check_packed(const struct post_view *v, const struct blk *b)
 }
 
 /*
+ * The lean form of the full block [full, full+len) of `b`: shorter, not a
+ * block without its entry's counts, and, with them, the same list from a
+ * guarded copy; the full block is taken for an entry of the right counts
+ * only.
+ */
+static void
+check_lean(const unsigned char *full, size_t len, const struct blk *b)
+{
+    struct buf lean = BUF_INIT;
+    struct post_view v;
+    struct decoded d;
+    struct guard g;
+    uint64_t sum = 0;
+    uint32_t i;
+    int rc;
+
+    for (i = 0; i < b->n; i++)
+        sum += b->tfs[i];
+    cr_assert_eq(post_make_lean(full, len, &lean), SE_OK, "make lean");
+    cr_assert_lt(lean.len, len, "lean %zu bytes, full %zu", lean.len, len);
+    cr_assert_eq(post_parse(lean.data, lean.len, &v), SE_ECORRUPT,
+                 "a lean block parsed without its entry");
+    memset(&d, 0, sizeof d);
+    rc = post_parse_lean(guard_copy(&g, lean.data, lean.len), lean.len, b->n,
+                         sum, &d.v);
+    cr_assert_eq(rc, SE_OK, "parse lean: %s", se_strerror(rc));
+    cr_assert(post_decode_docs(&d.v, d.docs) == SE_OK &&
+                  post_decode_tfs(&d.v, d.tfs) == SE_OK,
+              "lean docs and tfs");
+    cr_assert(memcmp(d.docs, b->docs, b->n * sizeof *d.docs) == 0 &&
+                  memcmp(d.tfs, b->tfs, b->n * sizeof *d.tfs) == 0,
+              "lean docs and tfs differ");
+    if (b->pos) {
+        d.pos = malloc((b->npos + 1) * sizeof *d.pos);
+        cr_assert_not_null(d.pos, "out of memory");
+        cr_assert_eq(post_decode_positions(&d.v, d.tfs, d.pos), SE_OK);
+        cr_assert(memcmp(d.pos, b->pos, b->npos * sizeof *d.pos) == 0,
+                  "lean positions differ");
+        doc_by_doc(&d, 1);
+        free(d.pos);
+    }
+    guard_release(&g);
+    /* A full block in an entry (as formats before 6 kept them) */
+    cr_assert_eq(post_parse_lean(full, len, b->n, sum, &v), SE_OK);
+    if (b->n > 1)
+        cr_assert_eq(post_parse_lean(full, len, b->n - 1, sum, &v),
+                     SE_ECORRUPT, "a full block of another df");
+    if (b->pos) {
+        cr_assert_eq(post_parse_lean(full, len, b->n, sum + 1, &v),
+                     SE_ECORRUPT, "a full block of another cf");
+        /* and a lean one read with a cf one short decodes no list */
+        rc = post_parse_lean(lean.data, lean.len, b->n, sum - 1, &d.v);
+        if (rc == SE_OK) {
+            d.pos = malloc((b->npos + 1) * sizeof *d.pos);
+            cr_assert_not_null(d.pos, "out of memory");
+            rc = post_decode_tfs(&d.v, d.tfs);
+            if (rc == SE_OK)
+                rc = post_decode_positions(&d.v, d.tfs, d.pos);
+            free(d.pos);
+        }
+        cr_assert_eq(rc, SE_ECORRUPT, "a lean block read with cf - 1");
+    }
+    buf_release(&lean);
+}
+
+/*
  * Encode `b` each way: decode it from a guarded copy and an exact heap copy
  * (ASan checks the latter); check StreamVByte streams with libstreamvbyte
  * and packed ones bit by bit; and the index's choice is never longer than
@@ -648,6 +714,7 @@ round_trip(const struct blk *b)
                       "not packed when asked: flags %u", v.flags);
         check_with_library(&v, b);
         check_packed(&v, b);
+        check_lean(exact, out.len, b);
         free(exact);
         buf_release(&out);
     }

@@ -533,14 +533,19 @@ check_lists(struct idx_txn *txn, const struct model *m, enum pl_kind kind)
  */
 static uint32_t
 check_block(const struct model *m, enum pl_kind kind, const unsigned char *k,
-            size_t tlen, uint32_t last, const void *v, size_t vlen)
+            size_t tlen, uint32_t last, const struct pl_stats *entry,
+            const void *v, size_t vlen)
 {
     uint32_t docs[POST_BLOCK_DOCS], tfs[POST_BLOCK_DOCS];
     uint32_t i, max_tf = 0, min_len = UINT32_MAX;
     struct post_view pv;
     int rc;
 
-    rc = post_parse(v, vlen, &pv);
+    rc = entry ? post_parse_lean(v, vlen, entry->df, entry->cf, &pv)
+               : post_parse(v, vlen, &pv);
+    /* The writer keeps every block of an entry lean. */
+    cr_assert(!entry || rc != SE_OK || (pv.flags & POST_F_LEAN),
+              "'%.*s': a full block in its entry", (int)tlen, k);
     cr_assert_eq(rc, SE_OK, "'%.*s' block %u: %s", (int)tlen, k, last,
                  se_strerror(rc));
     cr_assert(pv.n >= 1 && pv.n <= POST_BLOCK_DOCS, "block of %u docs", pv.n);
@@ -627,7 +632,7 @@ check_blocks(struct idx_txn *txn, const struct model *m, enum pl_kind kind,
                          "'%.*s': a block of %u documents before the last",
                          (int)tlen, k, prev_n);
         }
-        prev_n = check_block(m, kind, k, tlen, last, v, vlen);
+        prev_n = check_block(m, kind, k, tlen, last, NULL, v, vlen);
         in_term += prev_n;
     }
     cr_assert_eq(r, 0, "block walk: %s", se_strerror(r));
@@ -653,7 +658,8 @@ check_blocks(struct idx_txn *txn, const struct model *m, enum pl_kind kind,
             continue;
         cr_assert_leq(e.block_len, PL_INLINE_MAX, "'%.*s': block of %zu",
                       (int)klen, (const char *)kv, e.block_len);
-        n = check_block(m, kind, kv, klen, UINT32_MAX, e.block, e.block_len);
+        n = check_block(m, kind, kv, klen, UINT32_MAX, &e.st, e.block,
+                        e.block_len);
         cr_assert_eq(n, e.st.df, "'%.*s': its block holds %u documents, df %u",
                      (int)klen, (const char *)kv, n, e.st.df);
         inlined++;
@@ -1470,9 +1476,41 @@ struct kept {
     char term[PL_TERM_MAX];
     size_t len;
     struct pl_stats st;
-    unsigned char block[PL_INLINE_MAX];
+    unsigned char block[2 * PL_INLINE_MAX]; /* full, as format 1 wrote it */
     size_t block_len;
 };
+
+/*
+ * The full block (post_encode(), lengths from the index) of the lean one
+ * that an entry with statistics `st` keeps, into `out` (cap bytes).
+ */
+static size_t
+full_block(struct idx_txn *txn, const unsigned char *lean, size_t len,
+           const struct pl_stats *st, unsigned char *out, size_t cap)
+{
+    uint32_t docs[POST_BLOCK_DOCS], tfs[POST_BLOCK_DOCS], lens[POST_BLOCK_DOCS];
+    uint32_t pos[8 * PL_INLINE_MAX], i;
+    struct buf b = BUF_INIT;
+    struct doc_lens dl;
+    struct post_view v;
+    size_t n;
+
+    cr_assert_eq(post_parse_lean(lean, len, st->df, st->cf, &v), SE_OK);
+    cr_assert(v.pos_count <= sizeof pos / sizeof *pos, "positions");
+    cr_assert(post_decode_docs(&v, docs) == SE_OK &&
+              post_decode_tfs(&v, tfs) == SE_OK &&
+              (!v.pos || post_decode_positions(&v, tfs, pos) == SE_OK));
+    doc_lens_init(&dl, txn);
+    for (i = 0; i < v.n; i++)
+        cr_assert_eq(doc_lens_get(&dl, docs[i], &lens[i]), SE_OK);
+    cr_assert_eq(post_encode(docs, tfs, lens, v.pos ? pos : NULL, v.n, &b),
+                 SE_OK);
+    cr_assert_leq(b.len, cap, "full block of %zu bytes", b.len);
+    memcpy(out, b.data, b.len);
+    n = b.len;
+    buf_release(&b);
+    return n;
+}
 
 /*
  * Lists kept in dictionary entries in the index in `dir` (count only when
@@ -1503,8 +1541,9 @@ kept_lists(struct idx_txn *txn, struct kept *out, size_t cap)
                 memcpy(out[n].term, kv, klen);
                 out[n].len = klen;
                 out[n].st = e.st;
-                memcpy(out[n].block, e.block, e.block_len);
-                out[n].block_len = e.block_len;
+                out[n].block_len =
+                    full_block(txn, e.block, e.block_len, &e.st,
+                               out[n].block, sizeof out[n].block);
             }
             n++;
         }

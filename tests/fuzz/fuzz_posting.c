@@ -11,11 +11,14 @@
  *      document's positions strictly increasing, pos_count below the
  *      value's size (up to 8 times it for PFOR positions); a block without
  *      positions refuses post_decode_positions().
+ *      The bytes after the first five go through post_parse_lean() too,
+ *      with df and cf from those five.
  *   2. as the recipe of an encoder input (the bytes give n, gaps, tfs,
  *      lengths, positions and which streams to pack): post_encode_as()
  *      appends the block after a few bytes already in the buffer, and
- *      decoding it must give the input back exactly; the block cut short
- *      by one byte must not decode.
+ *      decoding it must give the input back exactly, and so must its lean
+ *      form (post_make_lean()); the block cut short by one byte must not
+ *      decode.
  * The committed seeds are blocks written by post_encode() from real text
  * (gen_posting_seeds.c), so the fuzzer starts from well-formed blocks.
  */
@@ -108,15 +111,23 @@ fpost_doc_positions(const struct post_view *v, const uint32_t *tfs,
  * Run every decoder on the value [val, val+len). Returns 1 when everything
  * decoded (SE_OK from each function that applies), 0 otherwise.
  */
+/* A dictionary entry's counts, for a lean block (post_parse_lean). */
+struct fpost_entry {
+    uint32_t df;
+    uint64_t cf;
+};
+
 static int
-fpost_decode(const uint8_t *val, size_t len, struct post_view *v,
-             uint32_t **docs_out, uint32_t **tfs_out, uint32_t **pos_out)
+fpost_decode(const uint8_t *val, size_t len, const struct fpost_entry *entry,
+             struct post_view *v, uint32_t **docs_out, uint32_t **tfs_out,
+             uint32_t **pos_out)
 {
     uint32_t *docs, *tfs, *pos = NULL, i, max = 0;
     int rc, rd, rt, rp = SE_OK;
 
     *docs_out = *tfs_out = *pos_out = NULL;
-    rc = post_parse(val, len, v);
+    rc = entry ? post_parse_lean(val, len, entry->df, entry->cf, v)
+               : post_parse(val, len, v);
     FUZZ_CHECK(rc == SE_OK || rc == SE_ECORRUPT,
                "post_parse() returned an unexpected code");
     if (rc != SE_OK)
@@ -289,9 +300,9 @@ fpost_round_trip(const uint8_t *data, size_t size)
     rc = post_encode_as(docs, tfs, with_lens ? lens : NULL,
                         with_pos ? pos : NULL, n, packs[(opts >> 1) % 3], &b);
     FUZZ_CHECK(rc == SE_OK, "post_encode_as() refused a valid block");
-    FUZZ_CHECK(
-        fpost_decode(b.data + base, b.len - base, &v, &ddocs, &dtfs, &dpos),
-        "a block post_encode() wrote does not decode");
+    FUZZ_CHECK(fpost_decode(b.data + base, b.len - base, NULL, &v, &ddocs,
+                            &dtfs, &dpos),
+               "a block post_encode() wrote does not decode");
     FUZZ_CHECK(
         v.n == n && v.max_tf == max_tf &&
             v.min_len == (with_lens ? min_len : 0) && v.first_doc == docs[0] &&
@@ -323,12 +334,38 @@ fpost_round_trip(const uint8_t *data, size_t size)
 
         FUZZ_NEED(shorter);
         memcpy(shorter, b.data + base, cut);
-        FUZZ_CHECK(!fpost_decode(shorter, cut, &v, &ddocs, &dtfs, &dpos),
+        FUZZ_CHECK(!fpost_decode(shorter, cut, NULL, &v, &ddocs, &dtfs, &dpos),
                    "a block cut short by one byte still decodes");
         free(ddocs);
         free(dtfs);
         free(dpos);
         free(shorter);
+    }
+    /* Its lean form, as a dictionary entry keeps it, decodes to the same
+     * list given the entry's counts (df = n, cf = the sum of tfs). */
+    {
+        struct fpost_entry ent = {n, 0};
+        struct buf lean = BUF_INIT;
+
+        for (i = 0; i < n; i++)
+            ent.cf += tfs[i];
+        FUZZ_CHECK(post_make_lean(b.data + base, b.len - base, &lean) == SE_OK,
+                   "post_make_lean() refused a block post_encode() wrote");
+        FUZZ_NEED(lean.data);
+        FUZZ_CHECK(lean.len <= b.len - base, "the lean block is longer");
+        FUZZ_CHECK(fpost_decode(lean.data, lean.len, &ent, &v, &ddocs, &dtfs,
+                                &dpos),
+                   "a lean block does not decode");
+        FUZZ_CHECK(v.n == n && v.max_tf == max_tf &&
+                       memcmp(ddocs, docs, n * sizeof *docs) == 0 &&
+                       memcmp(dtfs, tfs, n * sizeof *tfs) == 0 &&
+                       (!with_pos ||
+                        memcmp(dpos, pos, npos * sizeof *pos) == 0),
+                   "a lean block decodes to another list");
+        free(ddocs);
+        free(dtfs);
+        free(dpos);
+        buf_release(&lean);
     }
     buf_release(&b);
     free(pos);
@@ -340,10 +377,22 @@ fuzz_posting_one(const uint8_t *data, size_t size)
     struct post_view v;
     uint32_t *docs, *tfs, *pos;
 
-    fpost_decode(data, size, &v, &docs, &tfs, &pos);
+    fpost_decode(data, size, NULL, &v, &docs, &tfs, &pos);
     free(docs);
     free(tfs);
     free(pos);
+    /* The same bytes as a lean block, its entry's counts from the first
+     * five: df (0..255, beyond 128 refused) and a cf of up to 32 bits. */
+    if (size >= 5) {
+        struct fpost_entry ent = {data[0],
+                                  (uint64_t)data[1] | (uint64_t)data[2] << 8 |
+                                      (uint64_t)data[3] << 16 |
+                                      (uint64_t)data[4] << 24};
+        fpost_decode(data + 5, size - 5, &ent, &v, &docs, &tfs, &pos);
+        free(docs);
+        free(tfs);
+        free(pos);
+    }
     fpost_round_trip(data, size);
     return 0;
 }

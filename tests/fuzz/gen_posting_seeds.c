@@ -11,7 +11,9 @@
  * bodies (document number, positions of the folded word) are cut into
  * blocks of POST_BLOCK_DOCS, and the first and the last block are written
  * with positions (as for word forms) and without (as for stems, with the
- * documents' lengths), as OUTDIR/WORD-pos-K.bin and WORD-nopos-K.bin.
+ * documents' lengths), as OUTDIR/WORD-pos-K.bin and WORD-nopos-K.bin, and
+ * in its lean form after its df and cf, as a dictionary entry would keep
+ * it (WORD-lean-K.bin).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -139,6 +141,29 @@ gen_block(const char *dir, const char *word, const struct gen_list *l, size_t k)
                                 l->lens + first, NULL, n, ways[j].pack, &b);
         if (rc == SE_OK)
             rc = gen_write(dir, word, ways[j].nopos, k, &b);
+    }
+    /* The block with positions as a dictionary entry keeps it, after the
+     * five bytes the harness reads the entry's df and cf from. */
+    if (rc == SE_OK) {
+        uint64_t cf = 0;
+        for (i = first; i < first + n; i++)
+            cf += l->tfs[i];
+        buf_clear(&b);
+        rc = post_encode(l->docs + first, l->tfs + first, l->lens + first,
+                         l->pos + skip, n, &b);
+        if (rc == SE_OK) {
+            struct buf lean = BUF_INIT;
+            unsigned char head[5] = {(unsigned char)n, (unsigned char)cf,
+                                     (unsigned char)(cf >> 8),
+                                     (unsigned char)(cf >> 16),
+                                     (unsigned char)(cf >> 24)};
+            rc = buf_append(&lean, head, sizeof head);
+            if (rc == SE_OK)
+                rc = post_make_lean(b.data, b.len, &lean);
+            if (rc == SE_OK)
+                rc = gen_write(dir, word, "lean", k, &lean);
+            buf_release(&lean);
+        }
     }
     buf_release(&b);
     if (rc != SE_OK && rc != -1)
