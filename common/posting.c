@@ -619,29 +619,31 @@ struct pos_plan {
 };
 
 static int
-pos_plan_make(const uint32_t *tfs, const uint32_t *pos, uint32_t count,
-              uint32_t *vals, struct pos_plan *pl)
+pos_plan_make(const uint32_t *tfs, uint32_t n, const uint32_t *pos,
+              uint32_t count, uint32_t *vals, struct pos_plan *pl)
 {
-    uint32_t k, left = 0, prev = 0, any = 0;
-    const uint32_t *tf = tfs;
+    uint32_t i, j, k = 0, any = 0, bad = 0;
 
     memset(pl->width, 0, sizeof pl->width);
-    for (k = 0; k < count; k++) {
-        uint32_t v;
-        if (left == 0) { /* a new document: gaps restart from 0 */
-            left = *tf++;
-            v = pos[k];
-        } else if (pos[k] <= prev) {
-            return SE_EINVAL;
-        } else {
-            v = pos[k] - prev - 1;
+    /* A document at a time: no branch a value on where documents end. */
+    for (i = 0; i < n; i++) {
+        uint32_t prev = pos[k];
+
+        vals[k] = prev;
+        any |= prev;
+        pl->width[bit_width(prev)]++;
+        k++;
+        for (j = 1; j < tfs[i]; j++, k++) {
+            uint32_t v = pos[k] - prev - 1;
+            bad |= pos[k] <= prev;
+            prev = pos[k];
+            vals[k] = v;
+            any |= v;
+            pl->width[bit_width(v)]++;
         }
-        prev = pos[k];
-        left--;
-        vals[k] = v;
-        any |= v;
-        pl->width[bit_width(v)]++;
     }
+    if (bad || k != count)
+        return SE_EINVAL;
     pl->vals = vals;
     pl->count = count;
     pl->maxw = bit_width(any);
@@ -665,25 +667,32 @@ svb_estimate(const struct pos_plan *pl)
 
 /*
  * The PFOR width for the plan's values: the one whose packed stream plus
- * exceptions is shortest, counting each exception's index as one byte;
- * *bytes that estimate.
+ * exceptions is shortest, counting each exception's index as one byte and
+ * its high bits as ceil((w - b) / 7) bytes; *bytes that estimate, *exc
+ * the exceptions at that width. With above[b] the values wider than b,
+ * the exceptions' bytes at width b are 2 above[b] + above[b + 7] +
+ * above[b + 14] + ...
  */
 static unsigned
-pfor_width(const struct pos_plan *pl, size_t *bytes)
+pfor_width(const struct pos_plan *pl, size_t *bytes, uint32_t *exc)
 {
+    uint32_t above[33 + 28] = {0};
     size_t best = SIZE_MAX;
-    unsigned b, w, top = pl->maxw ? pl->maxw : 1, pick = 1;
+    unsigned b, top = pl->maxw ? pl->maxw : 1, pick = 1;
 
+    for (b = top; b-- > 0;)
+        above[b] = above[b + 1] + pl->width[b + 1];
     for (b = 1; b <= top; b++) {
-        size_t est = packed_bytes(pl->count, b) + 1;
-        for (w = b + 1; w <= top; w++)
-            est += (size_t)pl->width[w] * (1 + (w - b + 6) / 7);
+        size_t est = packed_bytes(pl->count, b) + 1 + 2 * (size_t)above[b] +
+                     above[b + 7] + above[b + 14] + above[b + 21] +
+                     above[b + 28];
         if (est < best) {
             best = est;
             pick = b;
         }
     }
     *bytes = best;
+    *exc = above[pick];
     return pick;
 }
 
@@ -702,11 +711,11 @@ varint_bytes(uint32_t v)
  * moved down behind their size.
  */
 static int
-pfor_put(struct buf *out, struct pos_plan *pl, unsigned w)
+pfor_put(struct buf *out, struct pos_plan *pl, unsigned w, uint32_t exc)
 {
     const uint32_t mask = w == 32 ? UINT32_MAX : ((uint32_t)1 << w) - 1;
     const size_t low = packed_bytes(pl->count, w);
-    unsigned char *p, *exc, *q;
+    unsigned char *p, *first, *q;
     uint32_t k, next = 0;
     size_t x, xlen;
     int rc;
@@ -718,19 +727,20 @@ pfor_put(struct buf *out, struct pos_plan *pl, unsigned w)
     if (rc != SE_OK)
         return rc;
     p = out->data + out->len;
-    exc = q = p + low + 5;
-    for (k = 0; k < pl->count && w < 32; k++) {
+    q = first = p + low + 5;
+    for (k = 0; exc > 0 && k < pl->count; k++) {
         if (pl->vals[k] > mask) {
             q = buf_write_varint(q, k - next);
             q = buf_write_varint(q, pl->vals[k] >> w);
             pl->vals[k] &= mask;
             next = k + 1;
+            exc--;
         }
     }
-    x = (size_t)(q - exc);
+    x = (size_t)(q - first);
     xlen = varint_bytes((uint32_t)x);
     buf_write_varint(p + low, (uint32_t)x);
-    memmove(p + low + xlen, exc, x);
+    memmove(p + low + xlen, first, x);
     pack_stream(pl->vals, pl->count, w, p);
     out->len += low + xlen + x;
     return SE_OK;
@@ -888,6 +898,7 @@ post_encode_as(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
     uint32_t pos_stack[1024], *vals = pos_stack;
     struct pos_plan plan;
     unsigned pos_width = 0;
+    uint32_t pos_exc = 0;
     int rc;
 
     if (docs == NULL || tfs == NULL || out == NULL || n == 0 ||
@@ -920,9 +931,13 @@ post_encode_as(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
             if (vals == NULL)
                 return SE_ENOMEM;
         }
-        rc = pos_plan_make(tfs, pos, (uint32_t)pos_count, vals, &plan);
-        if (rc == SE_OK && pack != POST_PACK_NEVER) {
-            pos_width = pfor_width(&plan, &pos_bytes);
+        rc = pos_plan_make(tfs, n, pos, (uint32_t)pos_count, vals, &plan);
+        /* Two positions or fewer never take less in PFOR: a width byte,
+         * a byte of bits at least and the exceptions' size, against a
+         * control byte and a byte a value. */
+        if (rc == SE_OK && pack != POST_PACK_NEVER &&
+            (pos_count > 2 || pack == POST_PACK_ALWAYS)) {
+            pos_width = pfor_width(&plan, &pos_bytes, &pos_exc);
             if (pack == POST_PACK_ALWAYS || pos_bytes < svb_estimate(&plan))
                 flags |= POST_F_PACKED_POS;
         }
@@ -992,7 +1007,7 @@ post_encode_as(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
                         tbytes);
     if (rc == SE_OK && pos != NULL)
         rc = flags & POST_F_PACKED_POS
-                 ? pfor_put(out, &plan, pos_width)
+                 ? pfor_put(out, &plan, pos_width, pos_exc)
                  : svb_put_positions(out, &plan, tfs);
     if (rc != SE_OK)
         out->len = base; /* no half-written block */
