@@ -37,9 +37,10 @@
 /* Format 2 keeps short posting lists in the dictionary (plist.h); format
  * 3 leaves out of IDX_STEMFORMS the stems whose one form is themselves
  * (writer.c); format 4 may bit-pack a block's doc and tf streams
- * (posting.h); format 5 may compress stored text with a dictionary.
- * Formats 1 to 4 read as they are, and a writer's first commit marks the
- * index format 5. */
+ * (posting.h); format 5 may compress stored text with a dictionary;
+ * format 6 may pack positions (PFOR) and keeps the blocks of dictionary
+ * entries lean (posting.h). Formats 1 to 5 read as they are, and a
+ * writer's first commit marks the index format 6. */
 #define DOC_FORMAT_VERSION 6
 #define DOC_FORMAT_OLDEST 1
 #define DOC_LENS_CHUNK 1024
