@@ -1288,6 +1288,27 @@ svb_len32(const unsigned char *p)
 }
 
 /*
+ * Where document i's positions start in the stream (the index of its first
+ * value, from the cursor's document on) and how many it has; the cursor
+ * starts again for an earlier document. SE_OK or SE_ECORRUPT.
+ */
+static int
+doc_first_value(const struct post_view *v, const uint32_t *tfs,
+                struct post_pos_cursor *c, uint32_t i, uint64_t *want,
+                uint32_t *tf)
+{
+    uint32_t doc;
+
+    if (i < c->doc)
+        post_pos_cursor_init(c); /* asked again for an earlier document */
+    *want = c->value;
+    for (doc = c->doc; doc < i; doc++)
+        *want += tfs[doc];
+    *tf = tfs[i];
+    return *tf == 0 || *want + *tf > v->pos_count ? SE_ECORRUPT : SE_OK;
+}
+
+/*
  * post_decode_doc_positions() for a PFOR stream: the document's values are
  * at known bits (one width), read in place; its exceptions are found from
  * where the cursor left off, which is where its document's first value's
@@ -1301,15 +1322,9 @@ pfor_doc_positions(const struct post_view *v, const uint32_t *tfs,
     const unsigned w = in[0]; /* 1..32 and fitting: post_parse() checked */
     const uint64_t mask = ((uint64_t)1 << w) - 1;
     uint64_t want, sum;
-    uint32_t doc, k, tf, next, index, high;
+    uint32_t k, tf, next, index, high;
 
-    if (i < c->doc)
-        post_pos_cursor_init(c); /* asked again for an earlier document */
-    want = c->value;
-    for (doc = c->doc; doc < i; doc++)
-        want += tfs[doc];
-    tf = tfs[i];
-    if (tf == 0 || want + tf > v->pos_count)
+    if (doc_first_value(v, tfs, c, i, &want, &tf) != SE_OK)
         return SE_ECORRUPT;
     for (k = 0; k < tf; k++) {
         /* At most 5 bytes, all in the packed part: the value ends at bit
@@ -1373,7 +1388,7 @@ post_decode_doc_positions(const struct post_view *v, const uint32_t *tfs,
     const unsigned char *keys = v->pos, *data;
     uint64_t want;
     size_t nkeys, size, at;
-    uint32_t doc, j, k, tf, prev = 0;
+    uint32_t j, k, tf, prev = 0;
 
     if (!(v->flags & POST_F_POSITIONS) || v->pos == NULL || i >= v->n)
         return SE_ECORRUPT;
@@ -1384,15 +1399,9 @@ post_decode_doc_positions(const struct post_view *v, const uint32_t *tfs,
         return SE_ECORRUPT;
     data = keys + nkeys;
     size = v->pos_bytes - nkeys;
-    if (i < c->doc)
-        post_pos_cursor_init(c); /* asked again for an earlier document */
     /* The value index of document i's first position (in locals: a store
      * through `out` could alias the cursor, as far as the compiler knows). */
-    want = c->value;
-    for (doc = c->doc; doc < i; doc++)
-        want += tfs[doc];
-    tf = tfs[i];
-    if (tf == 0 || want + tf > v->pos_count)
+    if (doc_first_value(v, tfs, c, i, &want, &tf) != SE_OK)
         return SE_ECORRUPT;
     /* Skip the data of the values in between: their lengths are in the
      * control bytes, two bits a value; 32 values at a time, then 4. */
