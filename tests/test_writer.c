@@ -1551,6 +1551,25 @@ kept_lists(struct idx_txn *txn, struct kept *out, size_t cap)
 }
 
 /*
+ * Open the index in `dir` for writing and copy out the lists its
+ * dictionary entries keep (at least one); *n of them. Caller frees.
+ */
+static struct kept *
+open_kept(const char *dir, struct idx **ix, struct idx_txn **txn, size_t *n)
+{
+    struct kept *kl;
+
+    cr_assert_eq(idx_open(dir, 0, ix), SE_OK, "idx_open");
+    cr_assert_eq(idx_txn_begin(*ix, 1, txn), SE_OK, "txn");
+    *n = kept_lists(*txn, NULL, 0);
+    cr_assert_gt(*n, 0, "no list is kept in the dictionary");
+    kl = malloc(*n * sizeof *kl);
+    cr_assert_not_null(kl, "malloc");
+    cr_assert_eq(kept_lists(*txn, kl, *n), *n, "count");
+    return kl;
+}
+
+/*
  * Rewrite the index in `dir` as format 1 wrote it: every list that its
  * dictionary entry keeps moved under its own key in the postings table,
  * every stem listed with its forms in IDX_STEMFORMS, and "format" 1.
@@ -1565,13 +1584,7 @@ make_format1(const char *dir)
     size_t n, i;
     int rc;
 
-    cr_assert_eq(idx_open(dir, 0, &ix), SE_OK, "idx_open");
-    cr_assert_eq(idx_txn_begin(ix, 1, &txn), SE_OK, "txn");
-    n = kept_lists(txn, NULL, 0);
-    cr_assert_gt(n, 0, "no list is kept in the dictionary");
-    kl = malloc(n * sizeof *kl);
-    cr_assert_not_null(kl, "malloc");
-    cr_assert_eq(kept_lists(txn, kl, n), n, "count");
+    kl = open_kept(dir, &ix, &txn, &n);
     for (i = 0; i < n; i++) {
         unsigned char key[PL_KEY_MAX];
         uint32_t docs[POST_BLOCK_DOCS];
@@ -1639,13 +1652,7 @@ make_format5(const char *dir)
     size_t n, i;
     int rc;
 
-    cr_assert_eq(idx_open(dir, 0, &ix), SE_OK, "idx_open");
-    cr_assert_eq(idx_txn_begin(ix, 1, &txn), SE_OK, "txn");
-    n = kept_lists(txn, NULL, 0);
-    cr_assert_gt(n, 0, "no list is kept in the dictionary");
-    kl = malloc(n * sizeof *kl);
-    cr_assert_not_null(kl, "malloc");
-    cr_assert_eq(kept_lists(txn, kl, n), n, "count");
+    kl = open_kept(dir, &ix, &txn, &n);
     for (i = 0; i < n; i++) {
         struct buf val = BUF_INIT;
         cr_assert(buf_put_varint(&val, kl[i].st.df) == SE_OK &&
