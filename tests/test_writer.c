@@ -1569,6 +1569,33 @@ open_kept(const char *dir, struct idx **ix, struct idx_txn **txn, size_t *n)
     return kl;
 }
 
+/* Mark the index opened by open_kept() format `format`, commit, close. */
+static void
+close_kept(struct idx *ix, struct idx_txn *txn, struct kept *kl,
+           unsigned char format)
+{
+    const unsigned char le32[4] = {format, 0, 0, 0};
+
+    cr_assert_eq(idx_put(txn, IDX_META, "format", 6, le32, 4, 0), SE_OK);
+    cr_assert_eq(idx_txn_commit(txn), SE_OK, "commit");
+    idx_close(ix);
+    free(kl);
+}
+
+/* chk_index() finds the index in `dir` sound (`what`: for the message). */
+static void
+assert_sound(const char *dir, const char *what)
+{
+    struct chk_report rep;
+    struct idx *ix;
+    int rc;
+
+    cr_assert_eq(idx_open(dir, IDX_RDONLY, &ix), SE_OK, "idx_open");
+    rc = chk_index(ix, &rep);
+    cr_assert_eq(rc, SE_OK, "%s: %s", what, rep.what);
+    idx_close(ix);
+}
+
 /*
  * Rewrite the index in `dir` as format 1 wrote it: every list that its
  * dictionary entry keeps moved under its own key in the postings table,
@@ -1577,7 +1604,6 @@ open_kept(const char *dir, struct idx **ix, struct idx_txn **txn, size_t *n)
 static void
 make_format1(const char *dir)
 {
-    static const unsigned char one[4] = {1, 0, 0, 0};
     struct idx_txn *txn;
     struct kept *kl;
     struct idx *ix;
@@ -1632,10 +1658,7 @@ make_format1(const char *dir)
         cr_assert_gt(listed, 0, "no stem was its one form");
         buf_release(&stems);
     }
-    cr_assert_eq(idx_put(txn, IDX_META, "format", 6, one, 4, 0), SE_OK);
-    cr_assert_eq(idx_txn_commit(txn), SE_OK, "commit");
-    idx_close(ix);
-    free(kl);
+    close_kept(ix, txn, kl, 1);
 }
 
 /*
@@ -1645,7 +1668,6 @@ make_format1(const char *dir)
 static void
 make_format5(const char *dir)
 {
-    static const unsigned char five[4] = {5, 0, 0, 0};
     struct idx_txn *txn;
     struct kept *kl;
     struct idx *ix;
@@ -1663,10 +1685,7 @@ make_format5(const char *dir)
         cr_assert_eq(rc, SE_OK, "put entry: %s", se_strerror(rc));
         buf_release(&val);
     }
-    cr_assert_eq(idx_put(txn, IDX_META, "format", 6, five, 4, 0), SE_OK);
-    cr_assert_eq(idx_txn_commit(txn), SE_OK, "commit");
-    idx_close(ix);
-    free(kl);
+    close_kept(ix, txn, kl, 5);
 }
 
 /* How many lists kept in dictionary entries are lean, and how many full. */
@@ -1739,15 +1758,7 @@ Test(writer, a_format1_index_is_read_and_upgraded_by_the_next_commit)
               kept);
     stemforms_canonical = 0; /* format 1 lists every stem's forms */
     check_index(dir, live, FIRST, FIRST, 1);
-    {
-        struct chk_report rep;
-        struct idx *ix;
-        int rc;
-        cr_assert_eq(idx_open(dir, IDX_RDONLY, &ix), SE_OK, "idx_open");
-        rc = chk_index(ix, &rep);
-        cr_assert_eq(rc, SE_OK, "check of format 1: %s", rep.what);
-        idx_close(ix);
-    }
+    assert_sound(dir, "check of format 1");
     w = wr_open_ok(dir, 0);
     for (i = FIRST; i < N; i++)
         add_ok(w, &docs[i]);
@@ -1789,15 +1800,7 @@ Test(writer, full_blocks_in_entries_are_read_and_rewritten_lean)
     cr_assert(format == 5 && kept > 0 && lean == 0 && full == kept,
               "format %u, %zu lists kept, %zu lean", format, kept, lean);
     check_index(dir, live, FIRST, FIRST, 1);
-    {
-        struct chk_report rep;
-        struct idx *ix;
-        int rc;
-        cr_assert_eq(idx_open(dir, IDX_RDONLY, &ix), SE_OK, "idx_open");
-        rc = chk_index(ix, &rep);
-        cr_assert_eq(rc, SE_OK, "check of full blocks: %s", rep.what);
-        idx_close(ix);
-    }
+    assert_sound(dir, "check of full blocks");
     w = wr_open_ok(dir, 0);
     for (i = FIRST; i < N; i++)
         add_ok(w, &docs[i]);
@@ -1816,15 +1819,7 @@ Test(writer, full_blocks_in_entries_are_read_and_rewritten_lean)
               "format %u, %zu lean, %zu full", format, lean, full);
     /* (replacing leaves partial blocks before a list's last) */
     check_index(dir, live, N, (uint32_t)(N + nrep), 0);
-    {
-        struct chk_report rep;
-        struct idx *ix;
-        int rc;
-        cr_assert_eq(idx_open(dir, IDX_RDONLY, &ix), SE_OK, "idx_open");
-        rc = chk_index(ix, &rep);
-        cr_assert_eq(rc, SE_OK, "check after the commit: %s", rep.what);
-        idx_close(ix);
-    }
+    assert_sound(dir, "check after the commit");
     for (i = 0; i < FIRST; i += EVERY)
         cdoc_release(&v2[i]);
     free(v2);
