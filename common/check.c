@@ -16,8 +16,12 @@
  *
  * Cost: one pass over every table, plus decompressing and tokenizing each
  * stored text (about half the time on Reuters-21578) and stemming each form
- * once. Memory: 28 bytes a document and 24 a term, plus one block's
+ * once. Memory: 28 bytes a document and 32 a term, plus one block's
  * positions.
+ *
+ * A stem whose list would be its one form's (format 7) has no list of its
+ * own; that form's postings are then read again, as the stem's, for the
+ * documents' sums.
  */
 #include "check.h"
 
@@ -48,7 +52,8 @@ struct chk_term {
     const unsigned char *s;
     uint32_t len;
     uint32_t seen; /* found in stemforms */
-    uint64_t wcf;  /* forms: cf with title occurrences weighted */
+    uint64_t cf;
+    uint64_t wcf; /* forms: cf with title occurrences weighted */
 };
 
 struct chk_terms {
@@ -67,6 +72,7 @@ struct chk {
     struct chk_doc *docs;
     size_t ndocs, docs_cap;
     struct chk_terms forms, stems;
+    uint64_t served; /* stems without a list, served by their one form */
     uint32_t bdocs[POST_BLOCK_DOCS], btfs[POST_BLOCK_DOCS];
     uint32_t *pos;
     size_t pos_cap;
@@ -201,7 +207,8 @@ find_term(struct chk_terms *t, const void *s, size_t len)
 }
 
 static int
-push_term(struct chk_terms *t, const unsigned char *s, size_t len, uint64_t wcf)
+push_term(struct chk_terms *t, const unsigned char *s, size_t len, uint64_t cf,
+          uint64_t wcf)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 4096;
@@ -214,6 +221,7 @@ push_term(struct chk_terms *t, const unsigned char *s, size_t len, uint64_t wcf)
     t->v[t->n].s = s;
     t->v[t->n].len = (uint32_t)len;
     t->v[t->n].seen = 0;
+    t->v[t->n].cf = cf;
     t->v[t->n].wcf = wcf;
     t->n++;
     return SE_OK;
@@ -501,9 +509,9 @@ same_counts(struct chk *c, struct chk_scan *s, const struct pl_stats *st)
                     (unsigned)df, (unsigned long long)cf,
                     (unsigned long long)s->df, (unsigned long long)s->cf);
     if (s->kind == PL_FORMS)
-        rc = push_term(&c->forms, s->term, s->len, s->wcf);
+        rc = push_term(&c->forms, s->term, s->len, s->cf, s->wcf);
     else
-        rc = push_term(&c->stems, s->term, s->len, s->cf);
+        rc = push_term(&c->stems, s->term, s->len, s->cf, s->cf);
     if (rc != SE_OK)
         return rc;
     s->dr = idx_cursor_next(s->dc);
@@ -764,15 +772,58 @@ out:
 
 /* ---------------------------------------------------------------- stemforms */
 
-/* A stem's cf must be what its forms add up to (titles weighted). */
+/*
+ * The stem (stem, len) has no list of its own: its one form `f` serves it,
+ * which is right only if no title occurrence of `f` counts extra. The
+ * form's tfs are then the stem's in each document.
+ */
 static int
-end_stem(struct chk *c, const unsigned char *stem, size_t len, uint64_t wcf)
+serve(struct chk *c, const unsigned char *stem, size_t len, struct chk_term *f)
+{
+    struct pl *p = NULL;
+    size_t hint = 0;
+    uint32_t tf;
+    int rc;
+
+    key_term(c, stem, len, 0, 0);
+    if (f->wcf != f->cf) {
+        char form[CHK_KEY_MAX];
+        quote(form, sizeof form, f->s, f->len);
+        return fail(c, IDX_SDICT, CHK_NO_DOC,
+                    "stem served by form %s, whose title occurrences count "
+                    "%u times",
+                    form, (unsigned)c->meta.title_weight);
+    }
+    rc = pl_open(c->txn, PL_FORMS, (const char *)f->s, f->len, &p);
+    while (rc == SE_OK && (rc = pl_next(p)) == 1) {
+        struct chk_doc *d = find_doc(c, pl_doc(p), &hint);
+        rc = pl_tf(p, &tf);
+        if (rc == SE_OK && d == NULL)
+            rc = SE_ECORRUPT; /* scan_postings() read this list already */
+        if (rc == SE_OK)
+            d->stem_sum += tf;
+    }
+    pl_close(p);
+    if (rc != SE_OK)
+        return lmdb_error(c, IDX_FORMS, rc);
+    c->served++;
+    return SE_OK;
+}
+
+/* A stem's cf must be what its `nforms` forms add up to (titles weighted);
+ * without a list of its own, it must have one form, `form`, to serve it. */
+static int
+end_stem(struct chk *c, const unsigned char *stem, size_t len, uint64_t wcf,
+         size_t nforms, struct chk_term *form)
 {
     struct chk_term *t = find_term(&c->stems, stem, len);
 
     key_term(c, stem, len, 0, 0);
+    if (t == NULL && nforms > 1)
+        return fail(c, IDX_STEMFORMS, CHK_NO_DOC,
+                    "stem without its own list has %zu forms", nforms);
     if (t == NULL)
-        return fail(c, IDX_STEMFORMS, CHK_NO_DOC, "a stem with no postings");
+        return serve(c, stem, len, form);
     t->seen = 1;
     if (t->wcf != wcf)
         return fail(c, IDX_SDICT, CHK_NO_DOC,
@@ -781,13 +832,42 @@ end_stem(struct chk *c, const unsigned char *stem, size_t len, uint64_t wcf)
     return SE_OK;
 }
 
+/*
+ * Whether form `f`, in no stemforms entry, is a stem of its own that
+ * nothing else claims: one with a list no entry named, or one without a
+ * list and without an entry (whose forms would serve it). 1, 0, or <0.
+ */
+static int
+own_stem(struct chk *c, const struct chk_term *f)
+{
+    const struct chk_term *st;
+    const void *v;
+    const char *s;
+    size_t n, vlen;
+    int rc;
+
+    rc = stem_word(c->stem, (const char *)f->s, f->len, &s, &n);
+    if (rc != SE_OK)
+        return rc;
+    if (cmp_bytes(s, n, f->s, f->len) != 0)
+        return 0;
+    st = find_term(&c->stems, f->s, f->len);
+    if (st)
+        return !st->seen;
+    rc = idx_get(c->txn, IDX_STEMFORMS, f->s, f->len, &v, &vlen);
+    if (rc == SE_ENOTFOUND)
+        return 1;
+    return rc == SE_OK ? 0 : lmdb_error(c, IDX_STEMFORMS, rc);
+}
+
 static int
 check_stemforms(struct chk *c)
 {
     struct idx_cursor *cur = NULL;
     const unsigned char *stem = NULL;
+    struct chk_term *first = NULL; /* the stem's first form */
     const void *k, *v;
-    size_t klen, vlen, slen = 0, i;
+    size_t klen, vlen, slen = 0, nforms = 0, i;
     uint64_t wcf = 0;
     int r, rc;
 
@@ -801,10 +881,11 @@ check_stemforms(struct chk *c)
         if (rc != SE_OK)
             break;
         if (stem && cmp_bytes(stem, slen, k, klen) != 0) {
-            rc = end_stem(c, stem, slen, wcf);
+            rc = end_stem(c, stem, slen, wcf, nforms, first);
             if (rc != SE_OK)
                 break;
             wcf = 0;
+            nforms = 0;
         }
         stem = k;
         slen = klen;
@@ -830,6 +911,8 @@ check_stemforms(struct chk *c)
             break;
         }
         wcf += f->wcf;
+        if (nforms++ == 0)
+            first = f;
     }
     idx_cursor_close(cur);
     if (rc == SE_OK && r < 0)
@@ -839,30 +922,26 @@ check_stemforms(struct chk *c)
                    ? rc
                    : lmdb_error(c, IDX_STEMFORMS, rc);
     if (stem) {
-        rc = end_stem(c, stem, slen, wcf);
+        rc = end_stem(c, stem, slen, wcf, nforms, first);
         if (rc != SE_OK)
             return rc;
     }
     /* A stem whose one form is itself is not listed: such a form is its
-     * own stem, one that no listed form has claimed. */
+     * own stem, one that no listed form has claimed (and that, without a
+     * list, it serves). */
     for (i = 0; i < c->forms.n; i++) {
-        struct chk_term *f = &c->forms.v[i], *st;
-        const char *s;
-        size_t n;
+        struct chk_term *f = &c->forms.v[i];
         if (f->seen)
             continue;
-        rc = stem_word(c->stem, (const char *)f->s, f->len, &s, &n);
-        if (rc != SE_OK)
+        rc = own_stem(c, f);
+        if (rc < 0)
             return rc;
-        st = cmp_bytes(s, n, f->s, f->len) == 0
-                 ? find_term(&c->stems, f->s, f->len)
-                 : NULL;
-        if (st == NULL || st->seen) {
+        if (rc == 0) {
             key_term(c, f->s, f->len, 0, 0);
             return fail(c, IDX_FDICT, CHK_NO_DOC, "form missing in stemforms");
         }
         f->seen = 1;
-        rc = end_stem(c, f->s, f->len, f->wcf);
+        rc = end_stem(c, f->s, f->len, f->wcf, 1, f);
         if (rc != SE_OK)
             return rc;
     }
@@ -955,7 +1034,7 @@ chk_index(struct idx *ix, struct chk_report *rep)
         rc = check_sums(&c);
     if (rc == SE_OK) {
         rep->forms = c.forms.n;
-        rep->stems = c.stems.n;
+        rep->stems = c.stems.n + c.served;
     }
     stem_free(c.stem);
     tok_free(c.tok);

@@ -16,7 +16,8 @@
  *     document's frequencies sum to its length (forms) and scoring length
  *     (stems);
  *   - `stemforms` pairs every form with its stem once, and a stem's cf is
- *     the sum over its forms.
+ *     the sum over its forms; a stem without a list of its own has one
+ *     form, whose list is the stem's (no title occurrence counts extra).
  * It stops at the first violation and says where it is.
  */
 #ifndef SE_CHECK_H
@@ -37,7 +38,8 @@ struct chk_report {
     char key[CHK_KEY_MAX];   /* printable: "oil" @8610, doc 12, "stats" */
     uint32_t doc;            /* the document concerned, CHK_NO_DOC if none */
     char what[CHK_WHAT_MAX]; /* what is wrong */
-    /* What was checked (complete when the index is sound). */
+    /* What was checked (complete when the index is sound); `stems` counts
+     * the stems served by their one form's list too. */
     uint64_t docs, stems, forms, blocks, postings;
 };
 

@@ -39,9 +39,10 @@
  * (writer.c); format 4 may bit-pack a block's doc and tf streams
  * (posting.h); format 5 may compress stored text with a dictionary;
  * format 6 may pack positions (PFOR) and keeps the blocks of dictionary
- * entries lean (posting.h). Formats 1 to 5 read as they are, and a
- * writer's first commit marks the index format 6. */
-#define DOC_FORMAT_VERSION 6
+ * entries lean (posting.h); format 7 gives a stem whose one form has its
+ * postings no list of its own (writer.c, expand.h). Formats 1 to 6 read
+ * as they are, and a writer's first commit marks the index format 7. */
+#define DOC_FORMAT_VERSION 7
 #define DOC_FORMAT_OLDEST 1
 #define DOC_LENS_CHUNK 1024
 #define DOC_LANG_MAX 32

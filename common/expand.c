@@ -1,6 +1,6 @@
 /*
  * expand.c - walks IDX_STEMFORMS (sorted duplicates under the stem; a stem
- * whose one form is itself has none, and IDX_SDICT tells it is there) and
+ * whose one form is itself has none: IDX_FDICT tells it is there) and
  * IDX_FDICT (keys in byte order, so the forms of a prefix are adjacent,
  * starting at the first key >= the prefix) with an LMDB cursor.
  */
@@ -41,19 +41,40 @@ exp_forms_release(struct exp_forms *f)
     memset(f, 0, sizeof *f);
 }
 
-int
-exp_stem_forms(struct idx_txn *txn, const char *stem, size_t len,
-               struct exp_forms *out)
+/*
+ * Whether `stem` is a form of the index that stems to itself: a stem whose
+ * one form is itself, which IDX_STEMFORMS does not list. *st gets the
+ * form's statistics. SE_OK, SE_ENOTFOUND.
+ */
+static int
+own_form(struct idx_txn *txn, struct stem *sm, const char *stem, size_t len,
+         struct pl_stats *st)
+{
+    const char *s;
+    size_t n;
+    int rc = pl_stats_get(txn, PL_FORMS, stem, len, st);
+
+    if (rc == SE_OK)
+        rc = stem_word(sm, stem, len, &s, &n);
+    if (rc == SE_OK && (n != len || memcmp(s, stem, len) != 0))
+        rc = SE_ENOTFOUND; /* a form of another stem */
+    return rc;
+}
+
+/*
+ * Call `fn` on each form IDX_STEMFORMS lists under `stem`, in byte order.
+ * SE_OK, SE_ECORRUPT, or what `fn` returns.
+ */
+static int
+each_listed_form(struct idx_txn *txn, const char *stem, size_t len,
+                 int (*fn)(void *arg, const void *form, size_t flen),
+                 void *arg)
 {
     struct idx_cursor *c;
     const void *k, *v;
     size_t klen, vlen;
-    int rc;
+    int rc = idx_cursor_open(txn, IDX_STEMFORMS, &c);
 
-    memset(out, 0, sizeof *out);
-    if (len == 0 || len > PL_TERM_MAX)
-        return SE_OK; /* no such key can be stored */
-    rc = idx_cursor_open(txn, IDX_STEMFORMS, &c);
     if (rc != SE_OK)
         return rc;
     for (rc = idx_cursor_seek(c, stem, len); rc == 1; rc = idx_cursor_next(c)) {
@@ -62,19 +83,40 @@ exp_stem_forms(struct idx_txn *txn, const char *stem, size_t len,
             break;
         if (klen != len || memcmp(k, stem, len) != 0)
             break; /* past the stem's duplicates */
-        if (vlen == 0) {
+        if (vlen == 0 || vlen > PL_TERM_MAX) {
             rc = SE_ECORRUPT;
             break;
         }
-        rc = add_form(out, v, vlen);
+        rc = fn(arg, v, vlen);
         if (rc != SE_OK)
             break;
     }
     idx_cursor_close(c);
-    if (rc >= 0 && out->n == 0) {
-        /* A stem whose one form is itself is not listed (writer.c). */
-        struct pl_stats st;
-        rc = pl_stats_get(txn, PL_STEMS, stem, len, &st);
+    return rc < 0 ? rc : SE_OK;
+}
+
+static int
+add_listed(void *arg, const void *form, size_t flen)
+{
+    return add_form(arg, form, flen);
+}
+
+int
+exp_stem_forms(struct idx_txn *txn, struct stem *sm, const char *stem,
+               size_t len, struct exp_forms *out)
+{
+    struct pl_stats st;
+    char key[PL_TERM_MAX];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (len == 0 || len > PL_TERM_MAX)
+        return SE_OK; /* no such key can be stored */
+    memcpy(key, stem, len); /* as in exp_stem_list() */
+    stem = key;
+    rc = each_listed_form(txn, stem, len, add_listed, out);
+    if (rc == SE_OK && out->n == 0) {
+        rc = own_form(txn, sm, stem, len, &st);
         if (rc == SE_OK)
             rc = add_form(out, stem, len);
         else if (rc == SE_ENOTFOUND)
@@ -85,6 +127,54 @@ exp_stem_forms(struct idx_txn *txn, const char *stem, size_t len,
         return rc;
     }
     return SE_OK;
+}
+
+/* Note the one form listed under a stem that has no list of its own. */
+static int
+note_form(void *arg, const void *form, size_t flen)
+{
+    struct exp_stem_list *out = arg;
+
+    if (out->len > 0)
+        return SE_ECORRUPT; /* several forms need the stem's own list */
+    memcpy(out->term, form, flen);
+    out->term[flen] = '\0';
+    out->len = flen;
+    return SE_OK;
+}
+
+int
+exp_stem_list(struct idx_txn *txn, struct stem *sm, const char *stem,
+              size_t len, struct exp_stem_list *out)
+{
+    char key[PL_TERM_MAX];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (len == 0 || len > PL_TERM_MAX)
+        return SE_ENOTFOUND;
+    /* `stem` may be the stemmer's output, which own_form() overwrites. */
+    memcpy(key, stem, len);
+    stem = key;
+    out->kind = PL_STEMS;
+    rc = pl_stats_get(txn, PL_STEMS, stem, len, &out->st);
+    if (rc == SE_ENOTFOUND) {
+        out->kind = PL_FORMS;
+        rc = each_listed_form(txn, stem, len, note_form, out);
+        if (rc != SE_OK)
+            return rc;
+        if (out->len > 0) {
+            rc = pl_stats_get(txn, PL_FORMS, out->term, out->len, &out->st);
+            return rc == SE_ENOTFOUND ? SE_ECORRUPT : rc; /* it is listed */
+        }
+        rc = own_form(txn, sm, stem, len, &out->st);
+    }
+    if (rc == SE_OK) {
+        memcpy(out->term, stem, len);
+        out->term[len] = '\0';
+        out->len = len;
+    }
+    return rc;
 }
 
 int

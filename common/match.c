@@ -416,6 +416,7 @@ list_init(struct clause *c, const struct qry_node *q)
         const char *w = q->words[i];
         size_t wlen = strlen(w);
         enum pl_kind kind = PL_FORMS;
+        struct exp_stem_list sl;
         if (q->kind == QRY_TERM) {
             rc = stem_word(cx->stem, w, wlen, &w, &wlen);
             if (rc != SE_OK)
@@ -423,7 +424,16 @@ list_init(struct clause *c, const struct qry_node *q)
             c->stem = strdup(w);
             if (c->stem == NULL)
                 return SE_ENOMEM;
-            kind = PL_STEMS;
+            rc = exp_stem_list(cx->txn, cx->stem, c->stem, wlen, &sl);
+            if (rc == SE_ENOTFOUND) {
+                c->absent = 1;
+                continue;
+            }
+            if (rc != SE_OK)
+                return rc;
+            kind = sl.kind; /* the stem's list, or its one form's */
+            w = sl.term;
+            wlen = sl.len;
         }
         rc = pl_open(cx->txn, kind, w, wlen, &c->pls[i]);
         if (rc == SE_ENOTFOUND) {
@@ -462,7 +472,8 @@ slot_init(struct clause *c, struct slot *s, const struct qry_node *q, size_t w)
     const char *word = q->words[w], *st;
     size_t wlen = strlen(word), sl, i;
     struct exp_forms f = {0};
-    struct pl_stats ps;
+    struct exp_stem_list list;
+    char stem[PL_TERM_MAX];
     int rc;
 
     switch (q->modes[w]) {
@@ -475,15 +486,22 @@ slot_init(struct clause *c, struct slot *s, const struct qry_node *q, size_t w)
         rc = stem_word(cx->stem, word, wlen, &st, &sl);
         if (rc != SE_OK)
             return rc;
-        rc = pl_stats_get(cx->txn, PL_STEMS, st, sl, &ps);
+        if (sl == 0 || sl > PL_TERM_MAX) {
+            c->absent = 1;
+            return SE_OK;
+        }
+        /* Out of the stemmer's buffer, which the calls below reuse. */
+        memcpy(stem, st, sl);
+        st = stem;
+        rc = exp_stem_list(cx->txn, cx->stem, st, sl, &list);
         if (rc == SE_ENOTFOUND) {
             c->absent = 1;
             return SE_OK;
         }
         if (rc != SE_OK)
             return rc;
-        s->df = ps.df;
-        rc = exp_stem_forms(cx->txn, st, sl, &f);
+        s->df = list.st.df;
+        rc = exp_stem_forms(cx->txn, cx->stem, st, sl, &f);
         if (rc == SE_OK)
             rc = slot_open(s, cx->txn, f.forms, f.n);
         break;

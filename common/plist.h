@@ -4,7 +4,8 @@
  *
  * Two kinds of lists (Xapian's scheme): stems, with document ids and
  * frequencies, for ranked queries; word forms (folded but unstemmed), with
- * positions as well, for phrases and exact words. Keys of blocks are the
+ * positions as well, for phrases and exact words. A stem whose one form's
+ * list is the same has none of its own (exp_stem_list() in expand.h). Keys of blocks are the
  * term, a 0x00 byte, and the block's last document id in big-endian, so a
  * term's blocks are adjacent and in document order, and seeking to
  * (term, target) lands on the only block that can hold `target`: the

@@ -41,6 +41,7 @@
 #include "buf.h"
 #include "docstore.h"
 #include "error.h"
+#include "expand.h"
 #include "index.h"
 #include "plist.h"
 #include "posting.h"
@@ -1301,6 +1302,7 @@ struct wr_encode {
     unsigned char *what; /* TERM_* per sorted term; read_chunk() sets */
                          /* TERM_KNOWN before the chunk is encoded */
     int dict_empty;      /* the table had no terms: none is known */
+    uint32_t *one_form;  /* stems: batch_forms() */
     uint32_t batch_first;
     const uint32_t *lens;
     size_t nlens;
@@ -1328,11 +1330,12 @@ put_block(struct buf *out, uint32_t last, const struct buf *block)
  * merge: in a chunk's `in`, per known term in order, a struct known_head,
  * then the old block's bytes and its documents' lengths (u32 each).
  */
-enum { OLD_NONE, OLD_INLINE, OLD_PARTIAL };
+enum { OLD_NONE, OLD_INLINE, OLD_PARTIAL, OLD_RAW };
 struct known_head {
     struct pl_stats st; /* the entry's statistics */
     uint32_t old;       /* OLD_*: a list in the entry, a partial last */
-                        /* block to rewrite, or neither */
+                        /* block to rewrite, neither, or (doc, tf) */
+                        /* pairs a stem takes over from its form */
     uint32_t old_last;  /* OLD_PARTIAL: its last document (its key) */
     uint32_t block_len;
     uint32_t ndocs; /* the old block's documents */
@@ -1346,7 +1349,7 @@ struct known_head {
  */
 static int
 encode_term(const struct wr_encode *en, struct wr_term *e, struct wr_lists *L,
-            const struct pl_stats *st0, const unsigned char *old,
+            const struct pl_stats *st0, int old_kind, const unsigned char *old,
             size_t old_len, const unsigned char *old_lens, int may_inline,
             struct buf *out)
 {
@@ -1355,9 +1358,17 @@ encode_term(const struct wr_encode *en, struct wr_term *e, struct wr_lists *L,
     size_t ndocs = 0, npos = 0, nold, i, k;
     int rc = SE_OK;
 
-    if (old) /* with may_inline, the list was in the entry */
+    if (old_kind == OLD_RAW) {
+        ndocs = old_len / 8;
+        rc = list_reserve(L, ndocs, 0);
+        for (k = 0; rc == SE_OK && k < ndocs; k++) {
+            memcpy(&L->docs[k], old + 8 * k, 4);
+            memcpy(&L->tfs[k], old + 8 * k + 4, 4);
+        }
+    } else if (old) { /* with may_inline, the list was in the entry */
         rc = list_add_block(L, old, old_len, may_inline ? st0 : NULL, &ndocs,
                             &npos);
+    }
     nold = ndocs;
     if (rc == SE_OK)
         rc = list_add_batch(L, e, en->kind == PL_FORMS, en->batch_first, &ndocs,
@@ -1447,12 +1458,14 @@ encode_chunk(const struct wr_encode *en, struct wr_chunk *c, struct wr_lists *L)
         if (en->what[i] == TERM_SKIPPED)
             continue;
         if (en->what[i] == TERM_NEW) {
-            rc = encode_term(en, e, L, &none, NULL, 0, NULL, 1, &c->out);
+            rc = encode_term(en, e, L, &none, OLD_NONE, NULL, 0, NULL, 1,
+                             &c->out);
         } else {
             memcpy(&h, in, sizeof h);
             in += sizeof h;
-            rc = encode_term(en, e, L, &h.st, h.old ? in : NULL, h.block_len,
-                             in + h.block_len, h.old == OLD_INLINE, &c->out);
+            rc = encode_term(en, e, L, &h.st, (int)h.old, h.old ? in : NULL,
+                             h.block_len, in + h.block_len,
+                             h.old == OLD_INLINE || h.old == OLD_RAW, &c->out);
             in += h.block_len + 4 * (size_t)h.ndocs;
         }
         /* Encoded: give its memory back now, for LMDB's dirty pages to
@@ -1586,8 +1599,139 @@ read_known(struct wr *w, enum pl_kind kind, struct idx_cursor *c,
     return rc;
 }
 
+/*
+ * From format 7 a stem whose postings are those of its one form has no
+ * list of its own: that form's list serves it (expand.h). That holds while
+ * the index has one form of the stem and no title occurrence of it counts
+ * twice (title weight 1, or none in a title: the stem's tfs are then the
+ * form's). Most stems are rare words of one form: on Reuters-21578, 51,553
+ * of 58,780, whose entries and blocks took 2.0 of 15.7 MB.
+ */
+#define FORM_NONE UINT32_MAX
+#define FORM_MANY (UINT32_MAX - 1)
+
+/* For each stem of the batch, the index of its one form in the batch,
+ * FORM_MANY, or FORM_NONE; NULL: no memory. */
+static uint32_t *
+batch_forms(const struct wr *w)
+{
+    size_t n = w->stems.nterms, i;
+    uint32_t *one = malloc((n ? n : 1) * sizeof *one);
+
+    if (one == NULL)
+        return NULL;
+    for (i = 0; i < n; i++)
+        one[i] = FORM_NONE;
+    for (i = 0; i < w->forms.nterms; i++) {
+        const struct wr_term *f = &w->forms.terms[i];
+        uint32_t *o = &one[f->stem];
+        if (f->df == 0)
+            continue;
+        /* A form too long to index cannot serve its stem. */
+        *o = *o == FORM_NONE && f->len <= PL_TERM_MAX ? (uint32_t)i : FORM_MANY;
+    }
+    return one;
+}
+
+/* Whether, in the batch, stem `e` has the postings of its one form. */
+static int
+served_in_batch(const struct wr *w, const struct wr_term *e, uint32_t one)
+{
+    return one < FORM_MANY && w->forms.terms[one].cf == e->cf;
+}
+
+/*
+ * Append to `in` what a stem needs to take over the documents its form
+ * `form` served before the batch: a known_head (OLD_RAW), their (doc, tf)
+ * pairs and their lengths.
+ */
+static int
+read_served(struct wr *w, const char *form, size_t flen, struct buf *in)
+{
+    struct known_head h = {{0, 0}, OLD_RAW, 0, 0, 0};
+    size_t at = in->len, i;
+    struct pl *p;
+    int rc = pl_open(w->txn, PL_FORMS, form, flen, &p), r = 0;
+
+    if (rc == SE_OK)
+        rc = buf_append(in, &h, sizeof h);
+    while (rc == SE_OK && (r = pl_next(p)) == 1 && pl_doc(p) < w->batch_first) {
+        uint32_t pair[2] = {pl_doc(p), 0};
+        rc = pl_tf(p, &pair[1]);
+        if (rc == SE_OK)
+            rc = buf_append(in, pair, sizeof pair);
+        h.st.df++;
+        h.st.cf += pair[1];
+    }
+    pl_close(p);
+    if (rc == SE_OK && r < 0)
+        rc = r;
+    for (i = 0; rc == SE_OK && i < h.st.df; i++) {
+        uint32_t doc, l;
+        memcpy(&doc, in->data + at + sizeof h + 8 * i, 4);
+        rc = doc_length(w, doc, &l);
+        if (rc == SE_OK)
+            rc = buf_append(in, &l, sizeof l);
+    }
+    if (rc == SE_OK) {
+        h.block_len = 8 * h.st.df;
+        h.ndocs = h.st.df;
+        memcpy(in->data + at, &h, sizeof h);
+    } else {
+        in->len = at;
+    }
+    return rc;
+}
+
+/*
+ * For a stem of the batch with no list in the index: leave it to its one
+ * form (TERM_SKIPPED), give it a list (TERM_NEW), or, when a form served it
+ * before the batch and cannot any more, a list that starts with that
+ * form's documents (TERM_KNOWN). Runs once the batch's forms and their
+ * stemforms are written, so `f` lists every form the stem has now.
+ */
+static int
+stem_unlisted(struct wr *w, struct wr_encode *en, size_t i,
+              const struct wr_term *e, struct buf *in)
+{
+    uint32_t one = en->one_form[en->order[i].idx];
+    const char *served = NULL;
+    struct exp_forms f;
+    size_t k;
+    int rc = exp_stem_forms(w->txn, w->stem, term_str(&w->stems, e), e->len,
+                            &f);
+
+    for (k = 0; rc == SE_OK && k < f.n; k++) {
+        size_t flen = strlen(f.forms[k]);
+        struct pl_stats st;
+        uint32_t fi, batch_df = 0;
+        rc = pl_stats_get(w->txn, PL_FORMS, f.forms[k], flen, &st);
+        if (rc == SE_ENOTFOUND)
+            rc = SE_ECORRUPT; /* listed, so in the dictionary */
+        if (rc == SE_OK &&
+            table_find(&w->forms, f.forms[k], flen,
+                       prep_hash(f.forms[k], flen), &fi))
+            batch_df = w->forms.terms[fi].df;
+        if (rc == SE_OK && st.df > batch_df) { /* documents before it */
+            if (served)
+                rc = SE_ECORRUPT; /* two forms, and the stem had no list */
+            served = f.forms[k];
+        }
+    }
+    if (rc == SE_OK) {
+        if (f.n == 1 && served_in_batch(w, e, one))
+            en->what[i] = TERM_SKIPPED;
+        else if (served) {
+            rc = read_served(w, served, strlen(served), in);
+            en->what[i] = TERM_KNOWN;
+        }
+    }
+    exp_forms_release(&f);
+    return rc;
+}
+
 /* read_known() for each term of chunk `ch` the index has (SE_ENOTFOUND:
- * none), marking it TERM_KNOWN. */
+ * none), marking it TERM_KNOWN; stem_unlisted() for the stems it has not. */
 static int
 read_chunk(struct wr *w, struct wr_encode *en, struct wr_chunk *ch,
            struct idx_cursor *c)
@@ -1604,7 +1748,8 @@ read_chunk(struct wr *w, struct wr_encode *en, struct wr_chunk *ch,
         if (rc == SE_OK)
             en->what[i] = TERM_KNOWN;
         else if (rc == SE_ENOTFOUND)
-            rc = SE_OK;
+            rc = en->kind == PL_STEMS ? stem_unlisted(w, en, i, e, &ch->in)
+                                      : SE_OK;
     }
     return rc;
 }
@@ -1681,11 +1826,14 @@ struct wr_flush {
  * Set the table's flush up, `order` its terms sorted, and let the pool's
  * workers start encoding: the chunks of a table with no terms before need
  * nothing read, so all of them at once (the inverter writes the forms'
- * entries meanwhile); otherwise the first CHUNK_AHEAD + 1, read here.
+ * entries meanwhile); otherwise the forms' first CHUNK_AHEAD + 1, read
+ * here. The stems' reads wait for the forms' entries (stem_unlisted()), and
+ * their table counts as empty when the index had no forms (`no_forms`):
+ * then none of its stems has a list or a form serving it.
  */
 static int
 table_begin(struct wr *w, struct wr_flush *f, enum pl_kind kind,
-            const struct ts_term *order)
+            const struct ts_term *order, int no_forms)
 {
     struct wr_table *t = kind == PL_FORMS ? &w->forms : &w->stems;
     uint64_t existing, entries;
@@ -1704,15 +1852,25 @@ table_begin(struct wr *w, struct wr_flush *f, enum pl_kind kind,
         return rc;
     f->post_flags = existing == 0 ? IDX_APPEND : 0;
     f->dict_flags = entries == 0 ? IDX_APPEND : 0;
+    f->en.dict_empty = kind == PL_STEMS ? no_forms : entries == 0;
     f->en.what = malloc(t->nterms);
     if (f->en.what == NULL)
         return SE_ENOMEM;
+    if (kind == PL_STEMS) {
+        f->en.one_form = batch_forms(w);
+        if (f->en.one_form == NULL)
+            return SE_ENOMEM;
+    }
     /* New until read_chunk() finds the term in the index. Too long to be
-     * a key: skipped (the tokenizer cuts long tokens). */
+     * a key: skipped (the tokenizer cuts long tokens); so is a stem its
+     * form serves, in an index that had no forms. */
     for (i = 0; i < t->nterms; i++) {
         const struct wr_term *e = &t->terms[order[i].idx];
         f->en.what[i] =
             e->df == 0 || e->len > PL_TERM_MAX ? TERM_SKIPPED : TERM_NEW;
+        if (kind == PL_STEMS && f->en.dict_empty &&
+            served_in_batch(w, e, f->en.one_form[order[i].idx]))
+            f->en.what[i] = TERM_SKIPPED;
     }
     rc = idx_cursor_open(w->txn, pl_post_table(kind), &f->c);
     if (rc == SE_OK)
@@ -1725,13 +1883,12 @@ table_begin(struct wr *w, struct wr_flush *f, enum pl_kind kind,
     f->en.batch_first = w->batch_first;
     f->en.lens = w->lens;
     f->en.nlens = w->nlens;
-    f->en.dict_empty = entries == 0;
     f->en.chunks = make_chunks(t, order, &f->en.nchunks);
     if (f->en.chunks == NULL)
         return SE_ENOMEM;
     if (f->en.dict_empty)
         f->en.ready = f->en.nchunks;
-    while (rc == SE_OK && f->en.ready < f->en.nchunks &&
+    while (rc == SE_OK && kind == PL_FORMS && f->en.ready < f->en.nchunks &&
            f->en.ready <= CHUNK_AHEAD)
         rc = read_chunk(w, &f->en, &f->en.chunks[f->en.ready++], f->c);
     if (rc == SE_OK)
@@ -1790,6 +1947,7 @@ table_end(struct wr *w, struct wr_flush *f)
     idx_cursor_close(f->put);
     idx_cursor_close(f->c);
     free(f->en.what);
+    free(f->en.one_form);
     memset(f, 0, sizeof *f);
 }
 
@@ -1856,7 +2014,7 @@ flush(struct wr *w)
         /* The workers encode the forms' lists while the inverter sorts the
          * stems and writes the batch's records and lengths. */
         if (rc == SE_OK)
-            rc = table_begin(w, &ff, PL_FORMS, forms);
+            rc = table_begin(w, &ff, PL_FORMS, forms, 0);
         if (rc == SE_OK) {
             stems = sorted_terms(&w->stems);
             rc = stems ? SE_OK : SE_ENOMEM;
@@ -1867,10 +2025,12 @@ flush(struct wr *w)
             rc = doc_lens_put(w->txn, w->batch_first, w->lens, w->nlens);
         if (rc == SE_OK)
             rc = table_postings(w, &ff);
-        /* The workers encode the stems' lists while the inverter writes
-         * the forms' entries (and the new forms' stems need their order). */
+        /* Into an index that had no forms, the workers encode the stems'
+         * lists while the inverter writes the forms' entries (and the new
+         * forms' stems need their order); otherwise the stems' reads wait
+         * for those entries. */
         if (rc == SE_OK)
-            rc = table_begin(w, &sf, PL_STEMS, stems);
+            rc = table_begin(w, &sf, PL_STEMS, stems, ff.en.dict_empty);
         if (rc == SE_OK)
             rc = table_entries(w, &ff, stems);
         table_end(w, &ff);
@@ -2064,6 +2224,8 @@ remove_term(struct wr *w, enum pl_kind kind, const struct wr_term *e,
 
     qsort(pairs, np, 2 * sizeof(uint32_t), cmp_pairs);
     rc = pl_entry_get(w->txn, kind, term, e->len, &ent);
+    if (rc == SE_ENOTFOUND && kind == PL_STEMS)
+        return SE_OK; /* its one form serves it, and has lost them */
     if (rc != SE_OK)
         return rc == SE_ENOTFOUND ? SE_ECORRUPT : rc;
     if (ent.block)

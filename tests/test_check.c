@@ -12,6 +12,11 @@
  * and the value, which must occur exactly once; a value in an overflow
  * page (over about 2 KB) is found by its bytes alone, also exactly once.
  * The index is built in one commit, so the file holds no stale copies.
+ *
+ * Stems without a list of their own (format 7) are made by deleting the
+ * sdict entry and stems blocks of stems with one form from an index an
+ * older writer made; a newer writer's index, lacking them already, gives
+ * the same tables.
  */
 #include <criterion/criterion.h>
 
@@ -26,6 +31,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "docstore.h"
 #include "error.h"
 #include "index.h"
 #include "plist.h"
@@ -95,29 +101,146 @@ expect_sound(const char *dir, const char *docs)
     tu_result_release(&r);
 }
 
+/* A stem and one of its forms (strings the test frees). */
+struct pair {
+    char *stem, *form;
+};
+
+/* The stems with one form, the first with two or more, how many in all. */
+struct stems {
+    struct pair *single;
+    size_t n;
+    char *multi;
+    size_t all;
+};
+
+static char *
+dup_term(const void *s, size_t len)
+{
+    char *t = malloc(len + 1);
+
+    cr_assert_not_null(t);
+    memcpy(t, s, len);
+    t[len] = '\0';
+    return t;
+}
+
+static void
+push_pair(struct pair **v, size_t *n, char *stem, char *form)
+{
+    *v = realloc(*v, (*n + 1) * sizeof **v);
+    cr_assert_not_null(*v);
+    (*v)[*n].stem = stem;
+    (*v)[*n].form = form;
+    (*n)++;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The stems of the index in `dir` with their forms, from stemforms and
+ * fdict alone (a stem's list may be gone): a stemforms key with one value,
+ * or a form listed under no stem, which is its own stem and only form.
+ */
+static void
+find_stems(const char *dir, struct stems *st)
+{
+    struct idx *ix;
+    struct idx_txn *txn;
+    struct idx_cursor *c;
+    struct pair *all = NULL;
+    char **forms;
+    const void *k, *v;
+    size_t klen, vlen, nall = 0, i, j;
+    int r;
+
+    memset(st, 0, sizeof *st);
+    cr_assert_eq(idx_open(dir, IDX_RDONLY, &ix), SE_OK);
+    cr_assert_eq(idx_txn_begin(ix, 0, &txn), SE_OK);
+    cr_assert_eq(idx_cursor_open(txn, IDX_STEMFORMS, &c), SE_OK);
+    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
+        cr_assert_eq(idx_cursor_get(c, &k, &klen, &v, &vlen), SE_OK);
+        push_pair(&all, &nall, dup_term(k, klen), dup_term(v, vlen));
+    }
+    cr_assert_eq(r, 0);
+    idx_cursor_close(c);
+    for (i = 0; i < nall; i = j) {
+        for (j = i + 1; j < nall && strcmp(all[j].stem, all[i].stem) == 0;)
+            j++;
+        if (j - i == 1)
+            push_pair(&st->single, &st->n, strdup(all[i].stem),
+                      strdup(all[i].form));
+        else if (st->multi == NULL)
+            st->multi = strdup(all[i].stem);
+        st->all++;
+    }
+    forms = malloc((nall + 1) * sizeof *forms);
+    for (i = 0; i < nall; i++)
+        forms[i] = all[i].form;
+    qsort(forms, nall, sizeof *forms, cmp_str);
+    cr_assert_eq(idx_cursor_open(txn, IDX_FDICT, &c), SE_OK);
+    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
+        char *f;
+        cr_assert_eq(idx_cursor_get(c, &k, &klen, NULL, NULL), SE_OK);
+        f = dup_term(k, klen);
+        if (bsearch(&f, forms, nall, sizeof *forms, cmp_str) == NULL) {
+            push_pair(&st->single, &st->n, strdup(f), f);
+            st->all++;
+        } else {
+            free(f);
+        }
+    }
+    cr_assert_eq(r, 0);
+    idx_cursor_close(c);
+    idx_txn_abort(txn);
+    idx_close(ix);
+    for (i = 0; i < nall; i++)
+        free(all[i].stem), free(all[i].form);
+    free(all);
+    free(forms);
+}
+
+static void
+free_stems(struct stems *st)
+{
+    size_t i;
+
+    for (i = 0; i < st->n; i++)
+        free(st->single[i].stem), free(st->single[i].form);
+    free(st->single);
+    free(st->multi);
+}
+
 Test(check, reuters_in_one_commit_is_sound)
 {
     struct chk_report rep;
     struct tu_result r;
+    struct stems st;
     struct idx *ix;
     struct idx_txn *txn;
-    uint64_t stems, forms;
+    uint64_t forms;
 
     run(&r, "indexer", ARGS("-q", "-i", at("ix"), REUTERS));
     cr_assert_eq(r.code, 0, "%s", r.err);
     tu_result_release(&r);
     expect_sound(at("ix"), "sound: 21578 documents");
-    /* The library says the same, and counted every dictionary entry. */
+    /* The library says the same, and counted every form and every stem,
+     * with a list of its own or not. */
     cr_assert_eq(idx_open(at("ix"), IDX_RDONLY, &ix), SE_OK);
     cr_assert_eq(chk_index(ix, &rep), SE_OK, "%s", rep.what);
     cr_assert_eq(idx_txn_begin(ix, 0, &txn), SE_OK);
-    cr_assert_eq(idx_count(txn, IDX_SDICT, &stems), SE_OK);
     cr_assert_eq(idx_count(txn, IDX_FDICT, &forms), SE_OK);
     idx_txn_abort(txn);
     idx_close(ix);
+    find_stems(at("ix"), &st);
     cr_assert_eq(rep.docs, 21578);
-    cr_assert_eq(rep.stems, stems);
+    cr_assert_eq(rep.stems, st.all);
     cr_assert_eq(rep.forms, forms);
+    free_stems(&st);
     cr_assert_geq(rep.postings, rep.blocks);
 }
 
@@ -383,4 +506,215 @@ Test(check, damaged_bytes_are_found_and_the_searcher_fails_cleanly)
         tu_result_release(&r);
     }
     free(file);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Stems served by their one form's list.                                 */
+
+/* Delete the sdict entry and stems blocks of `stem`, if it has them. */
+static void
+drop_stem_list(struct idx_txn *txn, const char *stem)
+{
+    size_t len = strlen(stem);
+    int rc = idx_del(txn, IDX_SDICT, stem, len, NULL, 0);
+
+    cr_assert(rc == SE_OK || rc == SE_ENOTFOUND, "%s: %s", stem,
+              se_strerror(rc));
+    for (;;) {
+        struct idx_cursor *c;
+        unsigned char key[PL_KEY_MAX];
+        const void *k;
+        size_t klen;
+        int r;
+        cr_assert_eq(idx_cursor_open(txn, IDX_STEMS, &c), SE_OK);
+        r = idx_cursor_seek(c, stem, len);
+        cr_assert_geq(r, 0);
+        k = NULL;
+        klen = 0;
+        if (r == 1)
+            cr_assert_eq(idx_cursor_get(c, &k, &klen, NULL, NULL), SE_OK);
+        /* A block key is the stem, 0x00 and a doc id. */
+        if (klen != len + 5 || memcmp(k, stem, len) != 0 ||
+            ((const unsigned char *)k)[len] != 0) {
+            idx_cursor_close(c);
+            return;
+        }
+        memcpy(key, k, klen);
+        idx_cursor_close(c);
+        cr_assert_eq(idx_del(txn, IDX_STEMS, key, klen, NULL, 0), SE_OK);
+    }
+}
+
+/* Drop the lists of the `n` stems in `v` in one commit. */
+static void
+drop_stem_lists(const char *dir, const struct pair *v, size_t n)
+{
+    struct idx *ix;
+    struct idx_txn *txn;
+    size_t i;
+
+    cr_assert_eq(idx_open(dir, 0, &ix), SE_OK);
+    cr_assert_eq(idx_txn_begin(ix, 1, &txn), SE_OK);
+    for (i = 0; i < n; i++)
+        drop_stem_list(txn, v[i].stem);
+    cr_assert_eq(idx_txn_commit(txn), SE_OK);
+    idx_close(ix);
+}
+
+/* chk_index() on the index in `dir`; *sdict: its sdict entries. */
+static int
+check_dir(const char *dir, struct chk_report *rep, uint64_t *sdict)
+{
+    struct idx *ix;
+    struct idx_txn *txn;
+    int rc;
+
+    cr_assert_eq(idx_open(dir, IDX_RDONLY, &ix), SE_OK);
+    rc = chk_index(ix, rep);
+    cr_assert_eq(idx_txn_begin(ix, 0, &txn), SE_OK);
+    cr_assert_eq(idx_count(txn, IDX_SDICT, sdict), SE_OK);
+    idx_txn_abort(txn);
+    idx_close(ix);
+    return rc;
+}
+
+static void
+build(const char *rel, size_t docs, const char *title_weight)
+{
+    struct tu_result r;
+
+    reuters_head("head.jsonl", docs);
+    run(&r, "indexer",
+        ARGS("-q", "-i", at(rel), "--title-weight", title_weight,
+             at("head.jsonl")));
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    tu_result_release(&r);
+}
+
+Test(check, stems_served_by_their_one_form_are_sound)
+{
+    struct chk_report before, after;
+    struct stems st;
+    uint64_t sdict;
+    size_t i, own = 0;
+    int rc;
+
+    build("ix", 1500, "1");
+    rc = check_dir(at("ix"), &before, &sdict);
+    cr_assert_eq(rc, SE_OK, "before: %s", before.what);
+    find_stems(at("ix"), &st);
+    for (i = 0; i < st.n; i++)
+        own += strcmp(st.single[i].stem, st.single[i].form) == 0;
+    /* Both kinds: a form that is its stem, and one listed in stemforms. */
+    cr_assert(own > 100 && st.n - own > 100, "%zu own, %zu listed", own,
+              st.n - own);
+    drop_stem_lists(at("ix"), st.single, st.n);
+    rc = check_dir(at("ix"), &after, &sdict);
+    if (rc != SE_OK) {
+        char line[512];
+        chk_format(&after, line, sizeof line);
+        cr_assert_fail("after: %s", line);
+    }
+    cr_assert_eq(after.stems, before.stems);
+    cr_assert_eq(after.stems, sdict + st.n, "%llu stems, %llu in sdict",
+                 (unsigned long long)after.stems, (unsigned long long)sdict);
+    cr_assert_eq(after.forms, before.forms);
+    free_stems(&st);
+}
+
+Test(check, a_stem_of_two_forms_without_its_list_is_found)
+{
+    struct chk_report rep;
+    struct stems st;
+    struct pair p;
+    uint64_t sdict;
+    char want[CHK_KEY_MAX], line[512];
+
+    build("ix", 1500, "1");
+    find_stems(at("ix"), &st);
+    cr_assert_not_null(st.multi, "no stem with two forms");
+    p.stem = st.multi;
+    drop_stem_lists(at("ix"), &p, 1);
+    cr_assert_eq(check_dir(at("ix"), &rep, &sdict), SE_ECORRUPT,
+                 "%s passes without its list", st.multi);
+    chk_format(&rep, line, sizeof line);
+    snprintf(want, sizeof want, "\"%s\"", st.multi);
+    cr_assert_str_eq(rep.key, want, "%s", line);
+    cr_assert_not_null(strstr(line, "stem without its own list has"), "%s",
+                       line);
+    free_stems(&st);
+}
+
+/* Occurrences of `form` in titles: its positions below the title's end. */
+static uint64_t
+title_occurrences(struct idx_txn *txn, const char *form)
+{
+    struct doc_record rec;
+    const uint32_t *pos;
+    struct pl *p;
+    uint32_t n, k;
+    uint64_t t = 0;
+    int r;
+
+    cr_assert_eq(pl_open(txn, PL_FORMS, form, strlen(form), &p), SE_OK);
+    while ((r = pl_next(p)) == 1) {
+        cr_assert_eq(doc_get(txn, pl_doc(p), &rec), SE_OK);
+        cr_assert_eq(pl_positions(p, &pos, &n), SE_OK);
+        for (k = 0; k < n; k++)
+            t += pos[k] < rec.title_tokens;
+    }
+    cr_assert_eq(r, 0);
+    pl_close(p);
+    return t;
+}
+
+/* With titles counted twice, a stem's list is its one form's only if the
+ * form is in no title. */
+Test(check, only_a_form_in_no_title_serves_its_stem_when_titles_weigh_more)
+{
+    struct chk_report before, rep;
+    struct stems st;
+    struct pair *plain = NULL, *titled = NULL;
+    struct idx *ix;
+    struct idx_txn *txn;
+    uint64_t sdict;
+    size_t nplain = 0, ntitled = 0, i;
+    char want[CHK_KEY_MAX], line[512];
+    int rc;
+
+    build("ix", 1500, "2");
+    rc = check_dir(at("ix"), &before, &sdict);
+    cr_assert_eq(rc, SE_OK, "before: %s", before.what);
+    find_stems(at("ix"), &st);
+    cr_assert_eq(idx_open(at("ix"), IDX_RDONLY, &ix), SE_OK);
+    cr_assert_eq(idx_txn_begin(ix, 0, &txn), SE_OK);
+    for (i = 0; i < st.n; i++) {
+        if (title_occurrences(txn, st.single[i].form) > 0)
+            push_pair(&titled, &ntitled, st.single[i].stem, st.single[i].form);
+        else
+            push_pair(&plain, &nplain, st.single[i].stem, st.single[i].form);
+    }
+    idx_txn_abort(txn);
+    idx_close(ix);
+    cr_assert(nplain > 100 && ntitled > 100, "%zu in no title, %zu in one",
+              nplain, ntitled);
+
+    drop_stem_lists(at("ix"), plain, nplain);
+    rc = check_dir(at("ix"), &rep, &sdict);
+    chk_format(&rep, line, sizeof line);
+    cr_assert_eq(rc, SE_OK, "forms in no title: %s", line);
+    cr_assert_eq(rep.stems, before.stems);
+
+    drop_stem_lists(at("ix"), titled, 1);
+    rc = check_dir(at("ix"), &rep, &sdict);
+    chk_format(&rep, line, sizeof line);
+    cr_assert_eq(rc, SE_ECORRUPT, "%s (in a title) passes without its list",
+                 titled[0].stem);
+    snprintf(want, sizeof want, "\"%s\"", titled[0].stem);
+    cr_assert_str_eq(rep.key, want, "%s", line);
+    cr_assert_not_null(strstr(line, "title occurrences count 2 times"), "%s",
+                       line);
+    free(plain);
+    free(titled);
+    free_stems(&st);
 }

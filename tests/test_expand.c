@@ -17,6 +17,8 @@
 #include "error.h"
 #include "expand.h"
 #include "index.h"
+#include "plist.h"
+#include "stemmer.h"
 #include "testutil.h"
 #include "writer.h"
 
@@ -182,7 +184,9 @@ Test(expand, stem_forms_match_a_scan_of_stemforms, .timeout = 60)
     struct idx_txn *txn;
     size_t n, i, j, stems = 0, multi = 0;
     char **pairs;
+    struct stem *sm;
 
+    cr_assert_eq(stem_new("english", &sm), SE_OK, "stemmer");
     build(&ix, &txn);
     pairs = scan(txn, IDX_STEMFORMS, &n);
     cr_assert_gt(n, 5000, "only %zu stem-form pairs", n);
@@ -192,7 +196,7 @@ Test(expand, stem_forms_match_a_scan_of_stemforms, .timeout = 60)
         int rc;
         for (j = i; j < n && strncmp(pairs[j], pairs[i], slen + 1) == 0; j++)
             ;
-        rc = exp_stem_forms(txn, pairs[i], slen, &f);
+        rc = exp_stem_forms(txn, sm, pairs[i], slen, &f);
         cr_assert_eq(rc, SE_OK, "%.*s: %s", (int)slen, pairs[i],
                      se_strerror(rc));
         cr_assert_eq(f.n, j - i, "%.*s: %zu forms, the table has %zu",
@@ -208,13 +212,14 @@ Test(expand, stem_forms_match_a_scan_of_stemforms, .timeout = 60)
               stems, multi);
     {
         struct exp_forms f;
-        cr_assert_eq(exp_stem_forms(txn, "zzzqqq", 6, &f), SE_OK, "absent");
+        cr_assert_eq(exp_stem_forms(txn, sm, "zzzqqq", 6, &f), SE_OK, "absent");
         cr_assert_eq(f.n, 0, "an absent stem has %zu forms", f.n);
         exp_forms_release(&f);
     }
     for (i = 0; i < n; i++)
         free(pairs[i]);
     free(pairs);
+    stem_free(sm);
     idx_txn_abort(txn);
     idx_close(ix);
 }
@@ -228,12 +233,14 @@ Test(expand, an_unlisted_stem_is_its_own_form, .timeout = 60)
 {
     struct idx *ix;
     struct idx_txn *txn;
+    struct stem *sm;
     size_t nstems, nforms, i, f = 0, unlisted = 0;
     char **stems, **forms;
 
+    cr_assert_eq(stem_new("english", &sm), SE_OK, "stemmer");
     build(&ix, &txn);
-    stems = scan(txn, IDX_SDICT, &nstems);
     forms = scan(txn, IDX_FDICT, &nforms);
+    stems = tu_index_stems(txn, sm, &nstems);
     for (i = 0; i < nstems; i++) {
         size_t slen = strlen(stems[i]);
         struct exp_forms e;
@@ -246,7 +253,7 @@ Test(expand, an_unlisted_stem_is_its_own_form, .timeout = 60)
         listed = rc == SE_OK;
         if (listed)
             continue;
-        rc = exp_stem_forms(txn, stems[i], slen, &e);
+        rc = exp_stem_forms(txn, sm, stems[i], slen, &e);
         cr_assert_eq(rc, SE_OK, "%s: %s", stems[i], se_strerror(rc));
         cr_assert(e.n == 1 && strcmp(e.forms[0], stems[i]) == 0,
                   "unlisted stem %s expands to %zu forms (%s)", stems[i], e.n,
@@ -261,12 +268,83 @@ Test(expand, an_unlisted_stem_is_its_own_form, .timeout = 60)
     cr_assert_gt(unlisted, 1000, "only %zu stems are their one form",
                  unlisted);
     cr_assert_lt(unlisted, nstems, "no stem is listed");
-    for (i = 0; i < nstems; i++)
-        free(stems[i]);
-    for (i = 0; i < nforms; i++)
-        free(forms[i]);
-    free(stems);
-    free(forms);
+    tu_strs_free(stems, nstems);
+    tu_strs_free(forms, nforms);
+    stem_free(sm);
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
+/*
+ * The list that serves a stem: its own when it has one, else that of its
+ * one form, with the form's statistics. A form that stems to another word,
+ * which no form stems to, is no stem.
+ */
+Test(expand, a_stem_without_a_list_is_served_by_its_one_form, .timeout = 60)
+{
+    struct idx *ix;
+    struct idx_txn *txn;
+    struct stem *sm;
+    size_t nstems, nforms, i, own = 0, served = 0, not_stems = 0, s = 0;
+    char **stems, **forms;
+
+    cr_assert_eq(stem_new("english", &sm), SE_OK, "stemmer");
+    build(&ix, &txn);
+    forms = scan(txn, IDX_FDICT, &nforms);
+    stems = tu_index_stems(txn, sm, &nstems);
+    for (i = 0; i < nstems; i++) {
+        size_t slen = strlen(stems[i]);
+        struct exp_stem_list l;
+        struct exp_forms e;
+        struct pl_stats st;
+        int rc = exp_stem_list(txn, sm, stems[i], slen, &l), has;
+        cr_assert_eq(rc, SE_OK, "%s: %s", stems[i], se_strerror(rc));
+        has = pl_stats_get(txn, PL_STEMS, stems[i], slen, &st) == SE_OK;
+        cr_assert_eq(l.kind, has ? PL_STEMS : PL_FORMS, "%s: kind", stems[i]);
+        cr_assert_eq(exp_stem_forms(txn, sm, stems[i], slen, &e), SE_OK);
+        if (has) {
+            cr_assert_str_eq(l.term, stems[i]);
+            own++;
+        } else {
+            cr_assert(e.n == 1 && strcmp(e.forms[0], l.term) == 0,
+                      "%s, with no list, has %zu forms (%s), served by %s",
+                      stems[i], e.n, e.n ? e.forms[0] : "", l.term);
+            cr_assert_eq(pl_stats_get(txn, PL_FORMS, l.term, strlen(l.term),
+                                      &st),
+                         SE_OK, "%s: its form %s", stems[i], l.term);
+            served++;
+        }
+        cr_assert(st.df == l.st.df && st.cf == l.st.cf, "%s: df %u cf %llu",
+                  stems[i], l.st.df, (unsigned long long)l.st.cf);
+        exp_forms_release(&e);
+    }
+    /* Most words are rare, of one form; frequent ones have several. */
+    cr_assert(served > nstems / 2 && own > 500,
+              "%zu stems served by their form, %zu with a list", served, own);
+    for (i = 0; i < nforms; i++) {
+        struct exp_stem_list l;
+        const char *st;
+        size_t sl;
+        cr_assert_eq(stem_word(sm, forms[i], strlen(forms[i]), &st, &sl),
+                     SE_OK);
+        if (sl == strlen(forms[i]) && memcmp(st, forms[i], sl) == 0)
+            continue;
+        while (s < nstems && strcmp(stems[s], forms[i]) < 0)
+            s++;
+        if (s < nstems && strcmp(stems[s], forms[i]) == 0)
+            continue; /* also some form's stem */
+        cr_assert_eq(exp_stem_list(txn, sm, forms[i], strlen(forms[i]), &l),
+                     SE_ENOTFOUND, "form %s is taken for a stem", forms[i]);
+        not_stems++;
+    }
+    cr_assert_gt(not_stems, 1000, "only %zu forms are no stem", not_stems);
+    {
+        struct exp_stem_list l;
+        cr_assert_eq(exp_stem_list(txn, sm, "zzzqqq", 6, &l), SE_ENOTFOUND);
+    }
+    tu_strs_free(stems, nstems);
+    tu_strs_free(forms, nforms);
+    stem_free(sm);
     idx_txn_abort(txn);
     idx_close(ix);
 }

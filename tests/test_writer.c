@@ -36,6 +36,7 @@
 #include "check.h"
 #include "docstore.h"
 #include "error.h"
+#include "expand.h"
 #include "index.h"
 #include "plist.h"
 #include "posting.h"
@@ -428,52 +429,95 @@ mem_eq(const void *a, size_t alen, const void *b, size_t blen)
     return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
 
+/* Past the occurrences of o[i]'s term. */
+static size_t
+next_term(const struct occ *o, size_t n, size_t i)
+{
+    size_t end = i;
+
+    while (end < n && o[end].t == o[i].t)
+        end++;
+    return end;
+}
+
 /*
- * The dictionary of `kind` holds exactly the model's terms, in order, with
- * their df and cf; each list, read through plist.h, holds exactly the
- * model's documents, frequencies and (forms) positions.
+ * The dictionary of `kind` holds the model's terms, in order: all of its
+ * forms; of its stems, those not served by their one form (expand.h). Each
+ * term's list, read through plist.h (a stem's as exp_stem_list() finds
+ * it), has the model's df and cf and holds exactly its documents,
+ * frequencies and (forms) positions.
  */
 static void
 check_lists(struct idx_txn *txn, const struct model *m, enum pl_kind kind)
 {
     const struct occ *o = kind == PL_FORMS ? m->forms : m->stems;
     const char *what = kind == PL_FORMS ? "form" : "stem";
+    struct mterm key = {0};
     struct idx_cursor *c;
-    size_t i = 0;
+    size_t i = 0, end;
     int r, rc;
 
     rc = idx_cursor_open(txn, pl_dict_table(kind), &c);
     cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
-    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
-        const struct mterm *t;
+    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c), i = end) {
         const void *k, *v;
-        size_t klen, vlen, end, j;
-        struct pl_stats st;
-        uint64_t cf = 0;
-        uint32_t df = 0;
-        struct pl *p;
+        size_t klen, vlen;
         rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
         cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
+        /* Stems the dictionary leaves out are checked below. */
+        key.s = (char *)k;
+        key.len = klen;
+        while (kind == PL_STEMS && i < m->nocc && cmp_bytes(o[i].t, &key) < 0)
+            i = next_term(o, m->nocc, i);
         cr_assert_lt(i, m->nocc,
                      "%s '%.*s' is in the dictionary, not in "
                      "the documents",
                      what, (int)klen, (const char *)k);
-        t = o[i].t;
-        cr_assert(mem_eq(k, klen, t->s, t->len),
+        cr_assert(mem_eq(k, klen, o[i].t->s, o[i].t->len),
                   "dictionary has %s '%.*s' where the model has '%s'", what,
-                  (int)klen, (const char *)k, t->s);
+                  (int)klen, (const char *)k, o[i].t->s);
+        end = next_term(o, m->nocc, i);
+    }
+    cr_assert_eq(r, 0, "dictionary walk: %s", se_strerror(r));
+    idx_cursor_close(c);
+    cr_assert(kind == PL_STEMS || i == m->nocc,
+              "%s '%s' is in the documents, not in the dictionary", what,
+              i < m->nocc ? o[i].t->s : "");
+    for (i = 0; i < m->nocc; i = end) {
+        const struct mterm *t = o[i].t;
+        const char *term = t->s;
+        enum pl_kind lk = kind;
+        struct exp_stem_list l;
+        struct pl_stats st;
+        uint64_t cf = 0;
+        uint32_t df = 0;
+        struct pl *p;
+        size_t j;
         for (end = i; end < m->nocc && o[end].t == t; end++) {
             cf++;
             if (end == i || o[end].doc != o[end - 1].doc)
                 df++;
         }
-        rc = pl_stats_get(txn, kind, t->s, t->len, &st);
+        if (kind == PL_STEMS) {
+            struct exp_forms f;
+            rc = exp_stem_list(txn, m->stem, t->s, t->len, &l);
+            cr_assert_eq(rc, SE_OK, "stem '%s' is in the documents, not in "
+                         "the index: %s", t->s, se_strerror(rc));
+            lk = l.kind;
+            term = l.term;
+            rc = exp_stem_forms(txn, m->stem, t->s, t->len, &f);
+            cr_assert_eq(rc, SE_OK, "forms of '%s': %s", t->s, se_strerror(rc));
+            cr_assert(lk == PL_STEMS || f.n == 1,
+                      "stem '%s' of %zu forms has no list", t->s, f.n);
+            exp_forms_release(&f);
+        }
+        rc = pl_stats_get(txn, lk, term, strlen(term), &st);
         cr_assert_eq(rc, SE_OK, "stats of %s '%s': %s", what, t->s,
                      se_strerror(rc));
         cr_assert(st.df == df && st.cf == cf,
                   "%s '%s': df %u cf %llu, model df %u cf %llu", what, t->s,
                   st.df, (unsigned long long)st.cf, df, (unsigned long long)cf);
-        rc = pl_open(txn, kind, t->s, t->len, &p);
+        rc = pl_open(txn, lk, term, strlen(term), &p);
         cr_assert_eq(rc, SE_OK, "pl_open %s '%s': %s", what, t->s,
                      se_strerror(rc));
         cr_assert(pl_stats(p)->df == df && pl_stats(p)->cf == cf,
@@ -494,10 +538,10 @@ check_lists(struct idx_txn *txn, const struct model *m, enum pl_kind kind)
             cr_assert_eq(tf, ntf, "%s '%s' in doc %u: tf %u, model %u", what,
                          t->s, doc, tf, ntf);
             rc = pl_positions(p, &pos, &np);
-            if (kind == PL_STEMS) {
+            if (lk == PL_STEMS) {
                 cr_assert_eq(rc, SE_EINVAL, "positions of a stem list: %s",
                              se_strerror(rc));
-            } else {
+            } else if (kind == PL_FORMS) {
                 cr_assert_eq(rc, SE_OK, "pl_positions: %s", se_strerror(rc));
                 cr_assert_eq(np, ntf, "'%s' doc %u: %u positions for tf %u",
                              t->s, doc, np, ntf);
@@ -515,14 +559,7 @@ check_lists(struct idx_txn *txn, const struct model *m, enum pl_kind kind)
                      what, t->s, r, r == 1 ? pl_doc(p) : 0);
         cr_assert_eq(pl_next(p), 0, "pl_next after the end");
         pl_close(p);
-        i = end;
     }
-    cr_assert_eq(r, 0, "dictionary walk: %s", se_strerror(r));
-    cr_assert_eq(i, m->nocc,
-                 "%s '%s' is in the documents, not in the "
-                 "dictionary",
-                 what, i < m->nocc ? o[i].t->s : "");
-    idx_cursor_close(c);
 }
 
 /*
@@ -918,12 +955,65 @@ dump_bytes(struct buf *out, const void *p, size_t n)
 }
 
 static void
+dump_list(struct buf *out, enum pl_kind kind, const char *term, size_t len,
+          struct pl *p)
+{
+    int r, rc;
+
+    buf_printf(out, "%c ", kind == PL_FORMS ? 'F' : 'S');
+    dump_bytes(out, term, len);
+    buf_printf(out, " df=%u cf=%llu:", pl_stats(p)->df,
+               (unsigned long long)pl_stats(p)->cf);
+    while ((r = pl_next(p)) == 1) {
+        uint32_t tf, np, i;
+        const uint32_t *pos;
+        rc = pl_tf(p, &tf);
+        cr_assert_eq(rc, SE_OK, "pl_tf: %s", se_strerror(rc));
+        buf_printf(out, " %u/%u", pl_doc(p), tf);
+        if (kind == PL_FORMS) {
+            rc = pl_positions(p, &pos, &np);
+            cr_assert_eq(rc, SE_OK, "pl_positions: %s", se_strerror(rc));
+            for (i = 0; i < np; i++)
+                buf_printf(out, "%c%u", i ? ',' : '@', pos[i]);
+        }
+    }
+    cr_assert_eq(r, 0, "pl_next: %s", se_strerror(r));
+    buf_putc(out, '\n');
+}
+
+/*
+ * Every list of `kind` as the searcher reads it: each form's, and each
+ * stem's, its own or its one form's (expand.h), whichever serves it.
+ */
+static void
 dump_lists(struct idx_txn *txn, enum pl_kind kind, struct buf *out)
 {
     struct idx_cursor *c;
+    struct doc_meta m;
+    struct stem *sm;
+    char **stems;
+    size_t n, i;
     int r, rc;
 
-    rc = idx_cursor_open(txn, pl_dict_table(kind), &c);
+    if (kind == PL_STEMS) {
+        cr_assert_eq(doc_meta_load(txn, &m), SE_OK, "meta");
+        cr_assert_eq(stem_new(m.language, &sm), SE_OK, "stemmer");
+        stems = tu_index_stems(txn, sm, &n);
+        for (i = 0; i < n; i++) {
+            struct exp_stem_list l;
+            struct pl *p;
+            rc = exp_stem_list(txn, sm, stems[i], strlen(stems[i]), &l);
+            cr_assert_eq(rc, SE_OK, "stem %s: %s", stems[i], se_strerror(rc));
+            rc = pl_open(txn, l.kind, l.term, l.len, &p);
+            cr_assert_eq(rc, SE_OK, "pl_open: %s", se_strerror(rc));
+            dump_list(out, PL_STEMS, stems[i], strlen(stems[i]), p);
+            pl_close(p);
+        }
+        tu_strs_free(stems, n);
+        stem_free(sm);
+        return;
+    }
+    rc = idx_cursor_open(txn, IDX_FDICT, &c);
     cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
     for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
         const void *k, *v;
@@ -931,27 +1021,9 @@ dump_lists(struct idx_txn *txn, enum pl_kind kind, struct buf *out)
         struct pl *p;
         rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
         cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
-        rc = pl_open(txn, kind, k, klen, &p);
+        rc = pl_open(txn, PL_FORMS, k, klen, &p);
         cr_assert_eq(rc, SE_OK, "pl_open: %s", se_strerror(rc));
-        buf_printf(out, "%c ", kind == PL_FORMS ? 'F' : 'S');
-        dump_bytes(out, k, klen);
-        buf_printf(out, " df=%u cf=%llu:", pl_stats(p)->df,
-                   (unsigned long long)pl_stats(p)->cf);
-        while ((r = pl_next(p)) == 1) {
-            uint32_t tf, np, i;
-            const uint32_t *pos;
-            rc = pl_tf(p, &tf);
-            cr_assert_eq(rc, SE_OK, "pl_tf: %s", se_strerror(rc));
-            buf_printf(out, " %u/%u", pl_doc(p), tf);
-            if (kind == PL_FORMS) {
-                rc = pl_positions(p, &pos, &np);
-                cr_assert_eq(rc, SE_OK, "pl_positions: %s", se_strerror(rc));
-                for (i = 0; i < np; i++)
-                    buf_printf(out, "%c%u", i ? ',' : '@', pos[i]);
-            }
-        }
-        cr_assert_eq(r, 0, "pl_next: %s", se_strerror(r));
-        buf_putc(out, '\n');
+        dump_list(out, PL_FORMS, k, klen, p);
         pl_close(p);
     }
     cr_assert_eq(r, 0, "walk: %s", se_strerror(r));
@@ -1180,6 +1252,21 @@ Test(writer, reuters_index_matches_the_model)
         rc = doc_lookup(txn, docs[i].id, docs[i].id_len, &d);
         cr_assert_eq(rc, SE_OK, "lookup: %s", se_strerror(rc));
         cr_assert_eq(d, i, "document #%zu got id %u", i, d);
+    }
+    /* Most stems are rare words of one form, which serves them. */
+    {
+        struct stem *sm;
+        uint64_t listed;
+        size_t nstems;
+        char **stems;
+        cr_assert_eq(stem_new("english", &sm), SE_OK, "stemmer");
+        stems = tu_index_stems(txn, sm, &nstems);
+        tu_strs_free(stems, nstems);
+        cr_assert_eq(idx_count(txn, IDX_SDICT, &listed), SE_OK, "count");
+        cr_assert(listed > 0 && listed < nstems / 2,
+                  "%llu of %zu stems have a list of their own",
+                  (unsigned long long)listed, nstems);
+        stem_free(sm);
     }
     /* The corpus has what the test means to cover. */
     {
@@ -1550,9 +1637,103 @@ kept_lists(struct idx_txn *txn, struct kept *out, size_t cap)
     return n;
 }
 
+/* Write the list of stem `stem` as blocks in the postings table, copied
+ * off the docs and tfs of form list `p`, with statistics `st`. */
+static void
+put_stem_blocks(struct idx_txn *txn, const char *stem, size_t slen,
+                struct pl *p, const struct pl_stats *st)
+{
+    uint32_t docs[POST_BLOCK_DOCS], tfs[POST_BLOCK_DOCS], lens[POST_BLOCK_DOCS];
+    unsigned char key[PL_KEY_MAX];
+    struct buf b = BUF_INIT;
+    struct doc_lens dl;
+    uint32_t n = 0;
+    int r;
+
+    doc_lens_init(&dl, txn);
+    do {
+        r = pl_next(p);
+        cr_assert_geq(r, 0, "pl_next");
+        if (r == 1) {
+            docs[n] = pl_doc(p);
+            cr_assert_eq(pl_tf(p, &tfs[n]), SE_OK);
+            cr_assert_eq(doc_lens_get(&dl, docs[n], &lens[n]), SE_OK);
+            n++;
+        }
+        if (n > 0 && (n == POST_BLOCK_DOCS || r == 0)) {
+            buf_clear(&b);
+            cr_assert_eq(post_encode(docs, tfs, lens, NULL, n, &b), SE_OK);
+            cr_assert_eq(idx_put(txn, IDX_STEMS, key,
+                                 pl_key(stem, slen, docs[n - 1], key), b.data,
+                                 b.len, 0),
+                         SE_OK, "put stem block");
+            n = 0;
+        }
+    } while (r == 1);
+    buf_release(&b);
+    cr_assert_eq(pl_entry_put(txn, PL_STEMS, stem, slen, st, NULL, 0), SE_OK);
+}
+
 /*
- * Open the index in `dir` for writing and copy out the lists its
- * dictionary entries keep (at least one); *n of them. Caller frees.
+ * Before format 7 every stem had a list of its own: give one to each stem
+ * that its one form serves. Returns how many.
+ */
+static size_t
+give_stems_lists(struct idx_txn *txn)
+{
+    struct doc_meta meta;
+    struct idx_cursor *c;
+    struct buf forms = BUF_INIT;
+    struct stem *sm;
+    size_t at, given = 0;
+    int r;
+
+    cr_assert_eq(doc_meta_load(txn, &meta), SE_OK, "meta");
+    cr_assert_eq(stem_new(meta.language, &sm), SE_OK, "stemmer");
+    cr_assert_eq(idx_cursor_open(txn, IDX_FDICT, &c), SE_OK, "cursor");
+    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
+        const void *k;
+        size_t klen;
+        cr_assert_eq(idx_cursor_get(c, &k, &klen, NULL, NULL), SE_OK);
+        cr_assert(buf_put_varint(&forms, (uint32_t)klen) == SE_OK &&
+                  buf_append(&forms, k, klen) == SE_OK);
+    }
+    idx_cursor_close(c);
+    for (at = 0; at < forms.len;) {
+        const unsigned char *f = forms.data + at;
+        char stem[PL_TERM_MAX];
+        struct exp_stem_list l;
+        const char *s;
+        uint32_t flen;
+        size_t slen;
+        struct pl *p;
+        cr_assert_eq(buf_get_varint(&f, forms.data + forms.len, &flen), SE_OK);
+        at = (size_t)(f - forms.data) + flen;
+        cr_assert_eq(stem_word(sm, (const char *)f, flen, &s, &slen), SE_OK);
+        if (slen == 0 || slen > PL_TERM_MAX)
+            continue;
+        memcpy(stem, s, slen);
+        cr_assert_eq(exp_stem_list(txn, sm, stem, slen, &l), SE_OK, "%.*s",
+                     (int)slen, stem);
+        if (l.kind == PL_STEMS)
+            continue;
+        cr_assert(l.len == flen && memcmp(l.term, f, flen) == 0,
+                  "stem %.*s served by %s, not by its form %.*s", (int)slen,
+                  stem, l.term, (int)flen, (const char *)f);
+        cr_assert_eq(pl_open(txn, PL_FORMS, l.term, l.len, &p), SE_OK);
+        put_stem_blocks(txn, stem, slen, p, &l.st);
+        pl_close(p);
+        given++;
+    }
+    buf_release(&forms);
+    stem_free(sm);
+    return given;
+}
+
+/*
+ * Open the index in `dir` for writing, give each stem a list of its own,
+ * and copy out the lists its dictionary entries keep (at least one); *n of
+ * them. Caller frees.
  */
 static struct kept *
 open_kept(const char *dir, struct idx **ix, struct idx_txn **txn, size_t *n)
@@ -1561,6 +1742,7 @@ open_kept(const char *dir, struct idx **ix, struct idx_txn **txn, size_t *n)
 
     cr_assert_eq(idx_open(dir, 0, ix), SE_OK, "idx_open");
     cr_assert_eq(idx_txn_begin(*ix, 1, txn), SE_OK, "txn");
+    cr_assert_gt(give_stems_lists(*txn), 0, "no stem is served by its form");
     *n = kept_lists(*txn, NULL, 0);
     cr_assert_gt(*n, 0, "no list is kept in the dictionary");
     kl = malloc(*n * sizeof *kl);
@@ -2274,7 +2456,6 @@ Test(writer, the_language_is_fixed_at_creation)
     struct wr_options o = {
         .language = "french", .memory = 0, .title_weight = 0, .threads = 1};
     struct cdoc d;
-    struct pl_stats st;
     struct idx_txn *txn;
     struct idx *ix;
     struct wr *w;
@@ -2319,10 +2500,11 @@ Test(writer, the_language_is_fixed_at_creation)
         cr_assert_eq(rc, SE_OK, "stem_new: %s", se_strerror(rc));
         rc = stem_word(s, "chanteuses", 10, &stem, &slen);
         cr_assert_eq(rc, SE_OK, "stem_word: %s", se_strerror(rc));
-        rc = pl_stats_get(txn, PL_STEMS, stem, slen, &st);
-        cr_assert_eq(rc, SE_OK, "french stem '%s': %s", stem, se_strerror(rc));
-        cr_assert(st.df == 1 && st.cf == 1, "df %u cf %llu", st.df,
-                  (unsigned long long)st.cf);
+        struct exp_stem_list l;
+        rc = exp_stem_list(txn, s, stem, slen, &l);
+        cr_assert_eq(rc, SE_OK, "french stem: %s", se_strerror(rc));
+        cr_assert(l.st.df == 1 && l.st.cf == 1, "df %u cf %llu", l.st.df,
+                  (unsigned long long)l.st.cf);
         stem_free(s);
     }
     idx_txn_abort(txn);
@@ -2377,11 +2559,10 @@ tw_dump(const char *dir, struct buf *out)
 {
     struct idx *ix;
     struct idx_txn *txn;
-    struct idx_cursor *c;
     struct doc_meta m;
     struct doc_lens dl;
     uint32_t doc, len;
-    int rc, r;
+    int rc;
 
     rc = idx_open(dir, IDX_RDONLY, &ix);
     cr_assert_eq(rc, SE_OK, "idx_open: %s", se_strerror(rc));
@@ -2395,27 +2576,89 @@ tw_dump(const char *dir, struct buf *out)
         doc_lens_get(&dl, doc, &len);
         buf_printf(out, "len %u %u\n", doc, len);
     }
-    idx_cursor_open(txn, IDX_SDICT, &c);
-    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
-        const void *k, *v;
-        size_t kn, vn;
-        struct pl *p;
-        idx_cursor_get(c, &k, &kn, &v, &vn);
-        rc = pl_open(txn, PL_STEMS, k, kn, &p);
-        cr_assert_eq(rc, SE_OK, "pl_open: %s", se_strerror(rc));
-        buf_printf(out, "%.*s df %u cf %llu:", (int)kn, (const char *)k,
-                   pl_stats(p)->df, (unsigned long long)pl_stats(p)->cf);
-        while (pl_next(p) == 1) {
-            uint32_t tf;
-            pl_tf(p, &tf);
-            buf_printf(out, " %u/%u", pl_doc(p), tf);
-        }
-        buf_putc(out, '\n');
-        pl_close(p);
-    }
-    idx_cursor_close(c);
+    dump_lists(txn, PL_STEMS, out);
     idx_txn_abort(txn);
     idx_close(ix);
+}
+
+/*
+ * The list that serves `stem` in the index at `dir` is of `kind`, with df,
+ * cf and the (doc, tf) pairs `want` ("0/1 2/3").
+ */
+static void
+assert_served(const char *dir, const char *stem, enum pl_kind kind,
+              const char *want)
+{
+    struct exp_stem_list l;
+    struct buf got = BUF_INIT;
+    struct idx_txn *txn;
+    struct stem *sm;
+    struct idx *ix;
+    struct pl *p;
+
+    cr_assert_eq(idx_open(dir, IDX_RDONLY, &ix), SE_OK, "idx_open");
+    cr_assert_eq(idx_txn_begin(ix, 0, &txn), SE_OK, "txn");
+    cr_assert_eq(stem_new("english", &sm), SE_OK, "stemmer");
+    cr_assert_eq(exp_stem_list(txn, sm, stem, strlen(stem), &l), SE_OK,
+                 "stem %s", stem);
+    cr_assert_eq(l.kind, kind, "stem %s: served by %s %s", stem,
+                 l.kind == PL_STEMS ? "its own list" : "the form", l.term);
+    cr_assert_eq(pl_open(txn, l.kind, l.term, l.len, &p), SE_OK, "pl_open");
+    while (pl_next(p) == 1) {
+        uint32_t tf;
+        cr_assert_eq(pl_tf(p, &tf), SE_OK, "pl_tf");
+        buf_printf(&got, "%s%u/%u", got.len ? " " : "", pl_doc(p), tf);
+    }
+    cr_assert_str_eq(buf_cstr(&got), want, "stem %s", stem);
+    pl_close(p);
+    buf_release(&got);
+    stem_free(sm);
+    idx_txn_abort(txn);
+    idx_close(ix);
+}
+
+/*
+ * A stem has a list of its own only once its one form cannot serve it: a
+ * second form, or (title weight 2) a title occurrence counted twice. The
+ * list then starts with the documents the form served. Deleting the second
+ * form's documents leaves the list in place.
+ */
+Test(writer, a_stem_gets_its_own_list_when_its_one_form_cannot_serve_it)
+{
+    static const char *const docs[][3] = {
+        {"a", "", "cotton harvest"},
+        {"b", "", "harvests were late"},
+        {"c", "Cotton", "cotton prices"},
+    };
+    struct wr_options o = {
+        .language = NULL, .memory = 0, .title_weight = 2, .threads = 1};
+    char dir[128];
+    struct wr *w;
+    size_t i;
+
+    sub_dir("own", dir, sizeof dir);
+    for (i = 0; i < 3; i++) {
+        struct wr_doc d = {docs[i][0], 1, docs[i][1], strlen(docs[i][1]),
+                           "", 0, docs[i][2], strlen(docs[i][2])};
+        cr_assert_eq(wr_open(dir, &o, &w), SE_OK, "wr_open");
+        cr_assert_eq(wr_add(w, &d), SE_OK, "wr_add %s", docs[i][0]);
+        commit_ok(w);
+        wr_close(w);
+        assert_sound(dir, docs[i][0]);
+        if (i == 0) {
+            assert_served(dir, "harvest", PL_FORMS, "0/1");
+            assert_served(dir, "cotton", PL_FORMS, "0/1");
+        }
+    }
+    assert_served(dir, "harvest", PL_STEMS, "0/1 1/1");
+    assert_served(dir, "cotton", PL_STEMS, "0/1 2/3");
+    assert_served(dir, "price", PL_FORMS, "2/1");
+    cr_assert_eq(wr_open(dir, &o, &w), SE_OK, "wr_open");
+    cr_assert_eq(wr_delete(w, "b", 1), SE_OK, "wr_delete");
+    commit_ok(w);
+    wr_close(w);
+    assert_sound(dir, "after the delete");
+    assert_served(dir, "harvest", PL_STEMS, "0/1");
 }
 
 Test(writer, title_weight_counts_the_title_as_if_written_that_many_times)

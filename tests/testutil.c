@@ -21,6 +21,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+
+#include "error.h"
+#include "index.h"
+#include "stemmer.h"
 #include <unistd.h>
 
 #include "buf.h"
@@ -410,4 +414,54 @@ tu_json_str(const cJSON *o, const char *key)
 
     cr_assert(cJSON_IsString(v), "\"%s\" is not a string", key);
     return v->valuestring;
+}
+
+static int
+cmp_strs(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+tu_index_stems(struct idx_txn *txn, struct stem *sm, size_t *n)
+{
+    struct idx_cursor *c;
+    char **v = NULL;
+    size_t cap = 0, k = 0, i;
+    int r;
+
+    cr_assert_eq(idx_cursor_open(txn, IDX_FDICT, &c), SE_OK, "cursor");
+    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
+        const void *f;
+        const char *s;
+        size_t flen, slen;
+        cr_assert_eq(idx_cursor_get(c, &f, &flen, NULL, NULL), SE_OK);
+        cr_assert_eq(stem_word(sm, f, flen, &s, &slen), SE_OK, "stem_word");
+        if (k == cap) {
+            cap = cap ? 2 * cap : 1024;
+            v = realloc(v, cap * sizeof *v);
+            cr_assert_not_null(v, "realloc");
+        }
+        v[k] = strndup(s, slen);
+        cr_assert_not_null(v[k++], "strndup");
+    }
+    cr_assert_geq(r, 0, "cursor: %s", se_strerror(r));
+    idx_cursor_close(c);
+    qsort(v, k, sizeof *v, cmp_strs);
+    for (*n = 0, i = 0; i < k; i++)
+        if (*n == 0 || strcmp(v[*n - 1], v[i]) != 0)
+            v[(*n)++] = v[i];
+        else
+            free(v[i]);
+    return v;
+}
+
+void
+tu_strs_free(char **v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
 }

@@ -95,4 +95,15 @@ void tu_start(struct tu_proc *p, const struct tu_limits *lim, const char *prog,
 void tu_finish(struct tu_proc *p, int timeout_s, struct tu_result *r);
 void tu_result_release(struct tu_result *r);
 
+/*
+ * The stems of an index: those of its forms (IDX_FDICT) under `sm`, sorted
+ * in byte order, each once; *n of them. A stem that its one form serves has
+ * no IDX_SDICT entry (expand.h): the forms are where every stem shows.
+ * Free with tu_strs_free().
+ */
+struct idx_txn;
+struct stem;
+char **tu_index_stems(struct idx_txn *txn, struct stem *sm, size_t *n);
+void tu_strs_free(char **v, size_t n);
+
 #endif
