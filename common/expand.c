@@ -43,16 +43,16 @@ exp_forms_release(struct exp_forms *f)
 
 /*
  * Whether `stem` is a form of the index that stems to itself: a stem whose
- * one form is itself, which IDX_STEMFORMS does not list. *st gets the
- * form's statistics. SE_OK, SE_ENOTFOUND.
+ * one form is itself, which IDX_STEMFORMS does not list. *e gets the
+ * form's dictionary entry. SE_OK, SE_ENOTFOUND.
  */
 static int
 own_form(struct idx_txn *txn, struct stem *sm, const char *stem, size_t len,
-         struct pl_stats *st)
+         struct pl_entry *e)
 {
     const char *s;
     size_t n;
-    int rc = pl_stats_get(txn, PL_FORMS, stem, len, st);
+    int rc = pl_entry_get(txn, PL_FORMS, stem, len, e);
 
     if (rc == SE_OK)
         rc = stem_word(sm, stem, len, &s, &n);
@@ -105,7 +105,7 @@ int
 exp_stem_forms(struct idx_txn *txn, struct stem *sm, const char *stem,
                size_t len, struct exp_forms *out)
 {
-    struct pl_stats st;
+    struct pl_entry e;
     char key[PL_TERM_MAX];
     int rc;
 
@@ -116,7 +116,7 @@ exp_stem_forms(struct idx_txn *txn, struct stem *sm, const char *stem,
     stem = key;
     rc = each_listed_form(txn, stem, len, add_listed, out);
     if (rc == SE_OK && out->n == 0) {
-        rc = own_form(txn, sm, stem, len, &st);
+        rc = own_form(txn, sm, stem, len, &e);
         if (rc == SE_OK)
             rc = add_form(out, stem, len);
         else if (rc == SE_ENOTFOUND)
@@ -143,6 +143,20 @@ note_form(void *arg, const void *form, size_t flen)
     return SE_OK;
 }
 
+/* A stem with no list whose forms IDX_STEMFORMS lists: its one form's
+ * list serves it. SE_ENOTFOUND when none is listed: no such stem. */
+static int
+served_by_listed(struct idx_txn *txn, const char *stem, size_t len,
+                 struct exp_stem_list *out)
+{
+    int rc = each_listed_form(txn, stem, len, note_form, out);
+
+    if (rc != SE_OK || out->len == 0)
+        return rc == SE_OK ? SE_ENOTFOUND : rc;
+    rc = pl_entry_get(txn, PL_FORMS, out->term, out->len, &out->entry);
+    return rc == SE_ENOTFOUND ? SE_ECORRUPT : rc; /* listed: it is there */
+}
+
 int
 exp_stem_list(struct idx_txn *txn, struct stem *sm, const char *stem,
               size_t len, struct exp_stem_list *out)
@@ -157,17 +171,15 @@ exp_stem_list(struct idx_txn *txn, struct stem *sm, const char *stem,
     memcpy(key, stem, len);
     stem = key;
     out->kind = PL_STEMS;
-    rc = pl_stats_get(txn, PL_STEMS, stem, len, &out->st);
+    rc = pl_entry_get(txn, PL_STEMS, stem, len, &out->entry);
     if (rc == SE_ENOTFOUND) {
+        /* Served by its one form: mostly the stem itself, which is then
+         * that form (a stem without a list has one); else the one form
+         * IDX_STEMFORMS lists. */
         out->kind = PL_FORMS;
-        rc = each_listed_form(txn, stem, len, note_form, out);
-        if (rc != SE_OK)
-            return rc;
-        if (out->len > 0) {
-            rc = pl_stats_get(txn, PL_FORMS, out->term, out->len, &out->st);
-            return rc == SE_ENOTFOUND ? SE_ECORRUPT : rc; /* it is listed */
-        }
-        rc = own_form(txn, sm, stem, len, &out->st);
+        rc = own_form(txn, sm, stem, len, &out->entry);
+        if (rc == SE_ENOTFOUND)
+            return served_by_listed(txn, stem, len, out);
     }
     if (rc == SE_OK) {
         memcpy(out->term, stem, len);

@@ -39,7 +39,7 @@ struct exp_stem_list {
     enum pl_kind kind;
     char term[PL_TERM_MAX + 1]; /* the stem, or its one form */
     size_t len;
-    struct pl_stats st;
+    struct pl_entry entry; /* its dictionary entry: for pl_open_entry() */
 };
 
 /* SE_OK, SE_ENOTFOUND when the index does not have the stem, SE_ECORRUPT

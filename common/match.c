@@ -415,7 +415,6 @@ list_init(struct clause *c, const struct qry_node *q)
     for (i = 0; i < c->nw; i++) {
         const char *w = q->words[i];
         size_t wlen = strlen(w);
-        enum pl_kind kind = PL_FORMS;
         struct exp_stem_list sl;
         if (q->kind == QRY_TERM) {
             rc = stem_word(cx->stem, w, wlen, &w, &wlen);
@@ -431,11 +430,11 @@ list_init(struct clause *c, const struct qry_node *q)
             }
             if (rc != SE_OK)
                 return rc;
-            kind = sl.kind; /* the stem's list, or its one form's */
-            w = sl.term;
-            wlen = sl.len;
         }
-        rc = pl_open(cx->txn, kind, w, wlen, &c->pls[i]);
+        rc = q->kind == QRY_TERM /* the stem's list, or its one form's */
+                 ? pl_open_entry(cx->txn, sl.kind, sl.term, sl.len, &sl.entry,
+                                 &c->pls[i])
+                 : pl_open(cx->txn, PL_FORMS, w, wlen, &c->pls[i]);
         if (rc == SE_ENOTFOUND) {
             c->absent = 1;
             continue;
@@ -500,7 +499,7 @@ slot_init(struct clause *c, struct slot *s, const struct qry_node *q, size_t w)
         }
         if (rc != SE_OK)
             return rc;
-        s->df = list.st.df;
+        s->df = list.entry.st.df;
         rc = exp_stem_forms(cx->txn, cx->stem, st, sl, &f);
         if (rc == SE_OK)
             rc = slot_open(s, cx->txn, f.forms, f.n);

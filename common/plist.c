@@ -148,8 +148,18 @@ pl_open(struct idx_txn *txn, enum pl_kind kind, const char *term, size_t len,
         struct pl **out)
 {
     struct pl_entry e;
+    int rc = pl_entry_get(txn, kind, term, len, &e);
+
+    *out = NULL;
+    return rc == SE_OK ? pl_open_entry(txn, kind, term, len, &e, out) : rc;
+}
+
+int
+pl_open_entry(struct idx_txn *txn, enum pl_kind kind, const char *term,
+              size_t len, const struct pl_entry *e, struct pl **out)
+{
     struct pl *p;
-    int rc;
+    int rc = SE_OK;
 
     *out = NULL;
     if (len == 0 || len > PL_TERM_MAX)
@@ -160,11 +170,10 @@ pl_open(struct idx_txn *txn, enum pl_kind kind, const char *term, size_t len,
     p->kind = kind;
     memcpy(p->term, term, len);
     p->len = len;
-    rc = pl_entry_get(txn, kind, term, len, &e);
-    p->st = e.st;
-    p->block = e.block;
-    p->block_len = e.block_len;
-    if (rc == SE_OK && p->block == NULL)
+    p->st = e->st;
+    p->block = e->block;
+    p->block_len = e->block_len;
+    if (p->block == NULL)
         rc = idx_cursor_open(txn, pl_post_table(kind), &p->cur);
     if (rc != SE_OK) {
         pl_close(p);

@@ -90,6 +90,10 @@ struct pl;
  */
 int pl_open(struct idx_txn *txn, enum pl_kind kind, const char *term,
             size_t len, struct pl **out);
+/* pl_open() with the term's entry read already (pl_entry_get(), in `txn`):
+ * one B-tree descent fewer. */
+int pl_open_entry(struct idx_txn *txn, enum pl_kind kind, const char *term,
+                  size_t len, const struct pl_entry *e, struct pl **out);
 void pl_close(struct pl *p);
 const struct pl_stats *pl_stats(const struct pl *p);
 /* Advance to the next document: 1, 0 at the end, <0 on error. */

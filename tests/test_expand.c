@@ -314,8 +314,8 @@ Test(expand, a_stem_without_a_list_is_served_by_its_one_form, .timeout = 60)
                          SE_OK, "%s: its form %s", stems[i], l.term);
             served++;
         }
-        cr_assert(st.df == l.st.df && st.cf == l.st.cf, "%s: df %u cf %llu",
-                  stems[i], l.st.df, (unsigned long long)l.st.cf);
+        cr_assert(st.df == l.entry.st.df && st.cf == l.entry.st.cf, "%s: df %u cf %llu",
+                  stems[i], l.entry.st.df, (unsigned long long)l.entry.st.cf);
         exp_forms_release(&e);
     }
     /* Most words are rare, of one form; frequent ones have several. */

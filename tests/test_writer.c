@@ -1721,7 +1721,7 @@ give_stems_lists(struct idx_txn *txn)
                   "stem %.*s served by %s, not by its form %.*s", (int)slen,
                   stem, l.term, (int)flen, (const char *)f);
         cr_assert_eq(pl_open(txn, PL_FORMS, l.term, l.len, &p), SE_OK);
-        put_stem_blocks(txn, stem, slen, p, &l.st);
+        put_stem_blocks(txn, stem, slen, p, &l.entry.st);
         pl_close(p);
         given++;
     }
@@ -2503,8 +2503,8 @@ Test(writer, the_language_is_fixed_at_creation)
         struct exp_stem_list l;
         rc = exp_stem_list(txn, s, stem, slen, &l);
         cr_assert_eq(rc, SE_OK, "french stem: %s", se_strerror(rc));
-        cr_assert(l.st.df == 1 && l.st.cf == 1, "df %u cf %llu", l.st.df,
-                  (unsigned long long)l.st.cf);
+        cr_assert(l.entry.st.df == 1 && l.entry.st.cf == 1, "df %u cf %llu", l.entry.st.df,
+                  (unsigned long long)l.entry.st.cf);
         stem_free(s);
     }
     idx_txn_abort(txn);
