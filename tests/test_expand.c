@@ -224,6 +224,34 @@ Test(expand, stem_forms_match_a_scan_of_stemforms, .timeout = 60)
     idx_close(ix);
 }
 
+/* The Reuters index's forms and stems (tu_index_stems()), and a stemmer. */
+struct stems_fx {
+    struct idx *ix;
+    struct idx_txn *txn;
+    struct stem *sm;
+    char **stems, **forms;
+    size_t nstems, nforms;
+};
+
+static void
+stems_open(struct stems_fx *x)
+{
+    cr_assert_eq(stem_new("english", &x->sm), SE_OK, "stemmer");
+    build(&x->ix, &x->txn);
+    x->forms = scan(x->txn, IDX_FDICT, &x->nforms);
+    x->stems = tu_index_stems(x->txn, x->sm, &x->nstems);
+}
+
+static void
+stems_close(struct stems_fx *x)
+{
+    tu_strs_free(x->stems, x->nstems);
+    tu_strs_free(x->forms, x->nforms);
+    stem_free(x->sm);
+    idx_txn_abort(x->txn);
+    idx_close(x->ix);
+}
+
 /*
  * A stem whose one form is itself has no entry in IDX_STEMFORMS: expanding
  * it gives the stem, which is a form of the index; every other stem is
@@ -231,48 +259,37 @@ Test(expand, stem_forms_match_a_scan_of_stemforms, .timeout = 60)
  */
 Test(expand, an_unlisted_stem_is_its_own_form, .timeout = 60)
 {
-    struct idx *ix;
-    struct idx_txn *txn;
-    struct stem *sm;
-    size_t nstems, nforms, i, f = 0, unlisted = 0;
-    char **stems, **forms;
+    struct stems_fx x;
+    size_t i, f = 0, unlisted = 0;
 
-    cr_assert_eq(stem_new("english", &sm), SE_OK, "stemmer");
-    build(&ix, &txn);
-    forms = scan(txn, IDX_FDICT, &nforms);
-    stems = tu_index_stems(txn, sm, &nstems);
-    for (i = 0; i < nstems; i++) {
-        size_t slen = strlen(stems[i]);
+    stems_open(&x);
+    for (i = 0; i < x.nstems; i++) {
+        size_t slen = strlen(x.stems[i]);
         struct exp_forms e;
         int rc, listed;
         const void *v;
         size_t vlen;
-        rc = idx_get(txn, IDX_STEMFORMS, stems[i], slen, &v, &vlen);
-        cr_assert(rc == SE_OK || rc == SE_ENOTFOUND, "%s: %s", stems[i],
+        rc = idx_get(x.txn, IDX_STEMFORMS, x.stems[i], slen, &v, &vlen);
+        cr_assert(rc == SE_OK || rc == SE_ENOTFOUND, "%s: %s", x.stems[i],
                   se_strerror(rc));
         listed = rc == SE_OK;
         if (listed)
             continue;
-        rc = exp_stem_forms(txn, sm, stems[i], slen, &e);
-        cr_assert_eq(rc, SE_OK, "%s: %s", stems[i], se_strerror(rc));
-        cr_assert(e.n == 1 && strcmp(e.forms[0], stems[i]) == 0,
-                  "unlisted stem %s expands to %zu forms (%s)", stems[i], e.n,
+        rc = exp_stem_forms(x.txn, x.sm, x.stems[i], slen, &e);
+        cr_assert_eq(rc, SE_OK, "%s: %s", x.stems[i], se_strerror(rc));
+        cr_assert(e.n == 1 && strcmp(e.forms[0], x.stems[i]) == 0,
+                  "unlisted stem %s expands to %zu forms (%s)", x.stems[i], e.n,
                   e.n ? e.forms[0] : "");
         exp_forms_release(&e);
-        while (f < nforms && strcmp(forms[f], stems[i]) < 0)
+        while (f < x.nforms && strcmp(x.forms[f], x.stems[i]) < 0)
             f++;
-        cr_assert(f < nforms && strcmp(forms[f], stems[i]) == 0,
-                  "unlisted stem %s is no form", stems[i]);
+        cr_assert(f < x.nforms && strcmp(x.forms[f], x.stems[i]) == 0,
+                  "unlisted stem %s is no form", x.stems[i]);
         unlisted++;
     }
-    cr_assert_gt(unlisted, 1000, "only %zu stems are their one form",
-                 unlisted);
-    cr_assert_lt(unlisted, nstems, "no stem is listed");
-    tu_strs_free(stems, nstems);
-    tu_strs_free(forms, nforms);
-    stem_free(sm);
-    idx_txn_abort(txn);
-    idx_close(ix);
+    cr_assert_gt(unlisted, 1000, "only %zu stems are their one form", unlisted);
+    cr_assert_lt(unlisted, x.nstems, "no stem is listed");
+    stems_close(&x);
 }
 
 /*
@@ -282,69 +299,61 @@ Test(expand, an_unlisted_stem_is_its_own_form, .timeout = 60)
  */
 Test(expand, a_stem_without_a_list_is_served_by_its_one_form, .timeout = 60)
 {
-    struct idx *ix;
-    struct idx_txn *txn;
-    struct stem *sm;
-    size_t nstems, nforms, i, own = 0, served = 0, not_stems = 0, s = 0;
-    char **stems, **forms;
+    struct stems_fx x;
+    size_t i, own = 0, served = 0, not_stems = 0, s = 0;
 
-    cr_assert_eq(stem_new("english", &sm), SE_OK, "stemmer");
-    build(&ix, &txn);
-    forms = scan(txn, IDX_FDICT, &nforms);
-    stems = tu_index_stems(txn, sm, &nstems);
-    for (i = 0; i < nstems; i++) {
-        size_t slen = strlen(stems[i]);
+    stems_open(&x);
+    for (i = 0; i < x.nstems; i++) {
+        size_t slen = strlen(x.stems[i]);
         struct exp_stem_list l;
         struct exp_forms e;
         struct pl_stats st;
-        int rc = exp_stem_list(txn, sm, stems[i], slen, &l), has;
-        cr_assert_eq(rc, SE_OK, "%s: %s", stems[i], se_strerror(rc));
-        has = pl_stats_get(txn, PL_STEMS, stems[i], slen, &st) == SE_OK;
-        cr_assert_eq(l.kind, has ? PL_STEMS : PL_FORMS, "%s: kind", stems[i]);
-        cr_assert_eq(exp_stem_forms(txn, sm, stems[i], slen, &e), SE_OK);
+        int rc = exp_stem_list(x.txn, x.sm, x.stems[i], slen, &l), has;
+        cr_assert_eq(rc, SE_OK, "%s: %s", x.stems[i], se_strerror(rc));
+        has = pl_stats_get(x.txn, PL_STEMS, x.stems[i], slen, &st) == SE_OK;
+        cr_assert_eq(l.kind, has ? PL_STEMS : PL_FORMS, "%s: kind", x.stems[i]);
+        cr_assert_eq(exp_stem_forms(x.txn, x.sm, x.stems[i], slen, &e), SE_OK);
         if (has) {
-            cr_assert_str_eq(l.term, stems[i]);
+            cr_assert_str_eq(l.term, x.stems[i]);
             own++;
         } else {
             cr_assert(e.n == 1 && strcmp(e.forms[0], l.term) == 0,
                       "%s, with no list, has %zu forms (%s), served by %s",
-                      stems[i], e.n, e.n ? e.forms[0] : "", l.term);
-            cr_assert_eq(pl_stats_get(txn, PL_FORMS, l.term, strlen(l.term),
-                                      &st),
-                         SE_OK, "%s: its form %s", stems[i], l.term);
+                      x.stems[i], e.n, e.n ? e.forms[0] : "", l.term);
+            cr_assert_eq(
+                pl_stats_get(x.txn, PL_FORMS, l.term, strlen(l.term), &st),
+                SE_OK, "%s: its form %s", x.stems[i], l.term);
             served++;
         }
-        cr_assert(st.df == l.entry.st.df && st.cf == l.entry.st.cf, "%s: df %u cf %llu",
-                  stems[i], l.entry.st.df, (unsigned long long)l.entry.st.cf);
+        cr_assert(st.df == l.entry.st.df && st.cf == l.entry.st.cf,
+                  "%s: df %u cf %llu", x.stems[i], l.entry.st.df,
+                  (unsigned long long)l.entry.st.cf);
         exp_forms_release(&e);
     }
     /* Most words are rare, of one form; frequent ones have several. */
-    cr_assert(served > nstems / 2 && own > 500,
+    cr_assert(served > x.nstems / 2 && own > 500,
               "%zu stems served by their form, %zu with a list", served, own);
-    for (i = 0; i < nforms; i++) {
+    for (i = 0; i < x.nforms; i++) {
         struct exp_stem_list l;
         const char *st;
         size_t sl;
-        cr_assert_eq(stem_word(sm, forms[i], strlen(forms[i]), &st, &sl),
+        cr_assert_eq(stem_word(x.sm, x.forms[i], strlen(x.forms[i]), &st, &sl),
                      SE_OK);
-        if (sl == strlen(forms[i]) && memcmp(st, forms[i], sl) == 0)
+        if (sl == strlen(x.forms[i]) && memcmp(st, x.forms[i], sl) == 0)
             continue;
-        while (s < nstems && strcmp(stems[s], forms[i]) < 0)
+        while (s < x.nstems && strcmp(x.stems[s], x.forms[i]) < 0)
             s++;
-        if (s < nstems && strcmp(stems[s], forms[i]) == 0)
+        if (s < x.nstems && strcmp(x.stems[s], x.forms[i]) == 0)
             continue; /* also some form's stem */
-        cr_assert_eq(exp_stem_list(txn, sm, forms[i], strlen(forms[i]), &l),
-                     SE_ENOTFOUND, "form %s is taken for a stem", forms[i]);
+        cr_assert_eq(
+            exp_stem_list(x.txn, x.sm, x.forms[i], strlen(x.forms[i]), &l),
+            SE_ENOTFOUND, "form %s is taken for a stem", x.forms[i]);
         not_stems++;
     }
     cr_assert_gt(not_stems, 1000, "only %zu forms are no stem", not_stems);
     {
         struct exp_stem_list l;
-        cr_assert_eq(exp_stem_list(txn, sm, "zzzqqq", 6, &l), SE_ENOTFOUND);
+        cr_assert_eq(exp_stem_list(x.txn, x.sm, "zzzqqq", 6, &l), SE_ENOTFOUND);
     }
-    tu_strs_free(stems, nstems);
-    tu_strs_free(forms, nforms);
-    stem_free(sm);
-    idx_txn_abort(txn);
-    idx_close(ix);
+    stems_close(&x);
 }

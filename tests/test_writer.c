@@ -2503,8 +2503,8 @@ Test(writer, the_language_is_fixed_at_creation)
         struct exp_stem_list l;
         rc = exp_stem_list(txn, s, stem, slen, &l);
         cr_assert_eq(rc, SE_OK, "french stem: %s", se_strerror(rc));
-        cr_assert(l.entry.st.df == 1 && l.entry.st.cf == 1, "df %u cf %llu", l.entry.st.df,
-                  (unsigned long long)l.entry.st.cf);
+        cr_assert(l.entry.st.df == 1 && l.entry.st.cf == 1, "df %u cf %llu",
+                  l.entry.st.df, (unsigned long long)l.entry.st.cf);
         stem_free(s);
     }
     idx_txn_abort(txn);
