@@ -1701,6 +1701,11 @@ stem_unlisted(struct wr *w, struct wr_encode *en, size_t i,
     int rc = exp_stem_forms(w->txn, w->stem, term_str(&w->stems, e), e->len,
                             &f);
 
+    if (rc == SE_OK && f.n == 1 && served_in_batch(w, e, one)) {
+        en->what[i] = TERM_SKIPPED; /* the batch's form, still the one */
+        exp_forms_release(&f);
+        return SE_OK;
+    }
     for (k = 0; rc == SE_OK && k < f.n; k++) {
         size_t flen = strlen(f.forms[k]);
         struct pl_stats st;
@@ -1718,13 +1723,9 @@ stem_unlisted(struct wr *w, struct wr_encode *en, size_t i,
             served = f.forms[k];
         }
     }
-    if (rc == SE_OK) {
-        if (f.n == 1 && served_in_batch(w, e, one))
-            en->what[i] = TERM_SKIPPED;
-        else if (served) {
-            rc = read_served(w, served, strlen(served), in);
-            en->what[i] = TERM_KNOWN;
-        }
+    if (rc == SE_OK && served) {
+        rc = read_served(w, served, strlen(served), in);
+        en->what[i] = TERM_KNOWN;
     }
     exp_forms_release(&f);
     return rc;
