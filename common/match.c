@@ -500,6 +500,11 @@ slot_init(struct clause *c, struct slot *s, const struct qry_node *q, size_t w)
         if (rc != SE_OK)
             return rc;
         s->df = list.entry.st.df;
+        if (list.kind == PL_FORMS) { /* served by its one form: that is all */
+            char *one = list.term;
+            rc = slot_open(s, cx->txn, &one, 1);
+            break;
+        }
         rc = exp_stem_forms(cx->txn, cx->stem, st, sl, &f);
         if (rc == SE_OK)
             rc = slot_open(s, cx->txn, f.forms, f.n);
