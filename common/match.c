@@ -91,6 +91,8 @@ struct clause {
     size_t nw;
     struct pl **pls; /* TERM, PHRASE: one per word (TERM: the stem's list) */
     size_t *order;   /* words (slots) by increasing df: the seek order */
+    size_t nlead;    /* PHRASE: words order[0..nlead) meet and hold their
+                        part of the phrase before the others are sought */
     double *idf;     /* TERM, PHRASE: one per word */
     double weight;   /* how many times the query repeats this clause */
     char *stem;      /* TERM: the stem, to merge repeated words */
@@ -399,6 +401,30 @@ order_by_df(struct clause *c)
     }
 }
 
+/*
+ * How many of a phrase's words, rarest first, lead (clause.nlead): at
+ * least two, and every word not MATCH_PHRASE_DEFER_RATIO times as frequent
+ * as the rarest. In "colorado car for" (combined news dump) the documents
+ * of "colorado" and "car" would each load a block of the 30,000 of "for";
+ * checked first, "colorado car" leaves one. A frequent word is in most
+ * candidates anyway, so it would rule out few of them before positions
+ * are read.
+ */
+static size_t
+phrase_lead(const struct clause *c)
+{
+    uint64_t lead_df = pl_stats(c->pls[c->order[0]])->df;
+    size_t m = 2;
+
+    if (c->kind != QRY_PHRASE || c->nw <= 2)
+        return c->nw;
+    while (m < c->nw &&
+           pl_stats(c->pls[c->order[m]])->df / MATCH_PHRASE_DEFER_RATIO <
+               lead_df)
+        m++;
+    return m;
+}
+
 /* A bare word or an exact phrase; a missing word marks it absent. */
 static int
 list_init(struct clause *c, const struct qry_node *q)
@@ -443,8 +469,10 @@ list_init(struct clause *c, const struct qry_node *q)
             return rc;
         c->idf[i] = bm25_idf(cx->m, pl_stats(c->pls[i])->df);
     }
-    if (!c->absent)
+    if (!c->absent) {
         order_by_df(c); /* the rarest word rules out the most documents */
+        c->nlead = phrase_lead(c);
+    }
     return SE_OK;
 }
 
@@ -682,13 +710,44 @@ clause_init(struct clause *c, struct ctx *cx, const struct qry_node *q)
 
 /* ---------------------------------------------------------------- positions */
 
-/* 1 when the words' positions hold the exact phrase in the current doc. */
+/*
+ * Keep the candidate starts (clause.cand, `*keep` of them) that phrase word
+ * w continues in the current document. SE_OK or an error.
+ */
 static int
-phrase_holds(struct clause *c, int *err)
+phrase_filter(struct clause *c, size_t w, uint32_t *keep)
 {
     const uint32_t *p;
-    uint32_t tf[QRY_MAX_PHRASE], n, k, keep, at;
-    size_t order[QRY_MAX_PHRASE], i, j, w;
+    uint32_t n, k, at, left = *keep, kept = 0;
+    int rc = pl_positions(c->pls[w], &p, &n);
+
+    if (rc != SE_OK)
+        return rc;
+    /* Both increasing: a merge keeps the starts word w continues. */
+    for (k = 0, at = 0; k < left; k++) {
+        uint64_t want = (uint64_t)c->cand[k] + w;
+        while (at < n && p[at] < want)
+            at++;
+        if (at == n)
+            break;
+        if (p[at] == want)
+            c->cand[kept++] = c->cand[k];
+    }
+    *keep = kept;
+    return SE_OK;
+}
+
+/*
+ * The starts in the current document (clause.cand, *keep of them) of the
+ * phrase as far as its words order[0..m) tell: each of them at its place.
+ * SE_OK or an error.
+ */
+static int
+phrase_starts(struct clause *c, size_t m, uint32_t *keep)
+{
+    const uint32_t *p;
+    uint32_t tf[QRY_MAX_PHRASE], n, k;
+    size_t by_tf[QRY_MAX_PHRASE], i, j, w;
     int rc;
 
     /*
@@ -697,54 +756,53 @@ phrase_holds(struct clause *c, int *err)
      * word, in increasing tf, keeps those it continues. The most frequent
      * words are often never decoded, the candidates being gone first.
      */
-    for (i = 0; i < c->nw; i++) {
-        rc = pl_tf(c->pls[i], &tf[i]);
-        if (rc != SE_OK) {
-            *err = rc;
-            return 0;
-        }
-        for (j = i; j > 0 && tf[order[j - 1]] > tf[i]; j--)
-            order[j] = order[j - 1];
-        order[j] = i;
+    *keep = 0;
+    for (i = 0; i < m; i++) {
+        rc = pl_tf(c->pls[c->order[i]], &tf[i]);
+        if (rc != SE_OK)
+            return rc;
+        for (j = i; j > 0 && tf[by_tf[j - 1]] > tf[i]; j--)
+            by_tf[j] = by_tf[j - 1];
+        by_tf[j] = i;
     }
-    w = order[0];
-    if (tf[w] > c->cand_cap) {
-        uint32_t *nc = realloc(c->cand, (size_t)tf[w] * sizeof *nc);
-        if (nc == NULL) {
-            *err = SE_ENOMEM;
-            return 0;
-        }
+    w = c->order[by_tf[0]];
+    if (tf[by_tf[0]] > c->cand_cap) {
+        uint32_t *nc = realloc(c->cand, (size_t)tf[by_tf[0]] * sizeof *nc);
+        if (nc == NULL)
+            return SE_ENOMEM;
         c->cand = nc;
-        c->cand_cap = tf[w];
+        c->cand_cap = tf[by_tf[0]];
     }
     rc = pl_positions(c->pls[w], &p, &n);
-    if (rc != SE_OK) {
-        *err = rc;
-        return 0;
-    }
-    for (k = 0, keep = 0; k < n; k++)
+    if (rc != SE_OK)
+        return rc;
+    for (k = 0; k < n; k++)
         if (p[k] >= w)
-            c->cand[keep++] = p[k] - (uint32_t)w; /* where the phrase starts */
-    for (j = 1; j < c->nw && keep > 0; j++) {
-        uint32_t left = keep;
-        w = order[j];
-        rc = pl_positions(c->pls[w], &p, &n);
-        if (rc != SE_OK) {
-            *err = rc;
-            return 0;
-        }
-        /* Both increasing: a merge keeps the starts word w continues. */
-        for (k = 0, at = 0, keep = 0; k < left; k++) {
-            uint64_t want = (uint64_t)c->cand[k] + w;
-            while (at < n && p[at] < want)
-                at++;
-            if (at == n)
-                break;
-            if (p[at] == want)
-                c->cand[keep++] = c->cand[k];
-        }
+            c->cand[(*keep)++] = p[k] - (uint32_t)w; /* the phrase's start */
+    for (j = 1; j < m && *keep > 0; j++) {
+        rc = phrase_filter(c, c->order[by_tf[j]], keep);
+        if (rc != SE_OK)
+            return rc;
     }
-    return keep > 0;
+    return SE_OK;
+}
+
+/*
+ * The starts of the whole phrase in the current document, from those of
+ * its leading words when list_seek() has found them (nlead < nw), else
+ * from all its words. SE_OK or an error.
+ */
+static int
+phrase_rest(struct clause *c, uint32_t *keep)
+{
+    size_t j;
+    int rc;
+
+    if (c->nlead == c->nw)
+        return phrase_starts(c, c->nw, keep);
+    for (j = c->nlead, rc = SE_OK; j < c->nw && rc == SE_OK && *keep > 0; j++)
+        rc = phrase_filter(c, c->order[j], keep);
+    return rc;
 }
 
 /*
@@ -1009,22 +1067,50 @@ gate_open(struct clause *c, uint32_t doc)
 }
 
 /*
- * The first document >= target that every list is on. The rarest list
- * leads; each other list, rarer first, is asked only for a document all
- * the rarer ones are on, and one that overshoots sends the lead on. Taking
- * the lists in turn instead would seek a frequent word's list at every
- * candidate of the rare ones, loading most of its blocks: in "player in
- * mac", "in"'s 280 blocks for the 700 documents of "mac".
+ * Seek the lists order[from..nw) to `d`, rarer first: 1 when all are on
+ * it, 0 with *d moved to a later document that one of them is on, 0 with
+ * clause.ended at the end, <0 error.
+ */
+static int
+lists_meet(struct clause *c, size_t from, uint32_t *d)
+{
+    size_t i;
+
+    for (i = from; i < c->nw; i++) {
+        struct pl *p = c->pls[c->order[i]];
+        int rc = pl_seek(p, *d);
+        if (rc <= 0) {
+            c->ended = 1;
+            return rc;
+        }
+        if (pl_doc(p) > *d) {
+            *d = pl_doc(p);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * The first document >= target that every list is on and, for a phrase,
+ * where its words stand in order. The rarest list leads; each other list,
+ * rarer first, is asked only for a document all the rarer ones are on,
+ * and one that overshoots sends the lead on. Taking the lists in turn
+ * instead would seek a frequent word's list at every candidate of the
+ * rare ones, loading most of its blocks: in "player in mac", "in"'s 280
+ * blocks for the 700 documents of "mac". The words past nlead are sought
+ * only where the leading ones hold their part of the phrase.
  */
 static int
 list_seek(struct clause *c, uint32_t target)
 {
+    uint32_t keep;
     int rc;
 
     for (;;) {
         uint32_t d = target;
         size_t i = 0;
-        while (i < c->nw) {
+        while (i < c->nlead) {
             struct pl *p = c->pls[c->order[i]];
             rc = pl_seek(p, d);
             if (rc <= 0) {
@@ -1042,20 +1128,37 @@ list_seek(struct clause *c, uint32_t target)
             c->doc = d;
             return 1;
         }
-        rc = gate_open(c, d);
-        if (rc < 0)
-            return rc;
-        if (rc == 0) {
-            if (c->cx->res) /* a match may be passed over uncounted */
-                c->cx->res->exact = 0;
-        } else {
-            rc = SE_OK;
-            if (phrase_holds(c, &rc)) {
-                c->doc = d;
-                return 1;
-            }
+        keep = 1;
+        if (c->nlead < c->nw) {
+            rc = phrase_starts(c, c->nlead, &keep);
             if (rc != SE_OK)
                 return rc;
+            if (keep > 0) {
+                rc = lists_meet(c, c->nlead, &d);
+                if (rc < 0 || c->ended)
+                    return rc;
+                if (rc == 0) {
+                    target = d;
+                    continue;
+                }
+            }
+        }
+        if (keep > 0) {
+            rc = gate_open(c, d);
+            if (rc < 0)
+                return rc;
+            if (rc == 0) {
+                if (c->cx->res) /* a match may be passed over uncounted */
+                    c->cx->res->exact = 0;
+            } else {
+                rc = phrase_rest(c, &keep);
+                if (rc != SE_OK)
+                    return rc;
+                if (keep > 0) {
+                    c->doc = d;
+                    return 1;
+                }
+            }
         }
         if (d == UINT32_MAX) {
             c->ended = 1;

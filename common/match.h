@@ -47,6 +47,12 @@ struct match_options {
 
 #define MATCH_MAX_EXPANSIONS 128
 
+/* A word of an exact phrase this many times as frequent as the phrase's
+ * rarest is sought only in documents where the rarer words hold their
+ * part of the phrase: it would rule out few documents and cost a block
+ * read at each. */
+#define MATCH_PHRASE_DEFER_RATIO 16
+
 struct match_hit {
     uint32_t doc;
     double score;
