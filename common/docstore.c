@@ -306,7 +306,7 @@ doc_lens_init(struct doc_lens *dl, struct idx_txn *txn)
     dl->txn = txn;
     dl->snapshot = idx_txn_snapshot(txn);
     dl->mapping = idx_txn_mapping(txn);
-    dl->filled = 0;
+    memset(dl->filled, 0, sizeof dl->filled);
 }
 
 void
@@ -325,10 +325,10 @@ doc_lens_load(struct doc_lens *dl, uint32_t doc, uint32_t *len)
 {
     uint32_t chunk = doc / DOC_LENS_CHUNK, i = doc % DOC_LENS_CHUNK;
     unsigned slot = chunk % DOC_LENS_SLOTS;
-    uint64_t bit = (uint64_t)1 << slot;
+    uint64_t bit = (uint64_t)1 << slot % 64;
 
     *len = 0;
-    if (!(dl->filled & bit) || dl->slot[slot].chunk != chunk) {
+    if (!(dl->filled[slot / 64] & bit) || dl->slot[slot].chunk != chunk) {
         unsigned char key[4];
         const void *v;
         size_t n;
@@ -345,7 +345,7 @@ doc_lens_load(struct doc_lens *dl, uint32_t doc, uint32_t *len)
         }
         dl->slot[slot].chunk = chunk;
         dl->slot[slot].vals = v;
-        dl->filled |= bit;
+        dl->filled[slot / 64] |= bit;
     }
     if (dl->slot[slot].vals)
         *len = get_le32(dl->slot[slot].vals + 4 * (size_t)i);

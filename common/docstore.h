@@ -105,14 +105,17 @@ int doc_lookup(struct idx_txn *txn, const char *id, size_t len, uint32_t *doc);
 int doc_remove(struct idx_txn *txn, uint32_t doc);
 
 /* Document lengths, read in place chunk by chunk. The chunks a query has
- * read stay at hand in a small direct-mapped cache: the hits of a rare
- * word are scattered over many chunks, and a B-tree descent for each
- * would cost more than the scoring. */
-#define DOC_LENS_SLOTS 64
+ * read stay at hand in a direct-mapped cache: the hits of a rare word are
+ * scattered over many chunks, and a B-tree descent for each would cost
+ * more than the scoring. 1024 slots (16 KB) hold the lengths of a million
+ * documents: on Reuters x16 (338 chunks) 64 slots left rare-term queries
+ * reading most of their chunks again. */
+#define DOC_LENS_SLOTS 1024
 struct doc_lens {
     struct idx_txn *txn;
     uint64_t snapshot, mapping; /* what the chunks were read from */
-    uint64_t filled; /* bit i: slot i holds a chunk (cheap to clear) */
+    /* bit i: slot i holds a chunk (cheap to clear) */
+    uint64_t filled[DOC_LENS_SLOTS / 64];
     struct {
         uint32_t chunk;
         const unsigned char *vals; /* NULL: the chunk has no entry */
@@ -135,7 +138,8 @@ doc_lens_get(struct doc_lens *dl, uint32_t doc, uint32_t *len)
     unsigned slot = chunk % DOC_LENS_SLOTS;
     const unsigned char *v;
 
-    if (!(dl->filled >> slot & 1) || dl->slot[slot].chunk != chunk)
+    if (!(dl->filled[slot / 64] >> slot % 64 & 1) ||
+        dl->slot[slot].chunk != chunk)
         return doc_lens_load(dl, doc, len);
     v = dl->slot[slot].vals;
     if (v == NULL) {

@@ -501,7 +501,8 @@ Test(docstore, a_kept_length_cache_follows_commits_and_reopens)
         /* the same commit: kept, and still right */
         txn = begin(0);
         doc_lens_renew(&dl, txn);
-        cr_assert_neq(dl.filled, 0, "round %d: the chunk was dropped", round);
+        cr_assert_neq(dl.filled[0], 0, "round %d: the chunk was dropped",
+                      round);
         cr_assert_eq(doc_lens_get(&dl, 5, &len), SE_OK);
         cr_assert_eq(len, v);
         cr_assert_eq(doc_lens_get(&dl, 3 * 1024 + 7, &len), SE_OK);
