@@ -446,8 +446,36 @@ def scale_section(L, res, eng, plots):
                 mb(max(peaks) * 1024) if any(peaks) else MISSING,
                 " | ".join(us(type_stat(c, e, t, "median")) for t in TYPES)))
     L.append("")
+    growth_table(L, pts, eng)
     for title, f in plots:
         L.append("![%s](%s)\n" % (title, f))
+
+
+def growth_table(L, pts, eng):
+    """Each engine's costs at the largest scale point over those at 1x."""
+    lo, hi = pts[0], pts[-1]
+    k = hi["docs"] / lo["docs"]
+
+    def ratio(a, b):
+        return "%.1f" % (a / b) if a and b else MISSING
+
+    L.append("Growth from %s to %s, %.0f times the documents: each cost at "
+             "%s over the same at %s. Linear growth is %.0f; the queries' "
+             "words and phrases are in every copy, so each query matches "
+             "%.0f times the documents too, and a median that grows less "
+             "than that is pruning and fixed costs at work.\n" % (
+                 lo["name"], hi["name"], k, hi["name"], lo["name"], k, k))
+    L.append("| engine | indexing s | index MB | " +
+             " | ".join("%s median" % TYPE_LABEL[t] for t in TYPES) + " |")
+    L.append("|---|---:|---:|" + "---:|" * len(TYPES))
+    for e in eng:
+        a, b = lo["index"].get(e) or {}, hi["index"].get(e) or {}
+        L.append("| %s | %s | %s | %s |" % (
+            LABEL[e], ratio(b.get("wall_s"), a.get("wall_s")),
+            ratio(b.get("bytes"), a.get("bytes")),
+            " | ".join(ratio(type_stat(hi, e, t, "median"),
+                             type_stat(lo, e, t, "median")) for t in TYPES)))
+    L.append("")
 
 
 def plot(res, outdir, workdir):
