@@ -143,6 +143,73 @@ pl_entry_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
     return rc;
 }
 
+/* Count a parsed block's parts: whatever is not a stream is header. */
+static void
+usage_block(struct pl_usage *u, const struct post_view *v, size_t len)
+{
+    size_t streams = v->docs_bytes + v->tfs_bytes + v->pos_bytes;
+
+    u->docs += v->docs_bytes;
+    u->tfs += v->tfs_bytes;
+    u->positions += v->pos_bytes;
+    u->headers += len - streams;
+}
+
+/* One table of `kind` (its dictionary or its postings), into `u`. */
+static int
+usage_table(struct idx_txn *txn, enum pl_kind kind, int dict,
+            struct pl_usage *u)
+{
+    struct idx_cursor *c;
+    int r, rc = idx_cursor_open(
+        txn, dict ? pl_dict_table(kind) : pl_post_table(kind), &c);
+
+    if (rc != SE_OK)
+        return rc;
+    for (r = idx_cursor_first(c); r == 1 && rc == SE_OK;
+         r = idx_cursor_next(c)) {
+        const void *k, *val;
+        size_t klen, vlen;
+        struct post_view v;
+        struct pl_entry e;
+        rc = idx_cursor_get(c, &k, &klen, &val, &vlen);
+        if (rc != SE_OK)
+            break;
+        u->keys += klen;
+        if (!dict) {
+            u->blocks++;
+            rc = post_parse(val, vlen, &v);
+            if (rc == SE_OK)
+                usage_block(u, &v, vlen);
+            continue;
+        }
+        rc = pl_entry_decode(val, vlen, &e);
+        if (rc != SE_OK)
+            break;
+        u->lists++;
+        u->postings += e.st.df;
+        u->stats += vlen - e.block_len;
+        if (e.block == NULL)
+            continue;
+        u->inline_lists++;
+        rc = post_parse_lean(e.block, e.block_len, e.st.df, e.st.cf, &v);
+        if (rc == SE_OK)
+            usage_block(u, &v, e.block_len);
+    }
+    idx_cursor_close(c);
+    return rc != SE_OK ? rc : r < 0 ? r : SE_OK;
+}
+
+int
+pl_usage(struct idx_txn *txn, enum pl_kind kind, struct pl_usage *u)
+{
+    int rc;
+
+    memset(u, 0, sizeof *u);
+    rc = usage_table(txn, kind, 1, u);
+    return rc == SE_OK ? usage_table(txn, kind, 0, u) : rc;
+}
+
 int
 pl_open(struct idx_txn *txn, enum pl_kind kind, const char *term, size_t len,
         struct pl **out)

@@ -80,6 +80,26 @@ int pl_entry_put(struct idx_txn *txn, enum pl_kind kind, const char *term,
 int pl_entry_encode(const struct pl_stats *st, const void *block,
                     size_t block_len, struct buf *out);
 
+/*
+ * What one kind's lists take, by part: the bytes of the keys and values
+ * of its dictionary and postings tables. Their pages hold these and
+ * LMDB's node headers and free space. For `indexer --stats`.
+ */
+struct pl_usage {
+    uint64_t lists;        /* dictionary entries */
+    uint64_t inline_lists; /* lists kept in their entry */
+    uint64_t blocks;       /* blocks of the postings table */
+    uint64_t postings;     /* documents of all lists (sum of df) */
+    uint64_t keys;         /* dictionary and block keys */
+    uint64_t stats;        /* df and cf of the entries */
+    uint64_t headers;      /* block headers: counts, bounds, impacts */
+    uint64_t docs;         /* doc id streams */
+    uint64_t tfs;          /* tf streams */
+    uint64_t positions;    /* position streams */
+};
+/* Walk both tables of `kind`. SE_OK, SE_ECORRUPT or an LMDB error. */
+int pl_usage(struct idx_txn *txn, enum pl_kind kind, struct pl_usage *u);
+
 /* Iterator over one term's postings, in document order. */
 struct pl;
 

@@ -281,6 +281,36 @@ report_compaction(const char *dir, int quiet, int alone)
     return 0;
 }
 
+/* --stats, the lists' part: how many entries (lists), lists kept in
+ * their entries, blocks and postings; then the bytes their keys and
+ * values spend on each part (the tables' pages add LMDB's node headers
+ * and free space). */
+static int
+print_lists_usage(struct idx_txn *txn)
+{
+    static const char *const name[] = {"stem lists", "form lists"};
+    int k, rc = SE_OK;
+
+    printf("%-10s %8s %8s %8s %10s %9s %8s %9s %10s %9s %10s\n", "lists",
+           "entries", "inline", "blocks", "postings", "keys", "df+cf",
+           "headers", "doc ids", "tfs", "positions");
+    for (k = PL_STEMS; k <= PL_FORMS && rc == SE_OK; k++) {
+        struct pl_usage u;
+        rc = pl_usage(txn, (enum pl_kind)k, &u);
+        if (rc == SE_OK)
+            printf("%-10s %8llu %8llu %8llu %10llu %9llu %8llu %9llu %10llu "
+                   "%9llu %10llu\n",
+                   name[k], (unsigned long long)u.lists,
+                   (unsigned long long)u.inline_lists,
+                   (unsigned long long)u.blocks,
+                   (unsigned long long)u.postings, (unsigned long long)u.keys,
+                   (unsigned long long)u.stats, (unsigned long long)u.headers,
+                   (unsigned long long)u.docs, (unsigned long long)u.tfs,
+                   (unsigned long long)u.positions);
+    }
+    return rc;
+}
+
 /* --stats: counts and the bytes each table takes. Returns the exit status. */
 static int
 print_stats(const char *dir)
@@ -323,6 +353,8 @@ print_stats(const char *dir)
         if (t == IDX_TEXT)
             text = bytes;
     }
+    if (rc == SE_OK)
+        rc = print_lists_usage(txn);
     if (rc == SE_OK)
         rc = idx_size(ix, &file);
     idx_txn_abort(txn);

@@ -845,6 +845,26 @@ Test(cli, stats_counts_documents_and_sizes_every_table)
     cr_assert(p && sscanf(p, "without text %llu", &without) == 1, "%s", r->out);
     cr_assert(text > 0 && without > 0 && text + without == total,
               "text %llu + without %llu != total %llu", text, without, total);
+    {
+        /* The lists' parts: forms hold positions, stems none. */
+        unsigned long long f[10], st[10];
+        p = strstr(r->out, "\nform lists ");
+        cr_assert(p && sscanf(p, "\nform lists %llu %llu %llu %llu %llu %llu %llu "
+                                 "%llu %llu %llu",
+                              &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6],
+                              &f[7], &f[8], &f[9]) == 10,
+                  "no forms row: %s", r->out);
+        p = strstr(r->out, "\nstem lists ");
+        cr_assert(p && sscanf(p, "\nstem lists %llu %llu %llu %llu %llu %llu %llu "
+                                 "%llu %llu %llu",
+                              &st[0], &st[1], &st[2], &st[3], &st[4], &st[5],
+                              &st[6], &st[7], &st[8], &st[9]) == 10,
+                  "no stems row: %s", r->out);
+        cr_assert(f[0] > 0 && f[3] >= f[0] && f[9] > 0 && st[9] == 0,
+                  "forms: %llu lists, %llu postings, %llu position bytes; "
+                  "stems: %llu position bytes",
+                  f[0], f[3], f[9], st[9]);
+    }
     r = INDEXER("-i", at("nothing-here"), "--stats");
     expect_code(r, 2);
     cr_assert(count_lines(r->err) == 1 && strstr(r->err, "not an index"), "%s",

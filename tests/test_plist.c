@@ -695,6 +695,118 @@ Test(plist, short_lists_live_in_the_dictionary)
     list_free(&l);
 }
 
+/* Keys and values of table t: their bytes, and how many. */
+static uint64_t
+table_bytes(struct idx_txn *t, enum idx_table table, uint64_t *entries)
+{
+    struct idx_cursor *c;
+    uint64_t bytes = 0;
+    int r, rc = idx_cursor_open(t, table, &c);
+
+    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
+    *entries = 0;
+    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
+        const void *k, *v;
+        size_t klen, vlen;
+        rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
+        cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
+        bytes += klen + vlen;
+        (*entries)++;
+    }
+    cr_assert_geq(r, 0, "walk: %s", se_strerror(r));
+    idx_cursor_close(c);
+    return bytes;
+}
+
+/*
+ * pl_usage() puts every byte of a kind's two tables in exactly one part,
+ * counts what the tables hold, and gives positions to forms only.
+ */
+Test(plist, usage_accounts_for_every_byte_of_both_tables)
+{
+    static const char *const words[] = {"alpha", "alphabet", "beta", "gamma"};
+    enum pl_kind k;
+    uint64_t dict_n, post_n, bytes, alpha_docs = 0, parts;
+    struct pl_usage u;
+    size_t i;
+    int rc;
+
+    for (k = PL_STEMS; k <= PL_FORMS; k++) {
+        rc = pl_usage(txn, k, &u);
+        cr_assert_eq(rc, SE_OK, "pl_usage: %s", se_strerror(rc));
+        bytes = table_bytes(txn, pl_dict_table(k), &dict_n) +
+                table_bytes(txn, pl_post_table(k), &post_n);
+        parts = u.keys + u.stats + u.headers + u.docs + u.tfs + u.positions;
+        cr_assert_eq(parts, bytes,
+                     "kind %d: parts add up to %llu bytes, the tables hold "
+                     "%llu",
+                     (int)k, (unsigned long long)parts,
+                     (unsigned long long)bytes);
+        cr_assert_eq(u.lists, dict_n, "kind %d: %llu lists, %llu entries",
+                     (int)k, (unsigned long long)u.lists,
+                     (unsigned long long)dict_n);
+        cr_assert_eq(u.blocks, post_n, "kind %d: %llu blocks, %llu keys",
+                     (int)k, (unsigned long long)u.blocks,
+                     (unsigned long long)post_n);
+        /* Most stems are served by their one form, whose lists are
+         * mostly short and kept in their entries. */
+        cr_assert(u.inline_lists < u.lists &&
+                      (k == PL_STEMS || u.inline_lists > 0),
+                  "kind %d: %llu of %llu lists inline", (int)k,
+                  (unsigned long long)u.inline_lists,
+                  (unsigned long long)u.lists);
+        cr_assert(u.docs > 0 && u.tfs > 0 && u.headers > 0 && u.stats > 0,
+                  "kind %d: a part is empty", (int)k);
+        if (k == PL_STEMS)
+            cr_assert_eq(u.positions, 0, "stems have %llu position bytes",
+                         (unsigned long long)u.positions);
+        else
+            cr_assert_gt(u.positions, u.docs,
+                         "forms: %llu position bytes, %llu of doc ids",
+                         (unsigned long long)u.positions,
+                         (unsigned long long)u.docs);
+    }
+    /* The forms' postings hold at least the generated words' documents. */
+    for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+        struct list l;
+        word_list(words[i], &l);
+        alpha_docs += l.n;
+        list_free(&l);
+    }
+    cr_assert_geq(u.postings, alpha_docs, "forms: %llu postings, want %llu+",
+                  (unsigned long long)u.postings,
+                  (unsigned long long)alpha_docs);
+    cr_assert_geq(u.blocks, 8, "alpha alone has eight blocks: %llu",
+                  (unsigned long long)u.blocks);
+}
+
+/* A block that does not parse fails the walk, in either table. */
+Test(plist, usage_refuses_a_corrupt_block)
+{
+    struct idx_txn *w = write_txn();
+    struct pl_usage u;
+    int rc;
+
+    rc = idx_put(w, IDX_FDICT, "gamma", 5, "\x01\x01\xff", 3, 0);
+    cr_assert_eq(rc, SE_OK, "put: %s", se_strerror(rc));
+    rc = pl_usage(w, PL_FORMS, &u);
+    cr_assert_eq(rc, SE_ECORRUPT, "an entry's block: %s", se_strerror(rc));
+    idx_txn_abort(w);
+    w = write_txn();
+    {
+        unsigned char key[PL_KEY_MAX];
+        uint32_t lasts[64];
+        size_t n = block_lasts(w, PL_FORMS, "alpha", lasts, 64);
+        cr_assert_gt(n, 0, "alpha has no blocks");
+        rc = idx_put(w, IDX_FORMS, key, pl_key("alpha", 5, lasts[0], key),
+                     "\x01", 1, 0);
+        cr_assert_eq(rc, SE_OK, "put: %s", se_strerror(rc));
+    }
+    rc = pl_usage(w, PL_FORMS, &u);
+    cr_assert_eq(rc, SE_ECORRUPT, "a table block: %s", se_strerror(rc));
+    idx_txn_abort(w);
+}
+
 Test(plist, stats_round_trip_and_delete_at_zero)
 {
     struct pl_stats st = {3000000000u, 123456789012345ULL}, got;
