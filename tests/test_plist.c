@@ -695,27 +695,30 @@ Test(plist, short_lists_live_in_the_dictionary)
     list_free(&l);
 }
 
-/* Keys and values of table t: their bytes, and how many. */
+/* Keys and values of a table: their bytes, and how many. */
+struct table_sum {
+    uint64_t bytes, entries;
+};
+
+static void
+add_entry(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+    struct table_sum *t = arg;
+
+    (void)k;
+    (void)v;
+    t->bytes += klen + vlen;
+    t->entries++;
+}
+
 static uint64_t
 table_bytes(struct idx_txn *t, enum idx_table table, uint64_t *entries)
 {
-    struct idx_cursor *c;
-    uint64_t bytes = 0;
-    int r, rc = idx_cursor_open(t, table, &c);
+    struct table_sum sum = {0, 0};
 
-    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
-    *entries = 0;
-    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
-        const void *k, *v;
-        size_t klen, vlen;
-        rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
-        cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
-        bytes += klen + vlen;
-        (*entries)++;
-    }
-    cr_assert_geq(r, 0, "walk: %s", se_strerror(r));
-    idx_cursor_close(c);
-    return bytes;
+    tu_table_each(t, table, add_entry, &sum);
+    *entries = sum.entries;
+    return sum.bytes;
 }
 
 /*

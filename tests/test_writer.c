@@ -1057,28 +1057,31 @@ dump_blocks(struct idx_txn *txn, enum pl_kind kind, struct buf *out)
 }
 
 /* Both sides of a walk over a table as raw key = value (ids, stemforms). */
+/* Where dump_table() writes, and the table's tag. */
+struct dump_to {
+    struct buf *out;
+    const char *tag;
+};
+
+static void
+dump_entry(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+    struct dump_to *d = arg;
+
+    buf_printf(d->out, "%s ", d->tag);
+    dump_bytes(d->out, k, klen);
+    buf_puts(d->out, " = ");
+    dump_bytes(d->out, v, vlen);
+    buf_putc(d->out, '\n');
+}
+
 static void
 dump_table(struct idx_txn *txn, enum idx_table t, const char *tag,
            struct buf *out)
 {
-    struct idx_cursor *c;
-    int r, rc;
+    struct dump_to d = {out, tag};
 
-    rc = idx_cursor_open(txn, t, &c);
-    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
-    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
-        const void *k, *v;
-        size_t klen, vlen;
-        rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
-        cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
-        buf_printf(out, "%s ", tag);
-        dump_bytes(out, k, klen);
-        buf_puts(out, " = ");
-        dump_bytes(out, v, vlen);
-        buf_putc(out, '\n');
-    }
-    cr_assert_eq(r, 0, "walk: %s", se_strerror(r));
-    idx_cursor_close(c);
+    tu_table_each(txn, t, dump_entry, &d);
 }
 
 /* Everything in the index at `dir`, decoded, as text into `out`. */

@@ -422,31 +422,61 @@ cmp_strs(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+void
+tu_table_each(struct idx_txn *txn, int table, tu_entry_fn *fn, void *arg)
+{
+    struct idx_cursor *c;
+    int r, rc = idx_cursor_open(txn, (enum idx_table)table, &c);
+
+    cr_assert_eq(rc, SE_OK, "cursor_open: %s", se_strerror(rc));
+    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
+        const void *k, *v;
+        size_t klen, vlen;
+        rc = idx_cursor_get(c, &k, &klen, &v, &vlen);
+        cr_assert_eq(rc, SE_OK, "cursor_get: %s", se_strerror(rc));
+        fn(k, klen, v, vlen, arg);
+    }
+    cr_assert_eq(r, 0, "walk: %s", se_strerror(r));
+    idx_cursor_close(c);
+}
+
+/* What tu_index_stems() gathers: each form's stem. */
+struct stems_of_forms {
+    struct stem *sm;
+    char **v;
+    size_t k, cap;
+};
+
+static void
+add_form_stem(const void *f, size_t flen, const void *val, size_t vlen,
+              void *arg)
+{
+    struct stems_of_forms *a = arg;
+    const char *s;
+    size_t slen;
+
+    (void)val;
+    (void)vlen;
+    cr_assert_eq(stem_word(a->sm, f, flen, &s, &slen), SE_OK, "stem_word");
+    if (a->k == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 1024;
+        a->v = realloc(a->v, a->cap * sizeof *a->v);
+        cr_assert_not_null(a->v, "realloc");
+    }
+    a->v[a->k] = strndup(s, slen);
+    cr_assert_not_null(a->v[a->k++], "strndup");
+}
+
 char **
 tu_index_stems(struct idx_txn *txn, struct stem *sm, size_t *n)
 {
-    struct idx_cursor *c;
-    char **v = NULL;
-    size_t cap = 0, k = 0, i;
-    int r;
+    struct stems_of_forms a = {sm, NULL, 0, 0};
+    char **v;
+    size_t k, i;
 
-    cr_assert_eq(idx_cursor_open(txn, IDX_FDICT, &c), SE_OK, "cursor");
-    for (r = idx_cursor_first(c); r == 1; r = idx_cursor_next(c)) {
-        const void *f;
-        const char *s;
-        size_t flen, slen;
-        cr_assert_eq(idx_cursor_get(c, &f, &flen, NULL, NULL), SE_OK);
-        cr_assert_eq(stem_word(sm, f, flen, &s, &slen), SE_OK, "stem_word");
-        if (k == cap) {
-            cap = cap ? 2 * cap : 1024;
-            v = realloc(v, cap * sizeof *v);
-            cr_assert_not_null(v, "realloc");
-        }
-        v[k] = strndup(s, slen);
-        cr_assert_not_null(v[k++], "strndup");
-    }
-    cr_assert_geq(r, 0, "cursor: %s", se_strerror(r));
-    idx_cursor_close(c);
+    tu_table_each(txn, IDX_FDICT, add_form_stem, &a);
+    v = a.v;
+    k = a.k;
     qsort(v, k, sizeof *v, cmp_strs);
     for (*n = 0, i = 0; i < k; i++)
         if (*n == 0 || strcmp(v[*n - 1], v[i]) != 0)

@@ -106,4 +106,10 @@ struct stem;
 char **tu_index_stems(struct idx_txn *txn, struct stem *sm, size_t *n);
 void tu_strs_free(char **v, size_t n);
 
+/* Call fn on every key and value of table `table` (an enum idx_table), in
+ * key order; the test fails if the walk does. */
+typedef void tu_entry_fn(const void *key, size_t klen, const void *val,
+                         size_t vlen, void *arg);
+void tu_table_each(struct idx_txn *txn, int table, tu_entry_fn *fn, void *arg);
+
 #endif
