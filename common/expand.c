@@ -157,9 +157,10 @@ served_by_listed(struct idx_txn *txn, const char *stem, size_t len,
     return rc == SE_ENOTFOUND ? SE_ECORRUPT : rc; /* listed: it is there */
 }
 
-int
-exp_stem_list(struct idx_txn *txn, struct stem *sm, const char *stem,
-              size_t len, struct exp_stem_list *out)
+/* exp_stem_list(), with the word the stem came from when there is one. */
+static int
+stem_list(struct idx_txn *txn, struct stem *sm, const char *word,
+          size_t wlen, const char *stem, size_t len, struct exp_stem_list *out)
 {
     char key[PL_TERM_MAX];
     int rc;
@@ -172,6 +173,19 @@ exp_stem_list(struct idx_txn *txn, struct stem *sm, const char *stem,
     stem = key;
     out->kind = PL_STEMS;
     rc = pl_entry_get(txn, PL_STEMS, stem, len, &out->entry);
+    if (rc == SE_ENOTFOUND && word != NULL && wlen > 0 &&
+        wlen <= PL_TERM_MAX) {
+        /* A stem without a list has one form: a word of the stem that the
+         * index has is that form. */
+        rc = pl_entry_get(txn, PL_FORMS, word, wlen, &out->entry);
+        if (rc == SE_OK) {
+            out->kind = PL_FORMS;
+            memcpy(out->term, word, wlen);
+            out->term[wlen] = '\0';
+            out->len = wlen;
+            return SE_OK;
+        }
+    }
     if (rc == SE_ENOTFOUND) {
         /* Served by its one form: mostly the stem itself, which is then
          * that form (a stem without a list has one); else the one form
@@ -187,6 +201,21 @@ exp_stem_list(struct idx_txn *txn, struct stem *sm, const char *stem,
         out->len = len;
     }
     return rc;
+}
+
+int
+exp_stem_list(struct idx_txn *txn, struct stem *sm, const char *stem,
+              size_t len, struct exp_stem_list *out)
+{
+    return stem_list(txn, sm, NULL, 0, stem, len, out);
+}
+
+int
+exp_word_list(struct idx_txn *txn, struct stem *sm, const char *word,
+              size_t wlen, const char *stem, size_t len,
+              struct exp_stem_list *out)
+{
+    return stem_list(txn, sm, word, wlen, stem, len, out);
 }
 
 int

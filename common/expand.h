@@ -46,6 +46,13 @@ struct exp_stem_list {
  * for a stem with several forms and no list. */
 int exp_stem_list(struct idx_txn *txn, struct stem *sm, const char *stem,
                   size_t len, struct exp_stem_list *out);
+/* exp_stem_list() for the stem of `word` (folded, stemmed by `sm` to
+ * `stem`): when the stem has no list and the word is a form of the index,
+ * the word is its one form, found without a stemmer call or a look at
+ * IDX_STEMFORMS. */
+int exp_word_list(struct idx_txn *txn, struct stem *sm, const char *word,
+                  size_t wlen, const char *stem, size_t len,
+                  struct exp_stem_list *out);
 /*
  * The first `max` forms in byte order that start with `prefix` (`len`
  * bytes; the form itself included); out->truncated is 1 when there were

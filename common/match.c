@@ -443,13 +443,16 @@ list_init(struct clause *c, const struct qry_node *q)
         size_t wlen = strlen(w);
         struct exp_stem_list sl;
         if (q->kind == QRY_TERM) {
+            const char *word = w;
+            size_t word_len = wlen;
             rc = stem_word(cx->stem, w, wlen, &w, &wlen);
             if (rc != SE_OK)
                 return rc;
             c->stem = strdup(w);
             if (c->stem == NULL)
                 return SE_ENOMEM;
-            rc = exp_stem_list(cx->txn, cx->stem, c->stem, wlen, &sl);
+            rc = exp_word_list(cx->txn, cx->stem, word, word_len, c->stem,
+                               wlen, &sl);
             if (rc == SE_ENOTFOUND) {
                 c->absent = 1;
                 continue;
@@ -520,7 +523,7 @@ slot_init(struct clause *c, struct slot *s, const struct qry_node *q, size_t w)
         /* Out of the stemmer's buffer, which the calls below reuse. */
         memcpy(stem, st, sl);
         st = stem;
-        rc = exp_stem_list(cx->txn, cx->stem, st, sl, &list);
+        rc = exp_word_list(cx->txn, cx->stem, word, wlen, st, sl, &list);
         if (rc == SE_ENOTFOUND) {
             c->absent = 1;
             return SE_OK;

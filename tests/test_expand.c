@@ -357,3 +357,53 @@ Test(expand, a_stem_without_a_list_is_served_by_its_one_form, .timeout = 60)
     }
     stems_close(&x);
 }
+
+/*
+ * exp_word_list() finds, from any form of the index and from words the
+ * index lacks, the list exp_stem_list() finds from their stem: the same
+ * kind, term and statistics.
+ */
+Test(expand, a_word_finds_the_list_of_its_stem, .timeout = 60)
+{
+    static const char *const absent[] = {"harvestings", "oils", "zzzqqq",
+                                         "companied", "marketeers"};
+    struct stems_fx x;
+    size_t i, by_word = 0, served = 0;
+
+    stems_open(&x);
+    for (i = 0; i < x.nforms + sizeof absent / sizeof *absent; i++) {
+        const char *w =
+            i < x.nforms ? x.forms[i] : absent[i - x.nforms], *st;
+        size_t wlen = strlen(w), sl;
+        struct exp_stem_list a, b;
+        char stem[PL_TERM_MAX];
+        int ra, rb;
+        cr_assert_eq(stem_word(x.sm, w, wlen, &st, &sl), SE_OK);
+        cr_assert_leq(sl, PL_TERM_MAX);
+        memcpy(stem, st, sl);
+        ra = exp_word_list(x.txn, x.sm, w, wlen, stem, sl, &a);
+        rb = exp_stem_list(x.txn, x.sm, stem, sl, &b);
+        cr_assert_eq(ra, rb, "%s: %s by the word, %s by the stem", w,
+                     se_strerror(ra), se_strerror(rb));
+        if (i < x.nforms)
+            cr_assert_eq(ra, SE_OK, "form %s: %s", w, se_strerror(ra));
+        if (ra != SE_OK)
+            continue;
+        cr_assert(a.kind == b.kind && a.len == b.len &&
+                      strcmp(a.term, b.term) == 0 &&
+                      a.entry.st.df == b.entry.st.df &&
+                      a.entry.st.cf == b.entry.st.cf,
+                  "%s: %s (%d, df %u) by the word, %s (%d, df %u) by the "
+                  "stem",
+                  w, a.term, (int)a.kind, a.entry.st.df, b.term, (int)b.kind,
+                  b.entry.st.df);
+        by_word += i >= x.nforms;
+        served += a.kind == PL_FORMS && strcmp(a.term, w) == 0;
+    }
+    /* Most forms are the one form of their stem, which they serve. */
+    cr_assert_gt(served, x.nforms / 2, "only %zu of %zu forms serve a stem",
+                 served, x.nforms);
+    cr_assert_geq(by_word, 2, "only %zu absent words have a stem in the index",
+                  by_word);
+    stems_close(&x);
+}
