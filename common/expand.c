@@ -157,10 +157,10 @@ served_by_listed(struct idx_txn *txn, const char *stem, size_t len,
     return rc == SE_ENOTFOUND ? SE_ECORRUPT : rc; /* listed: it is there */
 }
 
-/* exp_stem_list(), with the word the stem came from when there is one. */
-static int
-stem_list(struct idx_txn *txn, struct stem *sm, const char *word,
-          size_t wlen, const char *stem, size_t len, struct exp_stem_list *out)
+int
+exp_word_list(struct idx_txn *txn, struct stem *sm, const char *word,
+              size_t wlen, const char *stem, size_t len,
+              struct exp_stem_list *out)
 {
     char key[PL_TERM_MAX];
     int rc;
@@ -180,10 +180,8 @@ stem_list(struct idx_txn *txn, struct stem *sm, const char *word,
         rc = pl_entry_get(txn, PL_FORMS, word, wlen, &out->entry);
         if (rc == SE_OK) {
             out->kind = PL_FORMS;
-            memcpy(out->term, word, wlen);
-            out->term[wlen] = '\0';
-            out->len = wlen;
-            return SE_OK;
+            stem = word;
+            len = wlen;
         }
     }
     if (rc == SE_ENOTFOUND) {
@@ -207,15 +205,7 @@ int
 exp_stem_list(struct idx_txn *txn, struct stem *sm, const char *stem,
               size_t len, struct exp_stem_list *out)
 {
-    return stem_list(txn, sm, NULL, 0, stem, len, out);
-}
-
-int
-exp_word_list(struct idx_txn *txn, struct stem *sm, const char *word,
-              size_t wlen, const char *stem, size_t len,
-              struct exp_stem_list *out)
-{
-    return stem_list(txn, sm, word, wlen, stem, len, out);
+    return exp_word_list(txn, sm, NULL, 0, stem, len, out);
 }
 
 int

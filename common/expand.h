@@ -47,9 +47,9 @@ struct exp_stem_list {
 int exp_stem_list(struct idx_txn *txn, struct stem *sm, const char *stem,
                   size_t len, struct exp_stem_list *out);
 /* exp_stem_list() for the stem of `word` (folded, stemmed by `sm` to
- * `stem`): when the stem has no list and the word is a form of the index,
- * the word is its one form, found without a stemmer call or a look at
- * IDX_STEMFORMS. */
+ * `stem`; NULL when there is none): when the stem has no list and the word
+ * is a form of the index, the word is its one form, found without a
+ * stemmer call or a look at IDX_STEMFORMS. */
 int exp_word_list(struct idx_txn *txn, struct stem *sm, const char *word,
                   size_t wlen, const char *stem, size_t len,
                   struct exp_stem_list *out);

@@ -1131,7 +1131,7 @@ list_seek(struct clause *c, uint32_t target)
             c->doc = d;
             return 1;
         }
-        keep = 1;
+        keep = 1; /* no starts ruled out yet */
         if (c->nlead < c->nw) {
             rc = phrase_starts(c, c->nlead, &keep);
             if (rc != SE_OK)
