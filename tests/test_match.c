@@ -1611,6 +1611,47 @@ Test(match, top_k_ties_keep_the_first_documents)
 }
 
 /*
+ * A dump that holds each story three times (agencies resend them) gives
+ * every copy the score of the first: a lone phrase passes the later
+ * copies over on their words' scores, and its top k must still be the
+ * first copies, then the next best, as the full ranking has them.
+ */
+Test(match, a_lone_phrase_keeps_the_first_of_equal_copies)
+{
+    static const char *const bodies[] = {
+        "keating said keating said today",
+        "keating said the deal was done",
+        "said keating",
+        "keating noted that the board has said",
+        "the minister keating said nothing more about it",
+        "said said said said",
+    };
+    enum { NB = sizeof bodies / sizeof bodies[0], COPIES = 3 };
+    struct tdoc docs[NB * COPIES];
+    char ids[NB * COPIES][8], dir[32], got[512];
+    struct engine e;
+    struct corpus c;
+    size_t i, k;
+    int gated = 0;
+
+    for (i = 0; i < NB * COPIES; i++) {
+        snprintf(ids[i], sizeof ids[i], "%c%zu", (int)('a' + i % NB),
+                 i / NB + 1);
+        docs[i] = (struct tdoc){ids[i], "", bodies[i % NB]};
+    }
+    build_small(dir, docs, NB * COPIES, &c);
+    engine_open(&e, dir, &c);
+    hits_of(&e, &c, "\"keating said\"", got, sizeof got);
+    cr_assert_str_eq(got, "a1 a2 a3 b1 b2 b3 e1 e2 e3",
+                     "\"keating said\" ranks %s", got);
+    for (k = 1; k <= 9; k++)
+        gated += !top_k_is_head(&e, "\"keating said\"", k);
+    cr_assert_gt(gated, 0, "no run passed a copy over");
+    engine_close(&e);
+    corpus_release(&c);
+}
+
+/*
  * MaxScore and block-max pruning must not change the top k: for a few
  * hundred disjunctions of frequent and rare words (and phrases, and
  * exclusions) the pruned top 10 equals the head of the full ranking, doc
