@@ -465,7 +465,7 @@ run_query(struct ctx *c, const char *qid, const char *where, const char *text,
         }
         rc = print_results(c, &oq);
         if (c->timings)
-            fprintf(c->timings, "%s\t%.0f\t%llu\n", qid, took * 1000.0,
+            fprintf(c->timings, "%s\t%.1f\t%llu\n", qid, took * 1000.0,
                     (unsigned long long)res.total);
     }
     uint64_t total = res.total;

@@ -360,6 +360,63 @@ Test(search, ids_in_batch_mode_carry_the_qid)
     free_lines(&a);
 }
 
+/*
+ * --timings, which the benchmark reads: a line per query in input order,
+ * microseconds to a tenth (the peers' runners write as much), and the
+ * hits the JSON output counts for the same query.
+ */
+static char *slurp(const char *path);
+
+Test(search, timings_give_each_query_its_time_and_hits)
+{
+    static const char *const qids[] = {"q1", "q2", "q3"};
+    static const char *const texts[] = {"cocoa", "xylophone", "\"crude oil\""};
+    char path[160], *file;
+    const struct tu_run *r;
+    struct lines l;
+    size_t i;
+
+    index_sample();
+    snprintf(path, sizeof path, "%s/timings.tsv", tmp);
+    r = BATCH("q1\tcocoa\nq2\txylophone\nq3\t\"crude oil\"\n", "--format",
+              "trec", "-n", "10", "--timings", path);
+    expect_code(r, 0, "batch --timings");
+    file = slurp(path);
+    cr_assert_not_null(file, "no timings file %s", path);
+    split_lines(file, &l);
+    cr_assert_eq(l.n, 3, "a line per query: %s", file);
+    for (i = 0; i < l.n; i++) {
+        char qid[8], tenth[4];
+        const char *dot;
+        double us;
+        unsigned long long hits;
+        int end = 0;
+        cJSON *j;
+        const struct tu_run *one;
+        cr_assert_eq(sscanf(l.v[i], "%7[^\t]\t%lf\t%llu%n", qid, &us, &hits,
+                            &end),
+                     3, "line %zu: %s", i, l.v[i]);
+        cr_assert_eq(l.v[i][end], '\0', "line %zu: %s", i, l.v[i]);
+        cr_assert_str_eq(qid, qids[i], "line %zu: %s", i, l.v[i]);
+        dot = strchr(l.v[i], '.');
+        cr_assert(dot && sscanf(dot, ".%3[0-9]", tenth) == 1 &&
+                      strlen(tenth) == 1,
+                  "line %zu: not a tenth of a microsecond: %s", i, l.v[i]);
+        cr_assert(us >= 0 && us < 60e6, "line %zu: %s", i, l.v[i]);
+        one = SEARCHER("--format", "json", "-n", "10", texts[i]);
+        j = json_of(one);
+        cr_assert_eq(hits,
+                     (unsigned long long)cJSON_GetObjectItem(j, "total_hits")
+                         ->valuedouble,
+                     "line %zu: %s; JSON: %s", i, l.v[i], one->out);
+        cJSON_Delete(j);
+    }
+    cr_assert(strcmp(l.v[1] + strlen(l.v[1]) - 2, "\t0") == 0,
+              "xylophone matches nothing: %s", l.v[1]);
+    free_lines(&l);
+    free(file);
+}
+
 /* ---------------------------------------------------------------------- */
 /* --explain                                                               */
 
