@@ -1090,6 +1090,12 @@ gate_open(struct clause *c, uint32_t doc, size_t i, struct gate_sum *g)
         g->words = 0;
         g->exact = 0;
     }
+    if (i + 1 == c->nw) {
+        /* Every word is on it: its score, summed as it will be, so that a
+         * copy that ties with the top k is passed over too. */
+        rc = clause_score(c, cx->m, g->len, &s);
+        return rc != SE_OK ? rc : heap_admits(cx->gate, doc, s);
+    }
     for (; g->words <= i; g->words++) {
         size_t w = c->order[g->words];
         uint32_t tf;
