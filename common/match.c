@@ -1175,17 +1175,8 @@ list_seek(struct clause *c, uint32_t target)
                 rc = gate_open(c, d, i, &g);
                 if (rc < 0)
                     return rc;
-                if (rc == 0) { /* passed over, as below */
-                    if (c->cx->res)
-                        c->cx->res->exact = 0;
-                    if (d == UINT32_MAX) {
-                        c->ended = 1;
-                        return 0;
-                    }
-                    d++;
-                    i = 0;
-                    continue;
-                }
+                if (rc == 0)
+                    goto passed;
             }
             i++;
         }
@@ -1212,19 +1203,21 @@ list_seek(struct clause *c, uint32_t target)
             rc = gate_open(c, d, c->nw - 1, &g);
             if (rc < 0)
                 return rc;
-            if (rc == 0) {
-                if (c->cx->res) /* a match may be passed over uncounted */
-                    c->cx->res->exact = 0;
-            } else {
-                rc = phrase_rest(c, &keep);
-                if (rc != SE_OK)
-                    return rc;
-                if (keep > 0) {
-                    c->doc = d;
-                    return 1;
-                }
+            if (rc == 0)
+                goto passed;
+            rc = phrase_rest(c, &keep);
+            if (rc != SE_OK)
+                return rc;
+            if (keep > 0) {
+                c->doc = d;
+                return 1;
             }
         }
+        goto next;
+    passed:
+        if (c->cx->res) /* a match may be passed over uncounted */
+            c->cx->res->exact = 0;
+    next:
         if (d == UINT32_MAX) {
             c->ended = 1;
             return 0;
