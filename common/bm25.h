@@ -45,4 +45,12 @@ bm25_score(const struct bm25 *m, double idf, uint32_t tf, uint32_t len)
     return idf * f * (m->k1 + 1.0) / (f + norm);
 }
 
+/* The most a term can add to any document: its score as tf grows without
+ * end, whatever the length. */
+static inline double
+bm25_bound(const struct bm25 *m, double idf)
+{
+    return idf * (m->k1 + 1.0);
+}
+
 #endif

@@ -1056,15 +1056,14 @@ static int heap_admits(const struct heap *hp, uint32_t doc, double score);
 /*
  * Whether a candidate that the phrase's words order[0..i] are on could
  * enter the top k (ctx.gate): their BM25 scores, and the most each later
- * word can add (idf * (k1 + 1), as its tf grows without end). 1 yes, 0
- * no, <0 error. Asked as each word is found on the candidate, before a
- * more frequent word's list is sought: the documents of rare words that
- * score too low on them never load a block of "said" ("industries inc
- * said" on Reuters-21578 copied 16 times: 2.0 ms to 0.75). With every
- * word on it (i = nw - 1), the bound is the phrase's score, and a
- * candidate that fails is passed over before any position is decoded.
- * `g` carries the sum so far and the candidate's length between the
- * calls for one candidate.
+ * word can add (bm25_bound()). 1 yes, 0 no, <0 error. Asked as each word
+ * is found on the candidate, before a more frequent word's list is
+ * sought: the documents of rare words that score too low on them never
+ * load a block of "said" ("industries inc said" on Reuters-21578 copied
+ * 16 times: 2.0 ms to 0.75). With every word on it (i = nw - 1), the
+ * bound is the phrase's score, and a candidate that fails is passed over
+ * before any position is decoded. `g` carries the sum so far and the
+ * candidate's length between the calls for one candidate.
  */
 struct gate_sum {
     uint32_t doc, len;
@@ -1106,7 +1105,7 @@ gate_open(struct clause *c, uint32_t doc, size_t i, struct gate_sum *g)
     }
     s = g->exact;
     for (j = i + 1; j < c->nw; j++)
-        s += c->idf[c->order[j]] * (cx->m->k1 + 1.0);
+        s += bm25_bound(cx->m, c->idf[c->order[j]]);
     /* Slack: clause_score() adds the same scores in another order. */
     return heap_admits(cx->gate, doc, s * c->weight * BOUND_SLACK);
 }
@@ -1449,11 +1448,11 @@ clause_bound(const struct clause *c, const struct bm25 *m)
     case CL_TERM:
     case CL_PHRASE:
         for (i = 0; i < c->nw; i++)
-            s += c->idf[i] * (m->k1 + 1.0);
+            s += bm25_bound(m, c->idf[i]);
         break;
     case CL_POS:
         for (i = 0; i < c->nw; i++)
-            s += c->slots[i].idf * (m->k1 + 1.0);
+            s += bm25_bound(m, c->slots[i].idf);
         break;
     case CL_BOOL:
         for (i = 0; i < c->nreq; i++)
